@@ -1,0 +1,305 @@
+//! The `syndup` command line: flags -> [`syndup::Config`] -> library -> writer -> exit code.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use syndup::{
+    Config, Detector, Fields, Format, KeepPolicy, Scheme, ShingleKind, Source, VerifyMode,
+};
+
+mod progress;
+
+/// Find near-duplicate articles, syndicated copies and repeated text in corpora.
+#[derive(Parser, Debug)]
+#[command(name = "syndup", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan documents and report clusters of near-duplicates.
+    ///
+    /// Inputs: .txt/.md files (one document each, id = path), .jsonl/.jsonl.gz/.jsonl.zst
+    /// (one document per line), directories (recursively) and - for JSON Lines on stdin.
+    /// Exit status: 0 success, 1 duplicates found (only with --exit-code), 2 errors or bad
+    /// records (they are reported with path:line and the run goes on unless --strict).
+    Scan(ScanArgs),
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Files, directories, or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text, help_heading = "Output")]
+    format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
+    /// Exit with status 1 when duplicates were found (like `git diff --exit-code`).
+    #[arg(long, help_heading = "Output")]
+    exit_code: bool,
+    /// No progress bar (it is only drawn when stderr is a terminal anyway).
+    #[arg(long, help_heading = "Output")]
+    no_progress: bool,
+    /// No summary line on stderr.
+    #[arg(short, long, help_heading = "Output")]
+    quiet: bool,
+
+    /// JSON field with the document id (string or integer); '' uses path:line.
+    #[arg(
+        long,
+        default_value = "id",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    id_field: String,
+    /// JSON field with the text.
+    #[arg(
+        long,
+        default_value = "text",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    text_field: String,
+    /// JSON field with a date (ISO 8601, DD-MON-YYYY hh:mm:ss, or Unix seconds); '' for none.
+    #[arg(
+        long,
+        default_value = "date",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    date_field: String,
+    /// JSON field with a title to show in reports.
+    #[arg(
+        long,
+        default_value = "title",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    title_field: String,
+    /// Stop at the first bad record instead of reporting it and going on.
+    #[arg(long, help_heading = "Input")]
+    strict: bool,
+    /// Skip (and report) documents larger than this many bytes.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
+    max_doc_bytes: usize,
+
+    /// Shingle unit. Text in scripts without spaces (Chinese, Japanese, Thai) is cut into
+    /// characters automatically, even with `word`.
+    #[arg(long, value_enum, default_value_t = ShingleArg::Word, help_heading = "Similarity")]
+    shingle: ShingleArg,
+    /// Shingle length k (words or characters).
+    #[arg(short = 'k', long, default_value_t = 5, help_heading = "Similarity")]
+    ngram: usize,
+    /// Jaccard similarity at or above which two documents are near-duplicates.
+    #[arg(short, long, default_value_t = 0.8, help_heading = "Similarity")]
+    threshold: f64,
+    /// How candidates are verified. `exact` compares the exact shingle sets (keeps 8 bytes per
+    /// distinct shingle in memory, about 8 bytes per word). `estimate` uses the MinHash
+    /// signatures only: much less memory, but Jaccard is an estimate (standard error about
+    /// sqrt(J(1-J)/num-perm), 0.035 at J=0.8 with 128) and pairs near the threshold may be
+    /// missed or wrongly kept.
+    #[arg(long, value_enum, default_value_t = VerifyArg::Exact, help_heading = "Similarity")]
+    verify: VerifyArg,
+    /// Which member of a cluster is its representative (kept by a dedupe).
+    #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Similarity")]
+    keep: KeepArg,
+
+    /// MinHash signature length.
+    #[arg(long, default_value_t = 128, help_heading = "MinHash and LSH")]
+    num_perm: usize,
+    /// MinHash seed.
+    #[arg(long, default_value_t = 1, help_heading = "MinHash and LSH")]
+    seed: u64,
+    /// MinHash scheme: `densified` one-permutation hashing (fast) or `classic` k-permutation.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Densified, help_heading = "MinHash and LSH")]
+    scheme: SchemeArg,
+    /// LSH bands (with --rows); derived from --threshold when absent.
+    #[arg(long, requires = "rows", help_heading = "MinHash and LSH")]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", help_heading = "MinHash and LSH")]
+    rows: Option<usize>,
+    /// LSH buckets larger than this give star edges to their first document only.
+    #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
+    max_bucket: usize,
+
+    /// Worker threads (default: all cores). Output is identical at any count.
+    #[arg(short = 'j', long, help_heading = "Performance")]
+    threads: Option<usize>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ShingleArg {
+    Word,
+    Char,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum VerifyArg {
+    Exact,
+    Estimate,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum KeepArg {
+    First,
+    Longest,
+    Earliest,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SchemeArg {
+    Densified,
+    Classic,
+}
+
+impl ScanArgs {
+    fn config(&self) -> Config {
+        Config {
+            shingle: match self.shingle {
+                ShingleArg::Word => ShingleKind::Word,
+                ShingleArg::Char => ShingleKind::Char,
+            },
+            ngram: self.ngram,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            scheme: match self.scheme {
+                SchemeArg::Densified => Scheme::Densified,
+                SchemeArg::Classic => Scheme::Classic,
+            },
+            threshold: self.threshold,
+            bands: self.bands,
+            rows: self.rows,
+            verify: match self.verify {
+                VerifyArg::Exact => VerifyMode::Exact,
+                VerifyArg::Estimate => VerifyMode::Estimate,
+            },
+            keep: match self.keep {
+                KeepArg::First => KeepPolicy::First,
+                KeepArg::Longest => KeepPolicy::Longest,
+                KeepArg::Earliest => KeepPolicy::Earliest,
+            },
+            max_bucket: self.max_bucket,
+            strict: self.strict,
+            max_doc_bytes: self.max_doc_bytes,
+            fields: Fields {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                date: (!self.date_field.is_empty()).then(|| self.date_field.clone()),
+                title: (!self.title_field.is_empty()).then(|| self.title_field.clone()),
+            },
+        }
+    }
+
+    fn format(&self) -> Format {
+        match self.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => match scan(&args) {
+            Ok(code) => code,
+            Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("syndup: error: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            return Err(syndup::Error::config("--threads must be at least 1"));
+        }
+        // The only global pool is built here, by the binary, never by the library.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| syndup::Error::config(format!("cannot start {n} threads: {e}")))?;
+    }
+    let detector = Detector::new(args.config())?;
+    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let bar = progress::Bar::new(!args.no_progress && std::io::stderr().is_terminal());
+    let start = std::time::Instant::now();
+    let outcome = detector.scan(&sources, &bar)?;
+    let elapsed = start.elapsed();
+    let report = &outcome.report;
+    let format = args.format();
+
+    let to_stdout_text = args.output.is_none() && matches!(format, Format::Text);
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| syndup::Error::io(path, e))?;
+            let mut w = std::io::BufWriter::new(file);
+            syndup::report::write(report, format, &mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| syndup::Error::io(path, e))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            syndup::report::write(report, format, &mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| syndup::Error::io("<stdout>", e))?;
+        }
+    }
+
+    let s = &report.stats;
+    // Problems reach the user once: in the text report when it goes to stdout, else here.
+    if !to_stdout_text {
+        for p in report.problems.iter().take(20) {
+            eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));
+        }
+        if report.problems.len() > 20 {
+            eprintln!(
+                "syndup: ... and {} more problems (all are in the report)",
+                report.problems.len() - 20
+            );
+        }
+    }
+    if !args.quiet {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        let t = &outcome.timings;
+        eprintln!(
+            "syndup: {} documents ({}) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {} clusters, {} duplicates, {} problems [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s]",
+            s.documents,
+            syndup::report::text::human_bytes(s.input_bytes),
+            secs,
+            s.documents as f64 / secs,
+            s.input_bytes as f64 / 1e6 / secs,
+            s.clusters,
+            s.duplicates,
+            s.problems,
+            t.read.as_secs_f64(),
+            t.candidates.as_secs_f64(),
+            t.verify.as_secs_f64(),
+            t.cluster.as_secs_f64(),
+        );
+    }
+    Ok(if s.problems > 0 {
+        ExitCode::from(2)
+    } else if args.exit_code && s.duplicates > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,187 @@
+//! Every knob of a run, validated once before any work.
+//!
+//! The CLI turns its flags into a [`Config`]; library users build one directly (start from
+//! [`Config::default`]). [`Config::validate`] checks ranges and contradictions and names the
+//! flag to change. Nothing here reads the environment.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// How documents are cut into shingles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShingleKind {
+    /// k consecutive normalised words (one character per word in scripts without spaces).
+    Word,
+    /// k consecutive characters of the normalised text.
+    Char,
+}
+
+/// How LSH candidates are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyMode {
+    /// On the exact shingle sets (kept in memory: 8 bytes per distinct shingle).
+    Exact,
+    /// On the MinHash signatures only: less memory, Jaccard is an estimate
+    /// (standard error about sqrt(J(1-J)/num_perm)).
+    Estimate,
+}
+
+/// Which member of a cluster represents it (and is kept by a dedupe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepPolicy {
+    /// The first document in input order.
+    First,
+    /// The longest document (in bytes); ties go to the first.
+    Longest,
+    /// The earliest by the date field; documents without a date come last; ties go to the first.
+    Earliest,
+}
+
+/// The MinHash scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    /// One-permutation hashing with optimal densification (Shrivastava 2017): one hash per
+    /// shingle instead of `num_perm`. The default.
+    Densified,
+    /// Classic k-permutation MinHash (Broder 1997): `num_perm` hashes per shingle. The
+    /// reference the fast scheme is tested against.
+    Classic,
+}
+
+/// Names of the JSON fields read from JSON Lines input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fields {
+    /// Field holding the document id (string or integer). Empty: ids are `path:line`.
+    pub id: String,
+    /// Field holding the text (must be a string).
+    pub text: String,
+    /// Field holding a date (ISO 8601, `DD-MON-YYYY hh:mm:ss`, or Unix seconds), if any.
+    pub date: Option<String>,
+    /// Field holding a title shown in reports, if any (default `title`).
+    pub title: Option<String>,
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            id: "id".into(),
+            text: "text".into(),
+            date: Some("date".into()),
+            title: Some("title".into()),
+        }
+    }
+}
+
+/// Every setting of a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Word or character shingles.
+    pub shingle: ShingleKind,
+    /// Shingle length k (words or characters).
+    pub ngram: usize,
+    /// MinHash signature length.
+    pub num_perm: usize,
+    /// Seed of the MinHash permutations.
+    pub seed: u64,
+    /// MinHash scheme.
+    pub scheme: Scheme,
+    /// Jaccard similarity at or above which two documents are near-duplicates.
+    pub threshold: f64,
+    /// LSH bands; chosen from the threshold when `None`.
+    pub bands: Option<usize>,
+    /// Rows per band; chosen from the threshold when `None`.
+    pub rows: Option<usize>,
+    /// Exact or estimated verification of candidates.
+    pub verify: VerifyMode,
+    /// Representative choice.
+    pub keep: KeepPolicy,
+    /// LSH buckets with more documents than this contribute star edges to their first
+    /// document instead of all pairs (a guard against quadratic blow-up on boilerplate).
+    pub max_bucket: usize,
+    /// Stop at the first bad record instead of reporting it and going on.
+    pub strict: bool,
+    /// Documents (and JSON lines) larger than this many bytes are reported and skipped.
+    pub max_doc_bytes: usize,
+    /// JSON field names.
+    pub fields: Fields,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            shingle: ShingleKind::Word,
+            ngram: 5,
+            num_perm: 128,
+            seed: 1,
+            scheme: Scheme::Densified,
+            threshold: 0.8,
+            bands: None,
+            rows: None,
+            verify: VerifyMode::Exact,
+            keep: KeepPolicy::First,
+            max_bucket: 200,
+            strict: false,
+            max_doc_bytes: 64 << 20,
+            fields: Fields::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every setting; the message names the flag to change.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=64).contains(&self.ngram) {
+            return Err(Error::config(format!(
+                "--ngram must be between 1 and 64, got {}",
+                self.ngram
+            )));
+        }
+        if !(2..=4096).contains(&self.num_perm) {
+            return Err(Error::config(format!(
+                "--num-perm must be between 2 and 4096, got {}",
+                self.num_perm
+            )));
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::config(format!(
+                "--threshold must be in (0, 1], got {}",
+                self.threshold
+            )));
+        }
+        match (self.bands, self.rows) {
+            (Some(b), Some(r)) => {
+                if b == 0 || r == 0 || b * r > self.num_perm {
+                    return Err(Error::config(format!(
+                        "--bands x --rows must be between 1 and --num-perm ({}), got {b} x {r}",
+                        self.num_perm
+                    )));
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::config(
+                    "--bands and --rows go together: give both, or neither to derive them from --threshold",
+                ))
+            }
+        }
+        if self.max_bucket < 2 {
+            return Err(Error::config("--max-bucket must be at least 2"));
+        }
+        if self.max_doc_bytes == 0 {
+            return Err(Error::config("--max-doc-bytes must be positive"));
+        }
+        if self.fields.text.is_empty() {
+            return Err(Error::config("--text-field must not be empty"));
+        }
+        if self.keep == KeepPolicy::Earliest && self.fields.date.is_none() {
+            return Err(Error::config(
+                "--keep earliest needs the date field: add --date-field NAME",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! One JSON Lines record -> the fields syndup uses, in one pass over the line.
+//!
+//! The text field is deserialised straight into a `Cow<str>` (borrowed from the line when it
+//! has no escapes), other fields are skipped without building values, so parsing costs about
+//! one scan of the line. Duplicate keys for a field syndup reads are an error, not a silent
+//! choice.
+
+use crate::config::Fields;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A field's value as syndup sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue<'a> {
+    /// A JSON string.
+    Str(Cow<'a, str>),
+    /// A JSON number, as written.
+    Number(String),
+    /// Anything else; the JSON type's name.
+    Other(&'static str),
+}
+
+impl FieldValue<'_> {
+    /// The value as a string when it is a string or a number.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            FieldValue::Str(s) => Some(s),
+            FieldValue::Number(n) => Some(n),
+            FieldValue::Other(_) => None,
+        }
+    }
+}
+
+/// The fields of one record that syndup reads.
+#[derive(Debug, Default, PartialEq)]
+pub struct Parsed<'a> {
+    /// The id field.
+    pub id: Option<FieldValue<'a>>,
+    /// The text field.
+    pub text: Option<FieldValue<'a>>,
+    /// The date field.
+    pub date: Option<FieldValue<'a>>,
+    /// The title field.
+    pub title: Option<FieldValue<'a>>,
+}
+
+/// Parses one line (valid UTF-8) as a JSON object and extracts the configured fields.
+/// The error is a lower-case message for a `malformed_json` problem.
+pub fn parse_record<'a>(line: &'a str, fields: &Fields) -> Result<Parsed<'a>, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let parsed = RecordSeed(fields)
+        .deserialize(&mut de)
+        .map_err(|e| lower_first(&e.to_string()))?;
+    de.end().map_err(|e| lower_first(&e.to_string()))?;
+    Ok(parsed)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+struct RecordSeed<'f>(&'f Fields);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Parsed<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Parsed<'de>, D::Error> {
+        d.deserialize_map(RecordVisitor(self.0))
+    }
+}
+
+struct RecordVisitor<'f>(&'f Fields);
+
+impl<'de> Visitor<'de> for RecordVisitor<'_> {
+    type Value = Parsed<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed<'de>, A::Error> {
+        let fields = self.0;
+        let mut out = Parsed::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key: &str = &key.0;
+            let slot = if key == fields.text {
+                &mut out.text
+            } else if key == fields.id {
+                &mut out.id
+            } else if fields.date.as_deref() == Some(key) {
+                &mut out.date
+            } else if fields.title.as_deref() == Some(key) {
+                &mut out.title
+            } else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if slot.is_some() {
+                return Err(de::Error::custom(format!("field `{key}` appears twice")));
+            }
+            *slot = Some(map.next_value::<FieldValue<'de>>()?);
+        }
+        Ok(out)
+    }
+}
+
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for FieldValue<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldValue::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FieldValue::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(FieldValue::Str(Cow::Owned(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(FieldValue::Number(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(FieldValue::Number(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(FieldValue::Number(v.to_string()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(FieldValue::Other("boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(FieldValue::Other("null"))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FieldValue::Other("array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(FieldValue::Other("object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_fields_and_borrows_plain_text() {
+        let f = Fields {
+            date: Some("date".into()),
+            ..Fields::default()
+        };
+        let p = parse_record(
+            r#"{"id": 7, "meta": {"x": [1, 2]}, "text": "plain", "date": "2024-01-02"}"#,
+            &f,
+        )
+        .unwrap();
+        assert_eq!(p.id, Some(FieldValue::Number("7".into())));
+        assert!(matches!(
+            p.text,
+            Some(FieldValue::Str(Cow::Borrowed("plain")))
+        ));
+        assert_eq!(p.date.unwrap().as_text(), Some("2024-01-02"));
+        assert_eq!(p.title, None);
+    }
+
+    #[test]
+    fn escapes_non_strings_and_errors() {
+        let f = Fields::default();
+        let p = parse_record(r#"{"id":"a","text":"line\nbreak \u00e9"}"#, &f).unwrap();
+        assert_eq!(p.text.unwrap().as_text(), Some("line\nbreak é"));
+        let p = parse_record(r#"{"id":"a","text":["no"]}"#, &f).unwrap();
+        assert_eq!(p.text, Some(FieldValue::Other("array")));
+        assert!(parse_record(r#"{"id":"a","text":"x""#, &f).is_err());
+        assert!(parse_record(r#"[1,2]"#, &f).is_err());
+        assert!(parse_record(r#"{"text":"a","text":"b"}"#, &f)
+            .unwrap_err()
+            .contains("appears twice"));
+        assert!(parse_record(r#"{"text":"a"} trailing"#, &f).is_err());
+    }
+}

@@ -1,0 +1,277 @@
+//! Splits input files into batches of records without holding an oversized line in memory.
+
+use super::{Compression, InputFile, InputKind};
+use crate::document::{Problem, ProblemKind};
+use crate::error::Result;
+use std::io::Read;
+
+/// Target size of a batch's data.
+const CHUNK: usize = 4 << 20;
+/// Text files per batch at most.
+const FILES_PER_BATCH: usize = 512;
+
+/// A record inside a [`Batch`]'s data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef {
+    /// Index of the file in the list given to [`read_batches`].
+    pub file: u32,
+    /// 1-based line for JSON Lines; `None` for a whole-file document.
+    pub line: Option<u64>,
+    /// Start of the record's bytes in the batch data.
+    pub start: usize,
+    /// End of the record's bytes (exclusive, line terminator removed).
+    pub end: usize,
+}
+
+/// Records read from the input, in order, with the problems met while reading them.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The bytes the records point into.
+    pub data: Vec<u8>,
+    /// The records, in input order.
+    pub records: Vec<RecordRef>,
+    /// Records that could not even be cut out (too large, unreadable file), in input order
+    /// relative to each other.
+    pub problems: Vec<Problem>,
+    /// Input bytes consumed (after decompression).
+    pub bytes: u64,
+    /// Blank lines skipped in JSON Lines input.
+    pub blank_lines: u64,
+}
+
+impl Batch {
+    /// The bytes of a record.
+    pub fn record(&self, r: &RecordRef) -> &[u8] {
+        &self.data[r.start..r.end]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.problems.is_empty() && self.bytes == 0
+    }
+}
+
+/// Reads `files` in order and hands each batch to `sink`; `sink` returns `false` to stop early.
+/// I/O errors on a file become problems of kind `unreadable` (the records read before the
+/// error are kept); only an error returned by `sink` stops the reading.
+pub fn read_batches(
+    files: &[InputFile],
+    max_doc_bytes: usize,
+    sink: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<()> {
+    let mut text_batch = Batch::default();
+    for (fi, f) in files.iter().enumerate() {
+        let fi = fi as u32;
+        match f.kind {
+            InputKind::Text => {
+                read_text_file(f, fi, max_doc_bytes, &mut text_batch);
+                if text_batch.data.len() >= CHUNK || text_batch.records.len() >= FILES_PER_BATCH {
+                    if !sink(std::mem::take(&mut text_batch))? {
+                        return Ok(());
+                    }
+                }
+            }
+            InputKind::Jsonl(c) => {
+                if !text_batch.is_empty() && !sink(std::mem::take(&mut text_batch))? {
+                    return Ok(());
+                }
+                if !read_jsonl(f, fi, c, max_doc_bytes, sink)? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if !text_batch.is_empty() {
+        sink(text_batch)?;
+    }
+    Ok(())
+}
+
+fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
+    let problem = |kind, message: String| Problem {
+        path: f.display(),
+        line: None,
+        id: Some(f.display()),
+        kind,
+        message,
+    };
+    match std::fs::metadata(&f.path) {
+        Ok(m) if m.len() > max as u64 => {
+            batch.problems.push(problem(
+                ProblemKind::TooLarge,
+                format!(
+                    "document is {} bytes, more than --max-doc-bytes {max}; skipped",
+                    m.len()
+                ),
+            ));
+            return;
+        }
+        Err(e) => {
+            batch.problems.push(problem(
+                ProblemKind::Unreadable,
+                e.to_string().to_lowercase(),
+            ));
+            return;
+        }
+        Ok(_) => {}
+    }
+    let start = batch.data.len();
+    match std::fs::File::open(&f.path).and_then(|mut file| file.read_to_end(&mut batch.data)) {
+        Ok(n) => {
+            batch.bytes += n as u64;
+            batch.records.push(RecordRef {
+                file: fi,
+                line: None,
+                start,
+                end: start + n,
+            });
+        }
+        Err(e) => {
+            batch.data.truncate(start);
+            batch.problems.push(problem(
+                ProblemKind::Unreadable,
+                e.to_string().to_lowercase(),
+            ));
+        }
+    }
+}
+
+fn open(f: &InputFile, c: Compression) -> std::io::Result<Box<dyn Read>> {
+    let raw: Box<dyn Read> = if f.is_stdin() {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&f.path)?)
+    };
+    Ok(match c {
+        Compression::None => raw,
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 16, raw),
+        )),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
+    })
+}
+
+/// Returns `Ok(false)` when the sink asked to stop.
+fn read_jsonl(
+    f: &InputFile,
+    fi: u32,
+    c: Compression,
+    max: usize,
+    sink: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<bool> {
+    let path = f.display();
+    let mut reader = match open(f, c) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut b = Batch::default();
+            b.problems
+                .push(super::unreadable(&f.path, &e.to_string().to_lowercase()));
+            return sink(b);
+        }
+    };
+    let too_large = |line: u64, len: u64| Problem {
+        path: path.clone(),
+        line: Some(line),
+        id: None,
+        kind: ProblemKind::TooLarge,
+        message: format!("line is {len} bytes or more, more than --max-doc-bytes {max}; skipped"),
+    };
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
+    let mut eof = false;
+    while !eof {
+        let mut batch = Batch::default();
+        let mut data = std::mem::take(&mut carry);
+        let want = (CHUNK as u64).max(1);
+        match (&mut reader).take(want).read_to_end(&mut data) {
+            Ok(n) => {
+                batch.bytes += n as u64;
+                if (n as u64) < want {
+                    eof = true;
+                }
+            }
+            Err(e) => {
+                // Keep what was read before the error as if the file ended there.
+                eof = true;
+                batch.problems.push(Problem {
+                    path: path.clone(),
+                    line: Some(line_no + 1),
+                    id: None,
+                    kind: ProblemKind::Unreadable,
+                    message: format!(
+                        "read error after line {line_no}: {}",
+                        e.to_string().to_lowercase()
+                    ),
+                });
+            }
+        }
+        let mut pos = 0;
+        if let Some(skipped) = skipping {
+            match memchr::memchr(b'\n', &data) {
+                Some(i) => {
+                    line_no += 1;
+                    batch.problems.push(too_large(line_no, skipped + i as u64));
+                    pos = i + 1;
+                    skipping = None;
+                }
+                None => {
+                    let skipped = skipped + data.len() as u64;
+                    if eof {
+                        line_no += 1;
+                        batch.problems.push(too_large(line_no, skipped));
+                    } else {
+                        skipping = Some(skipped);
+                    }
+                    if !sink(batch)? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+            }
+        }
+        let cut = |s: usize, e: usize, batch: &mut Batch, line_no: &mut u64| {
+            *line_no += 1;
+            let mut e2 = e;
+            if e2 > s && data[e2 - 1] == b'\r' {
+                e2 -= 1;
+            }
+            if data[s..e2].iter().all(|b| b.is_ascii_whitespace()) {
+                batch.blank_lines += 1;
+            } else if e2 - s > max {
+                batch.problems.push(too_large(*line_no, (e2 - s) as u64));
+            } else {
+                batch.records.push(RecordRef {
+                    file: fi,
+                    line: Some(*line_no),
+                    start: s,
+                    end: e2,
+                });
+            }
+        };
+        let base = pos;
+        for nl in memchr::memchr_iter(b'\n', &data[base..]) {
+            let e = base + nl;
+            let s = pos;
+            cut(s, e, &mut batch, &mut line_no);
+            pos = e + 1;
+        }
+        // `pos` is now past the last newline; the rest is an unfinished line.
+        let rest = data.len() - pos;
+        if rest > 0 {
+            if eof {
+                cut(pos, data.len(), &mut batch, &mut line_no);
+            } else if rest > max {
+                skipping = Some(rest as u64);
+                data.truncate(pos);
+            } else {
+                carry = data[pos..].to_vec();
+                data.truncate(pos);
+            }
+        }
+        batch.data = data;
+        if !batch.is_empty() && !sink(batch)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

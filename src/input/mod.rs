@@ -1,0 +1,174 @@
+//! Readers: paths and standard input -> batches of raw records with their `path:line`.
+//!
+//! Inputs are files and directories (walked recursively in sorted order, hidden entries
+//! skipped): `.txt` and `.md` files are one document each (id = the path), `.jsonl`,
+//! `.jsonl.gz` and `.jsonl.zst` files one document per line, and `-` reads JSON Lines from
+//! standard input. Records come in batches of a few MiB so the next stage can parse and shingle
+//! a batch in parallel while the reader fills the next one. Lines longer than `max_doc_bytes`
+//! are never held in memory whole: they are skipped and reported.
+
+mod jsonl;
+mod lines;
+
+pub use jsonl::{parse_record, FieldValue, Parsed};
+pub use lines::{read_batches, Batch, RecordRef};
+
+use crate::document::{Problem, ProblemKind};
+use std::path::{Path, PathBuf};
+
+/// Where input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file or a directory.
+    Path(PathBuf),
+    /// JSON Lines on standard input.
+    Stdin,
+}
+
+impl Source {
+    /// `-` is standard input; anything else a path.
+    pub fn parse(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Compression of a JSON Lines file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip (`.jsonl.gz`), possibly multi-member.
+    Gzip,
+    /// Zstandard (`.jsonl.zst`).
+    Zstd,
+}
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// One document per file.
+    Text,
+    /// One document per line.
+    Jsonl(Compression),
+}
+
+/// One input file (or standard input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// The path (`-` for standard input).
+    pub path: PathBuf,
+    /// How to read it.
+    pub kind: InputKind,
+}
+
+impl InputFile {
+    /// The path as shown in messages and reports.
+    pub fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// True for standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+}
+
+/// The kind of a file by its name, or `None` when syndup does not read it.
+pub fn kind_of(path: &Path) -> Option<InputKind> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        Some(InputKind::Jsonl(Compression::None))
+    } else if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") {
+        Some(InputKind::Jsonl(Compression::Gzip))
+    } else if name.ends_with(".jsonl.zst") || name.ends_with(".ndjson.zst") {
+        Some(InputKind::Jsonl(Compression::Zstd))
+    } else if name.ends_with(".txt") || name.ends_with(".md") {
+        Some(InputKind::Text)
+    } else {
+        None
+    }
+}
+
+/// The files to read, in order, plus problems (missing paths, unreadable directories,
+/// unsupported files named explicitly) and the number of files skipped inside directories
+/// because of their extension.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// Files to read, in the order given, directories expanded in sorted order.
+    pub files: Vec<InputFile>,
+    /// Paths that could not be used.
+    pub problems: Vec<Problem>,
+    /// Files inside directories that are not of a kind syndup reads.
+    pub skipped_files: u64,
+}
+
+/// Expands sources into files.
+pub fn expand(sources: &[Source]) -> Expanded {
+    let mut out = Expanded::default();
+    for s in sources {
+        match s {
+            Source::Stdin => out.files.push(InputFile {
+                path: PathBuf::from("-"),
+                kind: InputKind::Jsonl(Compression::None),
+            }),
+            Source::Path(p) => match std::fs::metadata(p) {
+                Ok(m) if m.is_dir() => walk(p, &mut out),
+                Ok(_) => match kind_of(p) {
+                    Some(kind) => out.files.push(InputFile {
+                        path: p.clone(),
+                        kind,
+                    }),
+                    None => out.problems.push(unreadable(
+                        p,
+                        "unsupported file type: syndup reads .txt, .md, .jsonl, .jsonl.gz and .jsonl.zst files, directories, and - for JSON Lines on standard input",
+                    )),
+                },
+                Err(e) => out.problems.push(unreadable(p, &e.to_string().to_lowercase())),
+            },
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Expanded) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            out.problems
+                .push(unreadable(dir, &e.to_string().to_lowercase()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .map(|n| n.to_string_lossy().starts_with('.'))
+                .unwrap_or(true)
+        })
+        .collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if let Some(kind) = kind_of(&p) {
+            out.files.push(InputFile { path: p, kind });
+        } else {
+            out.skipped_files += 1;
+        }
+    }
+}
+
+pub(crate) fn unreadable(path: &Path, msg: &str) -> Problem {
+    Problem {
+        path: path.display().to_string(),
+        line: None,
+        id: None,
+        kind: ProblemKind::Unreadable,
+        message: msg.to_string(),
+    }
+}

@@ -1,0 +1,60 @@
+//! # syndup
+//!
+//! Finds near-duplicate articles, syndicated copies and repeated text in corpora, fast, and
+//! says exactly what matched.
+//!
+//! ## The pipeline
+//! ```text
+//!  input/      files, directories, JSON Lines (.gz, .zst), stdin  -> records with path:line
+//!  normalize   NFKC, case folding, punctuation folding           -> tokens with byte spans
+//!  shingle     word or character k-grams, XXH3-64                 -> sorted Vec<u64>
+//!  minhash     densified one-permutation hashing                  -> Signature (num_perm x u32)
+//!  lsh         bands x rows from the threshold (S-curve)          -> candidate pairs
+//!  verify      exact Jaccard and containment on shingle sets      -> matches
+//!  cluster     union-find + chaining guard + keep policy          -> clusters
+//!  report/     text, JSON, JSON Lines                             -> Report
+//! ```
+//! [`Detector`] drives the stages; every stage is a module with a pure, tested core.
+//!
+//! ## Example
+//! ```
+//! use syndup::{Config, Detector, Document};
+//!
+//! let story = "The city council approved the new harbour budget on Monday after a long debate \
+//!              about flood defences, ferry routes and the old fish market.";
+//! let docs = vec![
+//!     Document { id: "a".into(), text: story.into(), ..Document::default() },
+//!     Document { id: "b".into(), text: format!("{story} Copyright Example News."), ..Document::default() },
+//!     Document { id: "c".into(), text: "An unrelated text about the weather in the mountains.".into(), ..Document::default() },
+//! ];
+//! let detector = Detector::new(Config { threshold: 0.7, ..Config::default() })?;
+//! let report = detector.scan_documents(docs)?.report;
+//! assert_eq!(report.clusters.len(), 1);
+//! assert_eq!(report.clusters[0].members, vec!["a", "b"]);
+//! assert!(report.pairs[0].jaccard >= 0.7);
+//! # Ok::<(), syndup::Error>(())
+//! ```
+//!
+//! The library never prints, exits or reads environment variables; the `syndup` binary is a
+//! thin layer over this API.
+#![deny(missing_docs)]
+
+pub mod cluster;
+pub mod config;
+pub mod detector;
+pub mod document;
+pub mod error;
+pub mod input;
+pub mod lsh;
+pub mod minhash;
+pub mod normalize;
+pub mod report;
+pub mod shingle;
+pub mod verify;
+
+pub use config::{Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
+pub use document::{Document, Problem, ProblemKind};
+pub use error::{Error, ErrorKind, Result};
+pub use input::Source;
+pub use report::{Format, Report};

@@ -1,0 +1,223 @@
+//! Stage 4: signatures -> candidate pairs, by LSH banding (MMDS ch. 3).
+//!
+//! A signature of `num_perm` values is cut into `bands` bands of `rows` values. Each band is
+//! hashed to one 64-bit key (XXH3-64 of the rows' little-endian bytes, seeded with the band
+//! number), and two documents become a candidate when they share a key in any band. A pair with
+//! Jaccard `s` is a candidate with probability `1 - (1 - s^rows)^bands`, the S-curve.
+//!
+//! [`optimal_params`] picks `bands x rows <= num_perm` minimising the equally weighted areas
+//! under the S-curve below the threshold (false positives) and above the curve beyond it
+//! (false negatives), as datasketch does, integrated here with Simpson's rule.
+//!
+//! Buckets are found by sorting `(key, doc)` per band (in parallel over bands), so the result
+//! never depends on hash-map order. A bucket with more than `max_bucket` documents contributes
+//! star edges to its first document only: boilerplate-only pages can share a bucket by the
+//! thousand, and all pairs would be quadratic.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Seed base of the band-key hash ("syndup-b"); band `i` uses `BAND_SEED + i`.
+pub const BAND_SEED: u64 = 0x7379_6e64_7570_2d62;
+
+/// The probability that a pair with Jaccard `s` becomes a candidate.
+pub fn probability(s: f64, bands: usize, rows: usize) -> f64 {
+    1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32)
+}
+
+fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const N: usize = 256; // even
+    if b <= a {
+        return 0.0;
+    }
+    let h = (b - a) / N as f64;
+    let mut sum = f(a) + f(b);
+    for i in 1..N {
+        let x = a + i as f64 * h;
+        sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(x);
+    }
+    sum * h / 3.0
+}
+
+/// Bands and rows for `threshold` with `num_perm` values: the pair minimising
+/// `0.5 * false-positive area + 0.5 * false-negative area`. Ties keep the fewest values used.
+pub fn optimal_params(threshold: f64, num_perm: usize) -> (usize, usize) {
+    let mut best = (1, num_perm.max(1));
+    let mut best_err = f64::INFINITY;
+    for bands in 1..=num_perm {
+        for rows in 1..=num_perm / bands {
+            let fp = simpson(|s| probability(s, bands, rows), 0.0, threshold);
+            let fneg = simpson(|s| 1.0 - probability(s, bands, rows), threshold, 1.0);
+            let err = 0.5 * fp + 0.5 * fneg;
+            if err < best_err - 1e-12 {
+                best_err = err;
+                best = (bands, rows);
+            }
+        }
+    }
+    best
+}
+
+/// A point of the S-curve, as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Jaccard similarity.
+    pub similarity: f64,
+    /// Probability that a pair with that similarity becomes a candidate.
+    pub probability: f64,
+}
+
+/// The S-curve at the similarities users ask about (rounded to 4 decimals).
+pub fn s_curve(bands: usize, rows: usize) -> Vec<CurvePoint> {
+    [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+        .iter()
+        .map(|&s| CurvePoint {
+            similarity: s,
+            probability: (probability(s, bands, rows) * 1e4).round() / 1e4,
+        })
+        .collect()
+}
+
+/// The key of band `band` of `sig` (rows `band*rows .. (band+1)*rows`).
+#[inline]
+pub fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
+    let mut bytes = [0u8; 4 * 64];
+    let slice = &sig[band * rows..(band + 1) * rows];
+    if rows <= 64 {
+        for (dst, v) in bytes.chunks_exact_mut(4).zip(slice) {
+            dst.copy_from_slice(&v.to_le_bytes());
+        }
+        xxh3_64_with_seed(&bytes[..rows * 4], BAND_SEED.wrapping_add(band as u64))
+    } else {
+        let v: Vec<u8> = slice.iter().flat_map(|x| x.to_le_bytes()).collect();
+        xxh3_64_with_seed(&v, BAND_SEED.wrapping_add(band as u64))
+    }
+}
+
+/// Candidate pairs and bucket statistics.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// Pairs `(a, b)` with `a < b` (dense document indices), sorted and deduplicated.
+    pub pairs: Vec<(u32, u32)>,
+    /// Buckets larger than `max_bucket` (counted over all bands).
+    pub giant_buckets: u64,
+}
+
+/// Finds candidate pairs among `n` signatures of length `num_perm` stored back to back in
+/// `sigs`. Pure and deterministic (independent of the thread count).
+pub fn candidates(
+    sigs: &[u32],
+    num_perm: usize,
+    bands: usize,
+    rows: usize,
+    max_bucket: usize,
+) -> Candidates {
+    let n = if num_perm == 0 {
+        0
+    } else {
+        sigs.len() / num_perm
+    };
+    let per_band: Vec<(Vec<u64>, u64)> = (0..bands)
+        .into_par_iter()
+        .map(|band| {
+            let mut keys: Vec<(u64, u32)> = (0..n)
+                .map(|d| {
+                    let sig = &sigs[d * num_perm..(d + 1) * num_perm];
+                    (band_key(sig, band, rows), d as u32)
+                })
+                .collect();
+            keys.sort_unstable();
+            let mut pairs = Vec::new();
+            let mut giant = 0;
+            let mut i = 0;
+            while i < keys.len() {
+                let mut j = i + 1;
+                while j < keys.len() && keys[j].0 == keys[i].0 {
+                    j += 1;
+                }
+                let bucket = &keys[i..j];
+                if bucket.len() > max_bucket {
+                    giant += 1;
+                    let anchor = bucket[0].1;
+                    pairs.extend(bucket[1..].iter().map(|&(_, d)| pack(anchor, d)));
+                } else {
+                    for x in 0..bucket.len() {
+                        for y in x + 1..bucket.len() {
+                            pairs.push(pack(bucket[x].1, bucket[y].1));
+                        }
+                    }
+                }
+                i = j;
+            }
+            pairs.sort_unstable();
+            pairs.dedup();
+            (pairs, giant)
+        })
+        .collect();
+    let giant_buckets = per_band.iter().map(|(_, g)| g).sum();
+    let mut all: Vec<u64> = Vec::with_capacity(per_band.iter().map(|(p, _)| p.len()).sum());
+    for (p, _) in per_band {
+        all.extend(p);
+    }
+    all.par_sort_unstable();
+    all.dedup();
+    Candidates {
+        pairs: all
+            .into_iter()
+            .map(|p| ((p >> 32) as u32, p as u32))
+            .collect(),
+        giant_buckets,
+    }
+}
+
+/// Packs a pair with the smaller index in the high half (sorted packs = sorted pairs).
+#[inline]
+fn pack(a: u32, b: u32) -> u64 {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    (lo as u64) << 32 | hi as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimal_params_match_known_values() {
+        // Both within budget, and the S-curve crosses 0.5 near the threshold.
+        for t in [0.5, 0.7, 0.8, 0.9] {
+            let (b, r) = optimal_params(t, 128);
+            assert!(b * r <= 128);
+            let mid = (1.0 / b as f64).powf(1.0 / r as f64);
+            assert!((mid - t).abs() < 0.12, "t={t} b={b} r={r} mid={mid}");
+        }
+        assert_eq!(optimal_params(0.8, 128), optimal_params(0.8, 128));
+    }
+
+    #[test]
+    fn s_curve_is_monotone() {
+        let pts = s_curve(9, 13);
+        assert!(pts.windows(2).all(|w| w[0].probability <= w[1].probability));
+        assert!((probability(1.0, 9, 13) - 1.0).abs() < 1e-12);
+        assert_eq!(probability(0.0, 9, 13), 0.0);
+    }
+
+    #[test]
+    fn identical_signatures_are_candidates_and_giant_buckets_become_stars() {
+        let num_perm = 8;
+        let mut sigs = Vec::new();
+        for d in 0..5u32 {
+            // docs 0..3 identical, doc 4 different in every position
+            let v = if d < 4 { 7 } else { 99 };
+            sigs.extend(std::iter::repeat(v).take(num_perm));
+        }
+        let c = candidates(&sigs, num_perm, 4, 2, 10);
+        assert_eq!(
+            c.pairs,
+            vec![(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+        );
+        let c = candidates(&sigs, num_perm, 4, 2, 2);
+        assert_eq!(c.pairs, vec![(0, 1), (0, 2), (0, 3)]);
+        assert_eq!(c.giant_buckets, 4);
+    }
+}

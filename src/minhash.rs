@@ -1,0 +1,237 @@
+//! Stage 3: shingle set -> MinHash signature of `num_perm` 32-bit values.
+//!
+//! Two schemes, both seeded and deterministic:
+//! - [`Scheme::Densified`] (default): one-permutation hashing (Li, Owen and Zhang 2012) with
+//!   optimal densification (Shrivastava 2017). Each shingle is hashed once; the hash picks a
+//!   bin (high bits, by multiply-shift) and a value (low 32 bits); each bin keeps its minimum.
+//!   An empty bin borrows the value of the first non-empty bin along its own seeded probe
+//!   sequence, which keeps `P[sig_a[i] == sig_b[i]] = J(a, b)`. Cost: O(|set| + num_perm).
+//! - [`Scheme::Classic`]: k-permutation MinHash (Broder 1997) with universal hashes
+//!   `(a_i x + b_i) mod (2^61 - 1)` truncated to 32 bits, the reference for tests.
+//!   Cost: O(|set| * num_perm).
+//!
+//! The fraction of equal positions of two signatures estimates their Jaccard similarity;
+//! `tests::densified_error_is_close_to_classic` checks the fast scheme's error against the
+//! classic one on planted pairs.
+
+use crate::config::Scheme;
+
+/// A finaliser that maps a 64-bit value bijectively to a well-mixed one (the SplitMix64 /
+/// Stafford "mix13" finaliser). Used to derive permutations from shingle hashes and seeds.
+#[inline]
+pub fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const MERSENNE61: u64 = (1 << 61) - 1;
+
+/// Computes signatures with fixed parameters; cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    num_perm: usize,
+    scheme: Scheme,
+    key: u64,
+    probe_key: u64,
+    perms: Vec<(u64, u64)>,
+}
+
+impl Signer {
+    /// A signer for `num_perm` values with `seed`.
+    pub fn new(scheme: Scheme, num_perm: usize, seed: u64) -> Signer {
+        let key = mix64(seed ^ 0x6d69_6e68_6173_6831);
+        let probe_key = mix64(seed ^ 0x6465_6e73_6966_7931);
+        let perms = match scheme {
+            Scheme::Densified => Vec::new(),
+            Scheme::Classic => (0..num_perm as u64)
+                .map(|i| {
+                    let a = mix64(key.wrapping_add(2 * i + 1)) % (MERSENNE61 - 1) + 1;
+                    let b = mix64(key.wrapping_add(2 * i + 2)) % MERSENNE61;
+                    (a, b)
+                })
+                .collect(),
+        };
+        Signer {
+            num_perm,
+            scheme,
+            key,
+            probe_key,
+            perms,
+        }
+    }
+
+    /// Signature length.
+    pub fn num_perm(&self) -> usize {
+        self.num_perm
+    }
+
+    /// Appends the signature of `shingles` (a deduplicated set, any order) to `out`.
+    /// An empty set gives all `u32::MAX`.
+    pub fn sign_into(&self, shingles: &[u64], out: &mut Vec<u32>) {
+        match self.scheme {
+            Scheme::Densified => self.densified(shingles, out),
+            Scheme::Classic => self.classic(shingles, out),
+        }
+    }
+
+    fn densified(&self, shingles: &[u64], out: &mut Vec<u32>) {
+        let k = self.num_perm;
+        // Working values are < 2^32 when filled; u64::MAX marks an empty bin.
+        let mut bins = vec![u64::MAX; k];
+        for &s in shingles {
+            let g = mix64(s ^ self.key);
+            let bin = (((g >> 32) * k as u64) >> 32) as usize;
+            let v = g & 0xffff_ffff;
+            if v < bins[bin] {
+                bins[bin] = v;
+            }
+        }
+        let base = out.len();
+        if shingles.is_empty() {
+            out.resize(base + k, u32::MAX);
+            return;
+        }
+        for i in 0..k {
+            let mut v = bins[i];
+            let mut attempt = 0u64;
+            while v == u64::MAX {
+                // Optimal densification: probe bins with a hash of (bin, attempt), the same
+                // sequence for every document, until a non-empty one is found.
+                attempt += 1;
+                let h = mix64(self.probe_key ^ ((i as u64) << 32 | attempt));
+                let j = (((h >> 32) * k as u64) >> 32) as usize;
+                v = bins[j];
+            }
+            out.push(v as u32);
+        }
+    }
+
+    fn classic(&self, shingles: &[u64], out: &mut Vec<u32>) {
+        let base = out.len();
+        out.resize(base + self.num_perm, u32::MAX);
+        let sig = &mut out[base..];
+        for &s in shingles {
+            let x = (s % MERSENNE61) as u128;
+            for (slot, &(a, b)) in sig.iter_mut().zip(&self.perms) {
+                let h = ((a as u128 * x + b as u128) % MERSENNE61 as u128) as u64 as u32;
+                if h < *slot {
+                    *slot = h;
+                }
+            }
+        }
+    }
+}
+
+/// The number of positions where two signatures agree.
+#[inline]
+pub fn agreement(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).filter(|(x, y)| x == y).count()
+}
+
+/// The Jaccard estimate of two signatures: agreeing positions / length.
+pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    agreement(a, b) as f64 / a.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic planted pair with |A| = n and Jaccard close to `j`: shared items plus
+    /// items private to each side.
+    fn planted(rng: &mut u64, n: usize, j: f64) -> (Vec<u64>, Vec<u64>, f64) {
+        // |A| = |B| = n, |A∩B| = c, J = c / (2n - c)  =>  c = 2nJ / (1 + J)
+        let c = ((2.0 * n as f64 * j) / (1.0 + j)).round() as usize;
+        let c = c.min(n);
+        let mut next = || {
+            *rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            mix64(*rng)
+        };
+        let shared: Vec<u64> = (0..c).map(|_| next()).collect();
+        let mut a = shared.clone();
+        let mut b = shared;
+        a.extend((0..n - c).map(|_| next()));
+        b.extend((0..n - c).map(|_| next()));
+        let true_j = c as f64 / (2 * n - c) as f64;
+        (a, b, true_j)
+    }
+
+    fn rmse(scheme: Scheme, pairs: &[(Vec<u64>, Vec<u64>, f64)], seed: u64) -> f64 {
+        let s = Signer::new(scheme, 128, seed);
+        let mut se = 0.0;
+        for (a, b, j) in pairs {
+            let (mut sa, mut sb) = (Vec::new(), Vec::new());
+            s.sign_into(a, &mut sa);
+            s.sign_into(b, &mut sb);
+            let e = estimate(&sa, &sb) - j;
+            se += e * e;
+        }
+        (se / pairs.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn identical_sets_agree_everywhere_and_disjoint_sets_almost_nowhere() {
+        for scheme in [Scheme::Densified, Scheme::Classic] {
+            let s = Signer::new(scheme, 64, 7);
+            let a: Vec<u64> = (0..300).map(mix64).collect();
+            let b: Vec<u64> = (1000..1300).map(mix64).collect();
+            let (mut sa, mut sa2, mut sb) = (Vec::new(), Vec::new(), Vec::new());
+            s.sign_into(&a, &mut sa);
+            let mut rev = a.clone();
+            rev.reverse();
+            s.sign_into(&rev, &mut sa2);
+            s.sign_into(&b, &mut sb);
+            assert_eq!(sa, sa2);
+            assert_eq!(sa.len(), 64);
+            assert!(estimate(&sa, &sb) < 0.1);
+        }
+    }
+
+    #[test]
+    fn seeds_change_signatures() {
+        let a: Vec<u64> = (0..50).map(mix64).collect();
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        Signer::new(Scheme::Densified, 32, 1).sign_into(&a, &mut x);
+        Signer::new(Scheme::Densified, 32, 2).sign_into(&a, &mut y);
+        assert_ne!(x, y);
+    }
+
+    /// The statistical acceptance test: RMSE of the densified scheme's Jaccard
+    /// estimate over planted pairs (J from 0.3 to 0.95, set sizes 10 to 5,000) is within 1.15x
+    /// of classic MinHash's. Seeded, so the figures are reproducible.
+    #[test]
+    fn densified_error_is_close_to_classic() {
+        let mut rng = 42u64;
+        let sizes = [10usize, 30, 100, 300, 1000, 5000];
+        let js = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95];
+        let mut pairs = Vec::new();
+        for &n in &sizes {
+            for &j in &js {
+                for _ in 0..12 {
+                    pairs.push(planted(&mut rng, n, j));
+                }
+            }
+        }
+        let (mut fast, mut classic) = (0.0, 0.0);
+        let seeds = 6;
+        for seed in 0..seeds {
+            fast += rmse(Scheme::Densified, &pairs, seed);
+            classic += rmse(Scheme::Classic, &pairs, seed);
+        }
+        let (fast, classic) = (fast / seeds as f64, classic / seeds as f64);
+        eprintln!(
+            "rmse densified {fast:.4} classic {classic:.4} ratio {:.3}",
+            fast / classic
+        );
+        assert!(
+            fast <= 1.15 * classic,
+            "densified {fast} vs classic {classic}"
+        );
+        // And both are near the theoretical sqrt(J(1-J)/128) scale (~0.03-0.04).
+        assert!(classic < 0.05 && fast < 0.05);
+    }
+}

@@ -1,0 +1,266 @@
+//! The report model, and one writer per output format.
+//!
+//! A [`Report`] is plain data built by the detector; writers only format it:
+//! [`text`] (the human summary, default), [`json`] (one JSON document) and JSON Lines (typed
+//! messages). Every machine format carries `format_version`, the parameters and the stats.
+//! Everything is sorted by input order, and similarities are ratios of integer counts rounded
+//! to 4 decimals, so a report is byte-identical across runs and thread counts.
+//!
+//! ## Fields (format_version 1)
+//! - `format_version`: 1. A field is only ever added within a version; removing or changing
+//!   one bumps it.
+//! - `tool`: `{name, version}` of the syndup that wrote the report.
+//! - `parameters`: every setting that shaped the result, see [`Parameters`].
+//! - `stats`: counts, see [`Stats`].
+//! - `clusters[]`: see [`ClusterReport`]; `members` are document ids, the representative first.
+//! - `pairs[]`: every verified near-duplicate pair, see [`PairReport`].
+//! - `repeats[]`: sentence-level repeats, see [`RepeatReport`] (empty in this version: sentence
+//!   repeats arrive in a later version without a format change).
+//! - `problems[]`: bad input records with `path`, `line`, `id`, `kind` and `message`.
+
+pub mod json;
+pub mod text;
+
+use crate::config::{Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+use crate::document::Problem;
+use crate::lsh::CurvePoint;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON and JSON Lines report formats.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Rounds a similarity for reporting (4 decimals; the integer counts are reported too).
+pub fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// A whole scan's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Version of this format.
+    pub format_version: u32,
+    /// The tool that wrote the report.
+    pub tool: Tool,
+    /// The settings used.
+    pub parameters: Parameters,
+    /// Counts.
+    pub stats: Stats,
+    /// Clusters of near-duplicates, ordered by their earliest member in input order.
+    pub clusters: Vec<ClusterReport>,
+    /// Verified pairs, ordered by (a, b) in input order.
+    pub pairs: Vec<PairReport>,
+    /// Sentence-level repeats (reserved; empty in this version).
+    pub repeats: Vec<RepeatReport>,
+    /// Bad input records, in input order.
+    pub problems: Vec<Problem>,
+}
+
+/// Name and version of the writer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// Always `syndup`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build.
+    pub fn current() -> Tool {
+        Tool {
+            name: "syndup".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// Every setting that shaped the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    /// `word` or `char`.
+    pub shingle: ShingleKind,
+    /// Shingle length k.
+    pub ngram: usize,
+    /// Normalisation name and version (`nfkc_casefold_v1`).
+    pub normalization: String,
+    /// The hash of tokens, shingles and band keys (`xxh3_64`).
+    pub hash: String,
+    /// `densified` (one-permutation hashing with optimal densification) or `classic`.
+    pub scheme: Scheme,
+    /// Signature length.
+    pub num_perm: usize,
+    /// MinHash seed.
+    pub seed: u64,
+    /// Jaccard threshold for a near-duplicate.
+    pub threshold: f64,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// `threshold` when bands and rows were derived from the threshold, `flags` when given.
+    pub bands_rows_from: String,
+    /// Probability of becoming a candidate at a few Jaccard similarities.
+    pub s_curve: Vec<CurvePoint>,
+    /// `exact` or `estimate`.
+    pub verify: VerifyMode,
+    /// Representative policy: `first`, `longest` or `earliest`.
+    pub keep: KeepPolicy,
+    /// Bucket size above which LSH buckets give star edges only.
+    pub max_bucket: usize,
+    /// Largest document read, in bytes.
+    pub max_doc_bytes: usize,
+    /// JSON field names read.
+    pub fields: Fields,
+}
+
+/// Counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    /// Input files read (standard input counts as one).
+    pub files: u64,
+    /// Files inside directories skipped because of their extension.
+    pub skipped_files: u64,
+    /// Records met: documents + problems (blank lines not included).
+    pub records: u64,
+    /// Documents scanned.
+    pub documents: u64,
+    /// Bad records (see `problems`).
+    pub problems: u64,
+    /// Bad records by kind.
+    pub problems_by_kind: BTreeMap<String, u64>,
+    /// Blank lines in JSON Lines input (skipped, not records).
+    pub blank_lines: u64,
+    /// Bytes read (after decompression).
+    pub input_bytes: u64,
+    /// Bytes of document text scanned.
+    pub text_bytes: u64,
+    /// Shingles over all documents (each document's distinct shingles).
+    pub shingles: u64,
+    /// LSH candidate pairs.
+    pub candidates: u64,
+    /// LSH buckets larger than `max_bucket` (star edges only).
+    pub giant_buckets: u64,
+    /// Candidates that verified (the `pairs`).
+    pub matches: u64,
+    /// Clusters.
+    pub clusters: u64,
+    /// Documents in clusters.
+    pub clustered_documents: u64,
+    /// Documents in clusters that are not the representative (what a dedupe removes).
+    pub duplicates: u64,
+    /// Documents a dedupe keeps: `documents - duplicates`.
+    pub unique_documents: u64,
+}
+
+/// A cluster of near-duplicates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterReport {
+    /// 1-based cluster number, in report order.
+    pub id: u64,
+    /// Id of the representative (the document a dedupe keeps).
+    pub representative: String,
+    /// Member ids: the representative first, then the others in input order.
+    pub members: Vec<String>,
+    /// Per member (same order): title, date, size and similarity to the representative.
+    pub details: Vec<MemberReport>,
+}
+
+/// One member of a cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberReport {
+    /// Document id.
+    pub doc: String,
+    /// The title field, else the first words of the text.
+    pub title: String,
+    /// The date field as given, if any.
+    pub date: Option<String>,
+    /// Text size in bytes.
+    pub bytes: u64,
+    /// Distinct shingles.
+    pub shingles: u32,
+    /// True for the representative.
+    pub representative: bool,
+    /// Jaccard with the representative (1 for the representative itself).
+    pub jaccard: f64,
+    /// Share of this member's shingles found in the representative.
+    pub containment: f64,
+}
+
+/// A verified near-duplicate pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairReport {
+    /// Id of the document earlier in input order.
+    pub a: String,
+    /// Id of the later document.
+    pub b: String,
+    /// Jaccard similarity of the shingle sets.
+    pub jaccard: f64,
+    /// The larger directed containment, `shared / min(shingles_a, shingles_b)`.
+    pub containment: f64,
+    /// `shared / shingles_a`: how much of `a` lies in `b`.
+    pub containment_a_in_b: f64,
+    /// `shared / shingles_b`: how much of `b` lies in `a`.
+    pub containment_b_in_a: f64,
+    /// Shingles in common (estimated under `--verify estimate`).
+    pub shared: u32,
+    /// Distinct shingles of `a`.
+    pub shingles_a: u32,
+    /// Distinct shingles of `b`.
+    pub shingles_b: u32,
+    /// The cluster holding both, if one does (the chaining guard can separate a pair).
+    pub cluster: Option<u64>,
+}
+
+/// A repeated sentence (reserved for sentence-level repeats).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatReport {
+    /// `within_document`, `cross_document` or `boilerplate`.
+    pub kind: String,
+    /// Similarity of the occurrences.
+    pub similarity: f64,
+    /// Where the sentence occurs.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One occurrence of a repeated sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Occurrence {
+    /// Document id.
+    pub doc: String,
+    /// Byte offset of the sentence's start in the original text.
+    pub start: u64,
+    /// Byte offset just past its end.
+    pub end: u64,
+    /// The sentence as it appears.
+    pub text: String,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable summary and clusters.
+    Text,
+    /// One JSON document.
+    Json,
+    /// JSON Lines: `{"type": .., "data": ..}` messages.
+    Jsonl,
+}
+
+/// Writes `report` in `format` to `out`.
+pub fn write(report: &Report, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::write(report, out),
+        Format::Json => json::write_json(report, out),
+        Format::Jsonl => json::write_jsonl(report, out),
+    }
+}
