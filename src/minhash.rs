@@ -27,6 +27,18 @@ pub fn mix64(mut z: u64) -> u64 {
 
 const MERSENNE61: u64 = (1 << 61) - 1;
 
+/// `x mod (2^61 - 1)` for `x < 2^122` without division.
+#[inline]
+fn mod_mersenne61(x: u128) -> u64 {
+    let m = MERSENNE61 as u128;
+    let mut r = (x & m) + (x >> 61);
+    r = (r & m) + (r >> 61);
+    if r >= m {
+        r -= m;
+    }
+    r as u64
+}
+
 /// Computes signatures with fixed parameters; cheap to share between threads.
 #[derive(Debug, Clone)]
 pub struct Signer {
@@ -112,9 +124,9 @@ impl Signer {
         out.resize(base + self.num_perm, u32::MAX);
         let sig = &mut out[base..];
         for &s in shingles {
-            let x = (s % MERSENNE61) as u128;
+            let x = s % MERSENNE61;
             for (slot, &(a, b)) in sig.iter_mut().zip(&self.perms) {
-                let h = ((a as u128 * x + b as u128) % MERSENNE61 as u128) as u64 as u32;
+                let h = mod_mersenne61(a as u128 * x as u128 + b as u128) as u32;
                 if h < *slot {
                     *slot = h;
                 }
@@ -188,6 +200,19 @@ mod tests {
             assert_eq!(sa, sa2);
             assert_eq!(sa.len(), 64);
             assert!(estimate(&sa, &sb) < 0.1);
+        }
+    }
+
+    #[test]
+    fn mersenne_reduction_matches_modulo() {
+        for x in [
+            0u128,
+            1,
+            MERSENNE61 as u128,
+            (MERSENNE61 as u128) * 7 + 5,
+            (1u128 << 122) - 1,
+        ] {
+            assert_eq!(mod_mersenne61(x) as u128, x % MERSENNE61 as u128);
         }
     }
 
