@@ -533,7 +533,12 @@ impl<'d> Scan<'d> {
             return Err(origin.problem(None, ProblemKind::MissingField, "the id is empty".into()));
         }
         let mut shingles = Vec::new();
-        sh.shingles_into(text, &mut shingles);
+        match self.det.config.verify {
+            // Sorted later, only for candidates (see `Scan::finish`).
+            VerifyMode::Exact => sh.shingles_unsorted_into(text, &mut shingles),
+            // The set is dropped after signing, but its size is needed.
+            VerifyMode::Estimate => sh.shingles_into(text, &mut shingles),
+        };
         if shingles.is_empty() {
             return Err(origin.problem(
                 Some(id),
@@ -590,6 +595,28 @@ impl<'d> Scan<'d> {
         timings.candidates = t.elapsed();
         self.stats.candidates = cands.pairs.len() as u64;
         self.stats.giant_buckets = cands.giant_buckets;
+        if c.verify == VerifyMode::Exact {
+            // Sort and deduplicate the shingle sets of candidate documents only.
+            let mut involved = vec![false; n];
+            for &(a, b) in &cands.pairs {
+                involved[a as usize] = true;
+                involved[b as usize] = true;
+            }
+            let store = &mut self.store;
+            store
+                .shingles
+                .par_iter_mut()
+                .zip(store.sizes.par_iter_mut())
+                .zip(involved.par_iter())
+                .filter(|(_, &inv)| inv)
+                .for_each(|((set, size), _)| {
+                    let mut v = std::mem::take(set).into_vec();
+                    v.sort_unstable();
+                    v.dedup();
+                    *size = v.len() as u32;
+                    *set = v.into_boxed_slice();
+                });
+        }
 
         progress.stage(Stage::Verify);
         let t = Instant::now();

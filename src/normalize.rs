@@ -106,16 +106,76 @@ impl Tokenizer {
     /// Calls `emit(start, end, normalised_bytes)` for each token of `text`.
     ///
     /// Invariant: `start..end` are byte offsets on char boundaries of `text`.
+    ///
+    /// Fast path: a word made only of ASCII letters and digits is found with a byte-class
+    /// table and handed over in place (lowercased into the buffer only when it has capitals).
+    /// A run of non-separator bytes that contains any non-ASCII byte goes to the general path
+    /// (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and whitespace always
+    /// end a token in both paths, so cutting the text at them first changes nothing.
     pub fn for_each<F: FnMut(usize, usize, &[u8])>(&mut self, text: &str, mut emit: F) {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            // Skip ASCII separators.
+            while i < n && CLASS[bytes[i] as usize] == SEP {
+                i += 1;
+            }
+            if i == n {
+                break;
+            }
+            let start = i;
+            let mut upper = false;
+            let mut c = CLASS[bytes[i] as usize];
+            while c == LOWER || c == UPPER {
+                upper |= c == UPPER;
+                i += 1;
+                if i == n {
+                    break;
+                }
+                c = CLASS[bytes[i] as usize];
+            }
+            if i < n && c == HIGH {
+                // The run holds non-ASCII characters: general path up to the next ASCII
+                // separator.
+                let mut j = i;
+                while j < n && CLASS[bytes[j] as usize] != SEP {
+                    j += 1;
+                }
+                self.general(text, start, j, &mut emit);
+                i = j;
+                continue;
+            }
+            let word = &bytes[start..i];
+            if upper {
+                self.buf.clear();
+                self.buf.extend(word.iter().map(u8::to_ascii_lowercase));
+                emit(start, i, &self.buf);
+            } else {
+                emit(start, i, word);
+            }
+        }
+    }
+
+    /// The general path over `text[from..to]`, a run without ASCII separators.
+    fn general<F: FnMut(usize, usize, &[u8])>(
+        &mut self,
+        text: &str,
+        from: usize,
+        to: usize,
+        emit: &mut F,
+    ) {
         let bytes = text.as_bytes();
         let buf = &mut self.buf;
         buf.clear();
         let mut start = usize::MAX; // start of the token being built; MAX when none
         let mut end = 0;
-        let mut i = 0;
-        while i < bytes.len() {
+        let mut i = from;
+        while i < to {
             let b = bytes[i];
             if b < 0x80 {
+                // Separators do not reach this path from `for_each`, but handling them keeps
+                // it a complete reference implementation (see the property test).
                 if b.is_ascii_alphanumeric() {
                     if start == usize::MAX {
                         start = i;
@@ -130,8 +190,8 @@ impl Tokenizer {
                 i += 1;
                 continue;
             }
-            // Non-ASCII: a base character plus the combining marks that follow it.
-            let rest = &text[i..];
+            // A base character plus the combining marks that follow it.
+            let rest = &text[i..to];
             let mut chars = rest.char_indices();
             let first = match chars.next() {
                 Some((_, c)) => c,
@@ -201,6 +261,31 @@ impl Tokenizer {
         }
     }
 }
+
+const SEP: u8 = 0;
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const HIGH: u8 = 3;
+
+/// Byte classes: ASCII separator, lowercase letter or digit, capital, non-ASCII byte.
+static CLASS: [u8; 256] = {
+    let mut t = [SEP; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            HIGH
+        } else if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_alphanumeric() {
+            LOWER
+        } else {
+            SEP
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Case-folds one character, calling `f` for each character of the result.
 #[inline]
@@ -280,6 +365,41 @@ mod tests {
         let s = spans(text);
         let words: Vec<&str> = s.iter().map(|&(a, b)| &text[a..b]).collect();
         assert_eq!(words, vec!["Ｈi", "Café\u{301}", "東", "京"]);
+    }
+
+    fn collect(s: &str, general: bool) -> Vec<(usize, usize, Vec<u8>)> {
+        let mut t = Tokenizer::new();
+        let mut v = Vec::new();
+        if general {
+            t.general(s, 0, s.len(), &mut |a, b, tok: &[u8]| {
+                v.push((a, b, tok.to_vec()))
+            });
+        } else {
+            t.for_each(s, |a, b, tok| v.push((a, b, tok.to_vec())));
+        }
+        v
+    }
+
+    proptest::proptest! {
+        /// The ASCII fast path gives exactly what the general path gives.
+        #[test]
+        fn fast_path_equals_general_path(s in "[a-zA-Z0-9 .,'\\-\n]{0,40}(\\PC{0,6}[a-zA-Z .]{0,8}){0,4}") {
+            proptest::prop_assert_eq!(collect(&s, false), collect(&s, true));
+        }
+
+        /// Spans are non-empty, on char boundaries and in order (two tokens can share the span
+        /// of one base character + marks segment); nothing panics on any input.
+        #[test]
+        fn spans_are_ordered_char_boundaries(s in "\\PC{0,64}") {
+            let v = collect(&s, false);
+            let (mut la, mut lb) = (0, 0);
+            for (a, b, _) in v {
+                proptest::prop_assert!(a >= la && b >= lb && a < b);
+                proptest::prop_assert!(s.is_char_boundary(a) && s.is_char_boundary(b));
+                la = a;
+                lb = b;
+            }
+        }
     }
 
     #[test]

@@ -54,6 +54,16 @@ impl Shingler {
     /// Replaces `out` with the sorted, deduplicated shingle hashes of `text` and returns the
     /// number of tokens (0 means the text has no words: `out` is then empty).
     pub fn shingles_into(&mut self, text: &str, out: &mut Vec<u64>) -> usize {
+        let n = self.shingles_unsorted_into(text, out);
+        out.sort_unstable();
+        out.dedup();
+        n
+    }
+
+    /// Like [`Shingler::shingles_into`] but in text order, repeats included. MinHash does not
+    /// need a set, and sorting is a large share of the per-document cost, so the detector sorts
+    /// only the documents that LSH makes candidates.
+    pub fn shingles_unsorted_into(&mut self, text: &str, out: &mut Vec<u64>) -> usize {
         out.clear();
         let n = match self.kind {
             ShingleKind::Word => {
@@ -68,8 +78,6 @@ impl Shingler {
                 normalized.split(' ').filter(|w| !w.is_empty()).count()
             }
         };
-        out.sort_unstable();
-        out.dedup();
         n
     }
 }

@@ -139,7 +139,7 @@ pub struct Stats {
     pub input_bytes: u64,
     /// Bytes of document text scanned.
     pub text_bytes: u64,
-    /// Shingles over all documents (each document's distinct shingles).
+    /// Shingles (k-grams) over all documents, repeats within a document included.
     pub shingles: u64,
     /// LSH candidate pairs.
     pub candidates: u64,
