@@ -39,6 +39,7 @@
 //! thin layer over this API.
 #![deny(missing_docs)]
 
+pub mod allpairs;
 pub mod cluster;
 pub mod config;
 pub mod detector;

@@ -122,11 +122,7 @@ pub fn candidates(
     rows: usize,
     max_bucket: usize,
 ) -> Candidates {
-    let n = if num_perm == 0 {
-        0
-    } else {
-        sigs.len() / num_perm
-    };
+    let n = sigs.len().checked_div(num_perm).unwrap_or(0);
     let per_band: Vec<(Vec<u64>, u64)> = (0..bands)
         .into_par_iter()
         .map(|band| {

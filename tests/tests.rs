@@ -1,1 +1,9 @@
+//! The one integration-test binary (see `autotests = false` in Cargo.toml).
 
+mod util;
+
+mod cli;
+mod determinism;
+mod input_errors;
+mod properties;
+mod shared_data;

@@ -64,10 +64,10 @@ pub fn read_batches(
         match f.kind {
             InputKind::Text => {
                 read_text_file(f, fi, max_doc_bytes, &mut text_batch);
-                if text_batch.data.len() >= CHUNK || text_batch.records.len() >= FILES_PER_BATCH {
-                    if !sink(std::mem::take(&mut text_batch))? {
-                        return Ok(());
-                    }
+                let full =
+                    text_batch.data.len() >= CHUNK || text_batch.records.len() >= FILES_PER_BATCH;
+                if full && !sink(std::mem::take(&mut text_batch))? {
+                    return Ok(());
                 }
             }
             InputKind::Jsonl(c) => {

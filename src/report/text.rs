@@ -97,7 +97,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         .flat_map(|c| c.members.iter().map(|m| m.chars().count()))
         .max()
         .unwrap_or(0)
-        .min(40);
+        .min(60);
     for c in &r.clusters {
         writeln!(out)?;
         writeln!(

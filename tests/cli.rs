@@ -1,0 +1,193 @@
+//! The command line on the bundled samples: golden reports, formats, exit codes, inputs.
+
+use crate::util::*;
+use std::io::Write;
+
+#[test]
+fn golden_text_report() {
+    let o = run(&["scan", "samples", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    golden("samples.txt", &stdout(&o));
+}
+
+#[test]
+fn golden_json_report_parses_into_the_documented_schema() {
+    let o = run(&["scan", "samples", "-q", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    golden("samples.json", &text);
+    // deny_unknown_fields on every struct: an undocumented field fails here.
+    let r: syndup::Report = serde_json::from_str(&text).expect("schema");
+    assert_eq!(r.format_version, syndup::report::FORMAT_VERSION);
+    let ids: Vec<Vec<String>> = r.clusters.iter().map(|c| c.members.clone()).collect();
+    assert!(ids.contains(&vec![
+        "wire-harbor-0".to_string(),
+        "wire-harbor-1".into(),
+        "wire-harbor-2".into(),
+        "wire-harbor-5".into()
+    ]));
+    assert!(ids.contains(&vec!["zh-harbor-0".to_string(), "zh-harbor-1".into()]));
+    // Partial copies (trimmed, under an intro) are below the Jaccard threshold.
+    assert!(!ids.concat().contains(&"wire-harbor-3".to_string()));
+    // Pages sharing only a footer are not duplicates.
+    assert!(!ids.concat().contains(&"ferrow-chess".to_string()));
+    for p in &r.pairs {
+        assert!(p.jaccard >= 0.8 && p.containment >= p.jaccard);
+    }
+}
+
+#[test]
+fn golden_jsonl_report_has_typed_messages() {
+    let o = run(&["scan", "samples", "-q", "--format", "jsonl"]);
+    let text = stdout(&o);
+    golden("samples.jsonl", &text);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "begin");
+    assert_eq!(lines[0]["data"]["format_version"], 1);
+    assert_eq!(lines[0]["data"]["parameters"]["bands"], 16);
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+    let clusters = lines.iter().filter(|l| l["type"] == "cluster").count() as u64;
+    assert_eq!(lines.last().unwrap()["data"]["clusters"], clusters);
+}
+
+#[test]
+fn exit_code_flag_reports_duplicates() {
+    assert_eq!(
+        run(&["scan", "samples", "-q", "--exit-code"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&[
+            "scan",
+            "samples/pages/2025-03-08-editors-note.md",
+            "-q",
+            "--exit-code"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn stdin_and_compressed_inputs_give_the_same_clusters() {
+    let news = std::fs::read(root().join("samples/news.jsonl")).unwrap();
+    let file = run(&["scan", "samples/news.jsonl", "-q", "--format", "json"]);
+    let want: syndup::Report = serde_json::from_slice(&file.stdout).unwrap();
+    let stdin = run_stdin(&["scan", "-", "-q", "--format", "json"], &news);
+    let got: syndup::Report = serde_json::from_slice(&stdin.stdout).unwrap();
+    assert_eq!(got.clusters, want.clusters);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&news).unwrap();
+    let gz = write(dir.path(), "news.jsonl.gz", &gz.finish().unwrap());
+    let zst = write(
+        dir.path(),
+        "news.jsonl.zst",
+        &zstd::encode_all(&news[..], 3).unwrap(),
+    );
+    for p in [gz, zst] {
+        let o = run(&["scan", p.to_str().unwrap(), "-q", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let got: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(got.clusters, want.clusters, "{}", p.display());
+    }
+}
+
+#[test]
+fn broken_pipe_is_success() {
+    let mut child = bin()
+        .args(["scan", "samples", "-q", "--format", "jsonl"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once, like `| head -0`
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error"));
+}
+
+#[test]
+fn bad_flags_are_usage_errors_naming_the_flag() {
+    let o = run(&["scan", "samples", "--threshold", "1.5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--threshold"), "{}", stderr(&o));
+    let o = run(&["scan", "samples", "--bands", "20", "--rows", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--num-perm"), "{}", stderr(&o));
+    let o = run(&["scan", "samples", "--keep", "earliest", "--date-field", ""]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--date-field"), "{}", stderr(&o));
+}
+
+#[test]
+fn keep_policies_choose_representatives() {
+    let longest = run(&[
+        "scan",
+        "samples/news.jsonl",
+        "-q",
+        "--format",
+        "json",
+        "--keep",
+        "longest",
+    ]);
+    let r: syndup::Report = serde_json::from_slice(&longest.stdout).unwrap();
+    for c in &r.clusters {
+        let max = c.details.iter().map(|d| d.bytes).max().unwrap();
+        assert_eq!(c.details[0].bytes, max, "cluster {}", c.id);
+    }
+    let earliest = run(&[
+        "scan",
+        "samples/news.jsonl",
+        "-q",
+        "--format",
+        "json",
+        "--keep",
+        "earliest",
+    ]);
+    let r: syndup::Report = serde_json::from_slice(&earliest.stdout).unwrap();
+    for c in &r.clusters {
+        let min = c.details.iter().filter_map(|d| d.date.clone()).min();
+        assert_eq!(c.details[0].date, min, "cluster {}", c.id);
+    }
+}
+
+#[test]
+fn character_shingles_and_estimate_mode_run() {
+    let o = run(&[
+        "scan",
+        "samples/news.jsonl",
+        "-q",
+        "--format",
+        "json",
+        "--shingle",
+        "char",
+        "-k",
+        "7",
+    ]);
+    let r: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r
+        .clusters
+        .iter()
+        .any(|c| c.members.contains(&"wire-strike-1".to_string())));
+    let o = run(&[
+        "scan",
+        "samples/news.jsonl",
+        "-q",
+        "--format",
+        "json",
+        "--verify",
+        "estimate",
+    ]);
+    let r: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r
+        .clusters
+        .iter()
+        .any(|c| c.members.contains(&"wire-strike-1".to_string())));
+}
