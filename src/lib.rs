@@ -45,6 +45,8 @@ pub mod config;
 pub mod detector;
 pub mod document;
 pub mod error;
+pub mod eval;
+pub mod generate;
 pub mod input;
 pub mod lsh;
 pub mod minhash;

@@ -27,6 +27,70 @@ enum Command {
     /// Exit status: 0 success, 1 duplicates found (only with --exit-code), 2 errors or bad
     /// records (they are reported with path:line and the run goes on unless --strict).
     Scan(ScanArgs),
+    /// Generate a planted-truth corpus (documents + ground truth) from seed text.
+    ///
+    /// Builds a word-level Markov model from the seed text, writes novel base articles,
+    /// plants near-duplicate families (exact, light, medium, heavy, partial copies),
+    /// within-page sentence near-repeats and shared boilerplate, and records every planted
+    /// pair and repeat. Deterministic: the same seed text and options give the same bytes.
+    Generate(GenerateArgs),
+    /// Score a result against planted truth: pairwise precision/recall/F1 (overall and per
+    /// edit level) and the adjusted Rand index of the clusters.
+    ///
+    /// RESULT is a syndup JSON report, or a TSV of `a<TAB>b` pairs, or of `cluster<TAB>doc`
+    /// lines after a `#clusters` line (what any other tool can write).
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// The result to score.
+    #[arg(value_name = "RESULT")]
+    result: PathBuf,
+    /// The truth file written by `syndup generate`.
+    #[arg(long)]
+    truth: PathBuf,
+    /// The corpus the truth describes (for the document list and true Jaccard).
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Recall is measured on planted pairs whose true Jaccard is at least this.
+    #[arg(short, long, default_value_t = 0.8)]
+    threshold: f64,
+    /// Word shingle length for the true Jaccard.
+    #[arg(short = 'k', long, default_value_t = 5)]
+    ngram: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Seed text: .txt/.md files, .jsonl files (text field), directories (at least 2,000 words).
+    #[arg(long = "from", value_name = "PATH", default_value = "samples")]
+    from: Vec<String>,
+    /// Documents to write.
+    #[arg(short = 'n', long, default_value_t = 10_000)]
+    docs: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of documents that are copies of another.
+    #[arg(long, default_value_t = 0.3)]
+    copy_share: f64,
+    /// Edit levels to plant (comma-separated: exact, light, medium, heavy, partial).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "exact,light,medium,heavy,partial"
+    )]
+    levels: Vec<String>,
+    /// Mean words per base document.
+    #[arg(long, default_value_t = 550)]
+    mean_words: usize,
+    /// Directory to write `corpus.jsonl` and `truth.jsonl` into.
+    #[arg(short, long, value_name = "DIR")]
+    out_dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -214,15 +278,124 @@ impl ScanArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan(args) => match scan(&args) {
-            Ok(code) => code,
-            Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("syndup: error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Scan(args) => finish(scan(&args)),
+        Command::Generate(args) => finish(generate(&args)),
+        Command::Eval(args) => finish(eval(&args)),
     }
+}
+
+fn finish(r: syndup::Result<ExitCode>) -> ExitCode {
+    match r {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("syndup: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
+    let found = syndup::eval::read_found(&args.result)?;
+    let e = syndup::eval::evaluate(
+        &args.truth,
+        &args.corpus,
+        &found,
+        args.threshold,
+        args.ngram,
+    )?;
+    let mut out = std::io::stdout().lock();
+    let w = if args.json {
+        serde_json::to_writer_pretty(&mut out, &e)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
+    } else {
+        (|| -> std::io::Result<()> {
+            writeln!(
+                out,
+                "{} documents; found {} pairs in {} clusters",
+                e.documents,
+                found.pairs.len(),
+                found.clusters.len()
+            )?;
+            let a = &e.at_threshold;
+            writeln!(out, "pairs with true Jaccard >= {}: precision {:.4} ({}/{}), recall {:.4} ({}/{}), F1 {:.4}", e.threshold, a.precision, a.true_positives, a.found, a.recall, a.recalled, a.relevant, a.f1)?;
+            let b = &e.all_planted;
+            writeln!(
+                out,
+                "all planted pairs: recall {:.4} ({}/{}), F1 {:.4}",
+                b.recall, b.recalled, b.relevant, b.f1
+            )?;
+            writeln!(out, "cluster ARI: {:.4}", e.ari)?;
+            writeln!(
+                out,
+                "{:<10} {:>8} {:>8} {:>12} {:>10} {:>10}",
+                "level", "planted", "found", ">=threshold", "found", "mean J"
+            )?;
+            for (k, l) in &e.levels {
+                writeln!(
+                    out,
+                    "{:<10} {:>8} {:>8} {:>12} {:>10} {:>10.4}",
+                    k,
+                    l.planted,
+                    l.found,
+                    l.above_threshold,
+                    l.found_above_threshold,
+                    l.mean_jaccard
+                )?;
+            }
+            Ok(())
+        })()
+    };
+    w.map_err(|e| syndup::Error::io("<stdout>", e))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
+    use syndup::generate::{self, EditLevel, GenerateOptions, Model};
+    let sources: Vec<Source> = args.from.iter().map(|p| Source::parse(p)).collect();
+    let (texts, problems) = syndup::input::read_texts(&sources, &Fields::default(), 64 << 20)?;
+    for p in &problems {
+        eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));
+    }
+    let model = Model::from_texts(texts.iter().map(String::as_str))
+        .map_err(|e| syndup::Error::config(format!("--from: {e}")))?;
+    let levels = args
+        .levels
+        .iter()
+        .map(|l| l.parse::<EditLevel>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| syndup::Error::config(format!("--levels: {e}")))?;
+    let opts = GenerateOptions {
+        seed: args.seed,
+        documents: args.docs,
+        copy_share: args.copy_share,
+        mean_words: args.mean_words,
+        levels,
+        ..GenerateOptions::default()
+    };
+    let corpus = generate::generate(&model, &opts);
+    std::fs::create_dir_all(&args.out_dir).map_err(|e| syndup::Error::io(&args.out_dir, e))?;
+    let docs_path = args.out_dir.join("corpus.jsonl");
+    let truth_path = args.out_dir.join("truth.jsonl");
+    let mut docs =
+        std::fs::File::create(&docs_path).map_err(|e| syndup::Error::io(&docs_path, e))?;
+    let mut truth =
+        std::fs::File::create(&truth_path).map_err(|e| syndup::Error::io(&truth_path, e))?;
+    generate::write_corpus(&corpus, &mut docs, &mut truth)
+        .map_err(|e| syndup::Error::io(&args.out_dir, e))?;
+    eprintln!(
+        "syndup: wrote {} documents, {} planted pairs and {} repeats to {}",
+        corpus.docs.len(),
+        corpus.pairs.len(),
+        corpus.repeats.len(),
+        args.out_dir.display()
+    );
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {

@@ -172,3 +172,48 @@ pub(crate) fn unreadable(path: &Path, msg: &str) -> Problem {
         message: msg.to_string(),
     }
 }
+
+/// Reads the texts of all documents in `sources` (whole text files, and the text field of JSON
+/// Lines records), in input order, with the problems met. Used to feed the corpus generator.
+pub fn read_texts(
+    sources: &[Source],
+    fields: &crate::config::Fields,
+    max_doc_bytes: usize,
+) -> crate::Result<(Vec<String>, Vec<Problem>)> {
+    let expanded = expand(sources);
+    let mut problems = expanded.problems;
+    let mut texts = Vec::new();
+    let names: Vec<String> = expanded.files.iter().map(InputFile::display).collect();
+    read_batches(&expanded.files, max_doc_bytes, &mut |batch| {
+        problems.extend(batch.problems.iter().cloned());
+        for r in &batch.records {
+            let bad = |kind, message: String| Problem {
+                path: names[r.file as usize].clone(),
+                line: r.line,
+                id: None,
+                kind,
+                message,
+            };
+            let Ok(text) = std::str::from_utf8(batch.record(r)) else {
+                problems.push(bad(ProblemKind::InvalidUtf8, "invalid UTF-8".into()));
+                continue;
+            };
+            if r.line.is_none() {
+                texts.push(text.to_string());
+                continue;
+            }
+            match parse_record(text, fields) {
+                Ok(p) => match p.text {
+                    Some(FieldValue::Str(s)) => texts.push(s.into_owned()),
+                    _ => problems.push(bad(
+                        ProblemKind::MissingField,
+                        format!("no string text field `{}`", fields.text),
+                    )),
+                },
+                Err(m) => problems.push(bad(ProblemKind::MalformedJson, m)),
+            }
+        }
+        Ok(true)
+    })?;
+    Ok((texts, problems))
+}

@@ -1,0 +1,367 @@
+//! Evaluation of a report against planted truth: pairwise precision, recall and F1, per edit
+//! level, and the adjusted Rand index of the clusters.
+//!
+//! Inputs: the generator's truth file (planted pairs with their families and edit levels), the
+//! corpus it describes (for the document list and the true Jaccard of each planted pair,
+//! computed with syndup's own normalisation and shingles), and a result: a syndup JSON report,
+//! or a TSV any tool can write (`a<TAB>b` per line for pairs, or `cluster<TAB>doc` per line
+//! after a `#clusters` header line).
+//!
+//! Pairs found: the report's `pairs[]`, or all pairs inside each cluster when the result has
+//! only clusters. A found pair is correct when both documents belong to one planted family.
+//! Recall is measured on the planted pairs whose true Jaccard meets the threshold (the pairs a
+//! Jaccard-threshold tool is asked to find), and also on all planted pairs, per level.
+
+use crate::error::{Error, Result};
+use crate::shingle::Shingler;
+use crate::verify::Similarity;
+use crate::ShingleKind;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Precision, recall and F1 with their counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Prf {
+    /// Found pairs that are planted.
+    pub true_positives: u64,
+    /// Found pairs.
+    pub found: u64,
+    /// Planted pairs counted for recall.
+    pub relevant: u64,
+    /// Planted pairs counted for recall that were found.
+    pub recalled: u64,
+    /// `true_positives / found` (1 when nothing was found).
+    pub precision: f64,
+    /// `recalled / relevant` (1 when nothing is relevant).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+}
+
+impl Prf {
+    fn finish(mut self) -> Prf {
+        let r = |n: u64, d: u64| if d == 0 { 1.0 } else { n as f64 / d as f64 };
+        self.precision = crate::report::round4(r(self.true_positives, self.found));
+        self.recall = crate::report::round4(r(self.recalled, self.relevant));
+        let (p, q) = (self.precision, self.recall);
+        self.f1 = crate::report::round4(if p + q == 0.0 {
+            0.0
+        } else {
+            2.0 * p * q / (p + q)
+        });
+        self
+    }
+}
+
+/// Recall of one edit level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelScore {
+    /// Planted pairs of this level.
+    pub planted: u64,
+    /// Of those, found.
+    pub found: u64,
+    /// Planted pairs of this level with true Jaccard >= threshold.
+    pub above_threshold: u64,
+    /// Of those, found.
+    pub found_above_threshold: u64,
+    /// Mean true Jaccard of the level's planted pairs.
+    pub mean_jaccard: f64,
+}
+
+/// The evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Documents in the corpus.
+    pub documents: u64,
+    /// Jaccard threshold used to select the pairs recall is measured on.
+    pub threshold: f64,
+    /// Precision over all found pairs; recall over planted pairs with true Jaccard >= threshold.
+    pub at_threshold: Prf,
+    /// Precision over all found pairs; recall over all planted pairs.
+    pub all_planted: Prf,
+    /// Per edit level.
+    pub levels: BTreeMap<String, LevelScore>,
+    /// Adjusted Rand index of the found clusters against the planted families (documents
+    /// outside any cluster or family are singletons).
+    pub ari: f64,
+}
+
+struct TruthPair {
+    a: String,
+    b: String,
+    family: String,
+    level: String,
+}
+
+fn read_lines(path: &std::path::Path) -> Result<Vec<String>> {
+    Ok(std::fs::read_to_string(path)
+        .map_err(|e| Error::io(path, e))?
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+fn bad(path: &std::path::Path, line: usize, msg: impl std::fmt::Display) -> Error {
+    Error::config(format!("{}:{}: {msg}", path.display(), line + 1))
+}
+
+/// A result to evaluate: found pairs and clusters (ids).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Found {
+    /// Unordered pairs, each stored with the smaller id first.
+    pub pairs: BTreeSet<(String, String)>,
+    /// Clusters of ids.
+    pub clusters: Vec<Vec<String>>,
+}
+
+fn ordered(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+/// Reads a syndup JSON report or a TSV of pairs or clusters.
+pub fn read_found(path: &std::path::Path) -> Result<Found> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut found = Found::default();
+    if text.trim_start().starts_with('{') {
+        let r: crate::Report = serde_json::from_str(&text).map_err(|e| {
+            Error::config(format!("{}: not a syndup JSON report: {e}", path.display()))
+        })?;
+        found.pairs = r.pairs.iter().map(|p| ordered(&p.a, &p.b)).collect();
+        found.clusters = r.clusters.into_iter().map(|c| c.members).collect();
+        if found.pairs.is_empty() {
+            found.pairs = cluster_pairs(&found.clusters);
+        }
+        return Ok(found);
+    }
+    let mut clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut mode_clusters = false;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim() == "#clusters" {
+            mode_clusters = true;
+            continue;
+        }
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut f = line.split('\t');
+        let (Some(x), Some(y)) = (f.next(), f.next()) else {
+            return Err(bad(path, i, "expected two tab-separated fields"));
+        };
+        if mode_clusters {
+            clusters
+                .entry(x.to_string())
+                .or_default()
+                .push(y.to_string());
+        } else {
+            found.pairs.insert(ordered(x, y));
+        }
+    }
+    if mode_clusters {
+        found.clusters = clusters.into_values().collect();
+        found.pairs = cluster_pairs(&found.clusters);
+    } else {
+        // Clusters of a pairs file: connected components.
+        let ids: BTreeSet<&String> = found.pairs.iter().flat_map(|(a, b)| [a, b]).collect();
+        let ids: Vec<&String> = ids.into_iter().collect();
+        let idx = |s: &String| ids.binary_search(&s).unwrap_or(0) as u32;
+        let comps = crate::cluster::components(
+            ids.len(),
+            found.pairs.iter().map(|(a, b)| (idx(a), idx(b))),
+        );
+        found.clusters = comps
+            .into_iter()
+            .map(|c| c.into_iter().map(|i| ids[i as usize].clone()).collect())
+            .collect();
+    }
+    Ok(found)
+}
+
+fn cluster_pairs(clusters: &[Vec<String>]) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for c in clusters {
+        for i in 0..c.len() {
+            for j in i + 1..c.len() {
+                out.insert(ordered(&c[i], &c[j]));
+            }
+        }
+    }
+    out
+}
+
+/// Evaluates `found` against the truth file and corpus, with word `ngram`-shingle Jaccard.
+pub fn evaluate(
+    truth_path: &std::path::Path,
+    corpus_path: &std::path::Path,
+    found: &Found,
+    threshold: f64,
+    ngram: usize,
+) -> Result<Evaluation> {
+    let mut truth = Vec::new();
+    for (i, line) in read_lines(truth_path)?.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(truth_path, i, e))?;
+        if v["type"] != "pair" {
+            continue;
+        }
+        let s = |k: &str| {
+            v[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(truth_path, i, format!("missing `{k}`")))
+        };
+        truth.push(TruthPair {
+            a: s("a")?,
+            b: s("b")?,
+            family: s("family")?,
+            level: s("level")?,
+        });
+    }
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (i, line) in read_lines(corpus_path)?.iter().enumerate() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(corpus_path, i, e))?;
+        let (Some(id), Some(t)) = (v["id"].as_str(), v["text"].as_str()) else {
+            return Err(bad(corpus_path, i, "expected `id` and `text` strings"));
+        };
+        order.push(id.to_string());
+        texts.insert(id.to_string(), t.to_string());
+    }
+    let mut sh = Shingler::new(ShingleKind::Word, ngram);
+    let mut set = |id: &str| -> Vec<u64> {
+        let mut v = Vec::new();
+        if let Some(t) = texts.get(id) {
+            sh.shingles_into(t, &mut v);
+        }
+        v
+    };
+    let family_of: BTreeMap<&str, &str> = truth
+        .iter()
+        .flat_map(|p| {
+            [
+                (p.a.as_str(), p.family.as_str()),
+                (p.b.as_str(), p.family.as_str()),
+            ]
+        })
+        .collect();
+    let same_family = |a: &str, b: &str| matches!((family_of.get(a), family_of.get(b)), (Some(x), Some(y)) if x == y);
+    let tp = found
+        .pairs
+        .iter()
+        .filter(|(a, b)| same_family(a, b))
+        .count() as u64;
+    let mut at = Prf {
+        true_positives: tp,
+        found: found.pairs.len() as u64,
+        ..Prf::default()
+    };
+    let mut all = at.clone();
+    let mut levels: BTreeMap<String, (LevelScore, f64)> = BTreeMap::new();
+    for p in &truth {
+        let j = Similarity::exact(&set(&p.a), &set(&p.b)).jaccard();
+        let hit = found.pairs.contains(&ordered(&p.a, &p.b));
+        let e = levels.entry(p.level.clone()).or_insert((
+            LevelScore {
+                planted: 0,
+                found: 0,
+                above_threshold: 0,
+                found_above_threshold: 0,
+                mean_jaccard: 0.0,
+            },
+            0.0,
+        ));
+        e.0.planted += 1;
+        e.0.found += hit as u64;
+        e.1 += j;
+        all.relevant += 1;
+        all.recalled += hit as u64;
+        if j >= threshold - 1e-12 {
+            e.0.above_threshold += 1;
+            e.0.found_above_threshold += hit as u64;
+            at.relevant += 1;
+            at.recalled += hit as u64;
+        }
+    }
+    let levels = levels
+        .into_iter()
+        .map(|(k, (mut s, sum))| {
+            s.mean_jaccard = crate::report::round4(sum / s.planted.max(1) as f64);
+            (k, s)
+        })
+        .collect();
+    // ARI over all corpus documents.
+    let found_of: BTreeMap<&str, usize> = found
+        .clusters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.iter().map(move |d| (d.as_str(), i)))
+        .collect();
+    let labels_true: Vec<String> = order
+        .iter()
+        .map(|d| {
+            family_of
+                .get(d.as_str())
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| format!("doc:{d}"))
+        })
+        .collect();
+    let labels_pred: Vec<String> = order
+        .iter()
+        .map(|d| {
+            found_of
+                .get(d.as_str())
+                .map(|c| format!("c{c}"))
+                .unwrap_or_else(|| format!("doc:{d}"))
+        })
+        .collect();
+    Ok(Evaluation {
+        documents: order.len() as u64,
+        threshold,
+        at_threshold: at.finish(),
+        all_planted: all.finish(),
+        levels,
+        ari: crate::report::round4(adjusted_rand_index(&labels_true, &labels_pred)),
+    })
+}
+
+/// The adjusted Rand index (Hubert and Arabie 1985) of two labelings of the same items.
+pub fn adjusted_rand_index<A: Ord, B: Ord>(x: &[A], y: &[B]) -> f64 {
+    let n = x.len() as f64;
+    let c2 = |k: f64| k * (k - 1.0) / 2.0;
+    let mut joint: BTreeMap<(&A, &B), f64> = BTreeMap::new();
+    let mut a: BTreeMap<&A, f64> = BTreeMap::new();
+    let mut b: BTreeMap<&B, f64> = BTreeMap::new();
+    for (p, q) in x.iter().zip(y) {
+        *joint.entry((p, q)).or_default() += 1.0;
+        *a.entry(p).or_default() += 1.0;
+        *b.entry(q).or_default() += 1.0;
+    }
+    let index: f64 = joint.values().map(|&k| c2(k)).sum();
+    let sa: f64 = a.values().map(|&k| c2(k)).sum();
+    let sb: f64 = b.values().map(|&k| c2(k)).sum();
+    let expected = sa * sb / c2(n).max(1.0);
+    let max = (sa + sb) / 2.0;
+    if (max - expected).abs() < 1e-12 {
+        return 1.0;
+    }
+    (index - expected) / (max - expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hand-computed example: x = [0,0,0,1,1,1], y = [0,0,1,1,2,2].
+    /// Contingency: (0,0)=2 (0,1)=1 (1,1)=1 (1,2)=2 -> index = 1 + 0 + 0 + 1 = 2;
+    /// rows 3,3 -> 3 + 3 = 6; columns 2,2,2 -> 3; expected = 6*3/15 = 1.2; max = 4.5;
+    /// ARI = (2 - 1.2) / (4.5 - 1.2) = 0.8 / 3.3 = 0.242424...
+    #[test]
+    fn ari_matches_a_hand_computed_example() {
+        let x = [0, 0, 0, 1, 1, 1];
+        let y = [0, 0, 1, 1, 2, 2];
+        assert!((adjusted_rand_index(&x, &y) - 0.8 / 3.3).abs() < 1e-12);
+        assert_eq!(adjusted_rand_index(&x, &x), 1.0);
+    }
+}
