@@ -125,17 +125,9 @@ impl Tokenizer {
                 break;
             }
             let start = i;
-            let mut upper = false;
-            let mut c = CLASS[bytes[i] as usize];
-            while c == LOWER || c == UPPER {
-                upper |= c == UPPER;
-                i += 1;
-                if i == n {
-                    break;
-                }
-                c = CLASS[bytes[i] as usize];
-            }
-            if i < n && c == HIGH {
+            let (end, upper) = scan_word(bytes, i);
+            i = end;
+            if i < n && CLASS[bytes[i] as usize] == HIGH {
                 // The run holds non-ASCII characters: general path up to the next ASCII
                 // separator.
                 let mut j = i;
@@ -262,6 +254,56 @@ impl Tokenizer {
     }
 }
 
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// High bit set in each byte of `x7` (bytes < 0x80) that lies in `lo..=hi`.
+#[inline(always)]
+fn in_range(x7: u64, lo: u8, hi: u8) -> u64 {
+    let ge_lo = x7.wrapping_add(ONES * (0x80 - lo as u64)) & HI;
+    let gt_hi = x7.wrapping_add(ONES * (0x7F - hi as u64)) & HI;
+    ge_lo & !gt_hi
+}
+
+/// The end of the ASCII letters and digits starting at `i`, and whether any is a capital.
+/// Eight bytes at a time (SWAR: each byte's top bit is cleared first, so additions never
+/// carry into the next byte), then byte by byte for the tail.
+#[inline]
+fn scan_word(bytes: &[u8], mut i: usize) -> (usize, bool) {
+    let n = bytes.len();
+    let mut upper = 0u64;
+    while i + 8 <= n {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(chunk);
+        let x7 = x & LOW7;
+        let ascii = !x & HI;
+        let up = in_range(x7, b'A', b'Z') & ascii;
+        let word = (in_range(x7, b'0', b'9') | in_range(x7, b'a', b'z') | up) & ascii;
+        let stop = !word & HI;
+        if stop != 0 {
+            let k = stop.trailing_zeros() as usize / 8;
+            // Capitals among the first k bytes only.
+            let keep = if k == 0 { 0 } else { u64::MAX >> (64 - 8 * k) };
+            upper |= up & keep;
+            return (i + k, upper != 0);
+        }
+        upper |= up;
+        i += 8;
+    }
+    let mut up = upper != 0;
+    while i < n {
+        match CLASS[bytes[i] as usize] {
+            LOWER => {}
+            UPPER => up = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    (i, up)
+}
+
 const SEP: u8 = 0;
 const LOWER: u8 = 1;
 const UPPER: u8 = 2;
@@ -378,6 +420,24 @@ mod tests {
             t.for_each(s, |a, b, tok| v.push((a, b, tok.to_vec())));
         }
         v
+    }
+
+    /// Words of every length around the 8-byte SWAR chunks, a capital at every position,
+    /// ended by every kind of byte: the fast path agrees with the general path.
+    #[test]
+    fn swar_word_scan_at_chunk_boundaries() {
+        for len in 1..20 {
+            for cap in 0..=len {
+                for end in ["", " ", ".", "é", "日", "\u{301}x", "9Z"] {
+                    let mut w: Vec<char> = "abcdefghij0123456789".chars().take(len).collect();
+                    if cap < len {
+                        w[cap] = w[cap].to_ascii_uppercase();
+                    }
+                    let s = format!("x {}{end} tail", w.iter().collect::<String>());
+                    assert_eq!(collect(&s, false), collect(&s, true), "{s:?}");
+                }
+            }
+        }
     }
 
     proptest::proptest! {
