@@ -192,14 +192,52 @@ fn cluster_pairs(clusters: &[Vec<String>]) -> BTreeSet<(String, String)> {
     out
 }
 
-/// Evaluates `found` against the truth file and corpus, with word `ngram`-shingle Jaccard.
-pub fn evaluate(
+/// The measured S-curve: for every planted pair, whether its signatures (made with `config`)
+/// share a band key, bucketed by the pair's true Jaccard in steps of 0.05.
+pub fn detection_curve(
     truth_path: &std::path::Path,
     corpus_path: &std::path::Path,
-    found: &Found,
-    threshold: f64,
-    ngram: usize,
-) -> Result<Evaluation> {
+    config: &crate::Config,
+) -> Result<Vec<crate::report::svg::Measured>> {
+    let det = crate::Detector::new(config.clone())?;
+    let (bands, rows) = det.bands_rows();
+    let signer = crate::minhash::Signer::new(config.scheme, config.num_perm, config.seed);
+    let truth = read_truth(truth_path)?;
+    let (texts, _) = read_corpus(corpus_path)?;
+    let mut sh = Shingler::new(config.shingle, config.ngram);
+    let mut sign = |id: &str| -> (Vec<u64>, Vec<u32>) {
+        let mut v = Vec::new();
+        if let Some(t) = texts.get(id) {
+            sh.shingles_into(t, &mut v);
+        }
+        let mut sig = Vec::new();
+        signer.sign_into(&v, &mut sig);
+        (v, sig)
+    };
+    let mut buckets = [(0u64, 0u64); 20];
+    for p in &truth {
+        let (sa, ga) = sign(&p.a);
+        let (sb, gb) = sign(&p.b);
+        let j = Similarity::exact(&sa, &sb).jaccard();
+        let hit = (0..bands)
+            .any(|b| crate::lsh::band_key(&ga, b, rows) == crate::lsh::band_key(&gb, b, rows));
+        let k = ((j * 20.0) as usize).min(19);
+        buckets[k].0 += 1;
+        buckets[k].1 += hit as u64;
+    }
+    Ok(buckets
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.0 > 0)
+        .map(|(i, &(n, hit))| crate::report::svg::Measured {
+            similarity: (i as f64 + 0.5) / 20.0,
+            detected: hit as f64 / n as f64,
+            pairs: n,
+        })
+        .collect())
+}
+
+fn read_truth(truth_path: &std::path::Path) -> Result<Vec<TruthPair>> {
     let mut truth = Vec::new();
     for (i, line) in read_lines(truth_path)?.iter().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(truth_path, i, e))?;
@@ -218,6 +256,11 @@ pub fn evaluate(
             level: s("level")?,
         });
     }
+    Ok(truth)
+}
+
+/// Texts by id, and ids in corpus order.
+fn read_corpus(corpus_path: &std::path::Path) -> Result<(BTreeMap<String, String>, Vec<String>)> {
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut order = Vec::new();
     for (i, line) in read_lines(corpus_path)?.iter().enumerate() {
@@ -229,6 +272,19 @@ pub fn evaluate(
         order.push(id.to_string());
         texts.insert(id.to_string(), t.to_string());
     }
+    Ok((texts, order))
+}
+
+/// Evaluates `found` against the truth file and corpus, with word `ngram`-shingle Jaccard.
+pub fn evaluate(
+    truth_path: &std::path::Path,
+    corpus_path: &std::path::Path,
+    found: &Found,
+    threshold: f64,
+    ngram: usize,
+) -> Result<Evaluation> {
+    let truth = read_truth(truth_path)?;
+    let (texts, order) = read_corpus(corpus_path)?;
     let mut sh = Shingler::new(ShingleKind::Word, ngram);
     let mut set = |id: &str| -> Vec<u64> {
         let mut v = Vec::new();

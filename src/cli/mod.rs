@@ -62,6 +62,16 @@ struct EvalArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write the S-curve (theory for the scan's bands x rows at --threshold and
+    /// --num-perm, and the detection rate measured on the planted pairs) as SVG to FILE.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// MinHash signature length used for the measured S-curve.
+    #[arg(long, default_value_t = 128)]
+    num_perm: usize,
+    /// MinHash seed used for the measured S-curve.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Args, Debug)]
@@ -114,6 +124,9 @@ struct ScanArgs {
     /// No summary line on stderr.
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
+    /// Also print each stage's time, throughput and the peak memory reached by its end.
+    #[arg(short, long, help_heading = "Output", conflicts_with = "quiet")]
+    verbose: bool,
 
     /// JSON field with the document id (string or integer); '' uses path:line.
     #[arg(
@@ -348,6 +361,19 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
         })()
     };
     w.map_err(|e| syndup::Error::io("<stdout>", e))?;
+    if let Some(path) = &args.svg {
+        let config = Config {
+            threshold: args.threshold,
+            ngram: args.ngram,
+            num_perm: args.num_perm,
+            seed: args.seed,
+            ..Config::default()
+        };
+        let (bands, rows) = Detector::new(config.clone())?.bands_rows();
+        let measured = syndup::eval::detection_curve(&args.truth, &args.corpus, &config)?;
+        let svg = syndup::report::svg::s_curve(bands, rows, args.threshold, &measured);
+        std::fs::write(path, svg).map_err(|e| syndup::Error::io(path, e))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -467,6 +493,33 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
             t.verify.as_secs_f64(),
             t.cluster.as_secs_f64(),
         );
+    }
+    if args.verbose {
+        let t = &outcome.timings;
+        let mb = s.input_bytes as f64 / 1e6;
+        eprintln!(
+            "syndup: {:<12} {:>9} {:>11} {:>9} {:>14}",
+            "stage", "seconds", "docs/s", "MB/s", "peak RSS (MB)"
+        );
+        for (stage, peak) in bar.peaks() {
+            let (name, secs) = match stage {
+                syndup::Stage::Read => ("read+sign", t.read),
+                syndup::Stage::Candidates => ("candidates", t.candidates),
+                syndup::Stage::Verify => ("verify", t.verify),
+                syndup::Stage::Cluster => ("cluster", t.cluster),
+                _ => ("other", std::time::Duration::ZERO),
+            };
+            let secs = secs.as_secs_f64().max(1e-9);
+            eprintln!(
+                "syndup: {:<12} {:>9.3} {:>11.0} {:>9.1} {:>14}",
+                name,
+                secs,
+                s.documents as f64 / secs,
+                mb / secs,
+                peak.map(|p| format!("{:.0}", p as f64 / 1e6))
+                    .unwrap_or_else(|| "n/a".into())
+            );
+        }
     }
     Ok(if s.problems > 0 {
         ExitCode::from(2)

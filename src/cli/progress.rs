@@ -3,15 +3,43 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use syndup::{Progress, Stage};
 
-/// A progress bar, or nothing when disabled.
+/// A progress bar, or nothing when disabled; also records the process's peak resident memory
+/// at each stage boundary (for `--verbose`).
 pub struct Bar {
     bar: Option<ProgressBar>,
+    peaks: std::sync::Mutex<Vec<(Stage, Option<u64>)>>,
+}
+
+/// Peak resident set size of this process so far, in bytes (Linux `VmHWM`; `None` elsewhere).
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 impl Bar {
     pub fn new(enabled: bool) -> Bar {
         Bar {
             bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+            peaks: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Peak memory when each stage ended, in stage order.
+    pub fn peaks(&self) -> Vec<(Stage, Option<u64>)> {
+        self.peaks.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    fn mark(&self, next: Option<Stage>) {
+        if let Ok(mut p) = self.peaks.lock() {
+            // The peak so far belongs to the stage that just ended.
+            if let Some(last) = p.last_mut() {
+                last.1 = peak_rss();
+            }
+            if let Some(s) = next {
+                p.push((s, None));
+            }
         }
     }
 }
@@ -37,6 +65,7 @@ impl Progress for Bar {
         }
     }
     fn stage(&self, stage: Stage) {
+        self.mark(Some(stage));
         if let Some(b) = &self.bar {
             b.set_message(match stage {
                 Stage::Read => "reading",
@@ -53,6 +82,7 @@ impl Progress for Bar {
         }
     }
     fn finish(&self) {
+        self.mark(None);
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }

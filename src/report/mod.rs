@@ -19,6 +19,7 @@
 //! - `problems[]`: bad input records with `path`, `line`, `id`, `kind` and `message`.
 
 pub mod json;
+pub mod svg;
 pub mod text;
 
 use crate::config::{Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
