@@ -5,7 +5,8 @@
   make_corpus.py synth --source reuters-21578.jsonl --docs 100000 \
       --out /tmp/peers-corpus-100k.jsonl --truth /tmp/peers-truth-100k.jsonl
 
-      News-length documents (3-6 random source stories each, ~3.4 KB) with about 10% planted
+      News-length documents (3-6 random source stories each, none more than 35% of the document,
+      ~3.4 KB) with about 10% planted
       copies of other documents. Each copy belongs to a family (one original plus 1-3 copies)
       and has an edit level:
         light   ~1% of words substituted/inserted/deleted   (Jaccard ~0.9)
@@ -104,9 +105,18 @@ def cmd_synth(args: argparse.Namespace) -> None:
     n_copies = int(n_docs * args.copy_fraction)
     n_base = n_docs - n_copies
 
+    n_words = [len(tokens(t)) for t in stories]
+
     def new_doc() -> str:
-        k = rng.choices([3, 4, 5, 6], weights=[4, 3, 2, 1])[0]
-        return "\n\n".join(rng.sample(stories, k))
+        # No story may be more than --max-share of a document's words: two documents that share
+        # one story then stay far below any near-duplicate threshold, so the only near-duplicate
+        # pairs in the corpus are the planted ones.
+        k = rng.choices([3, 4, 5, 6], weights=[1, 2, 3, 4])[0]
+        while True:
+            pick = rng.sample(range(len(stories)), k)
+            total = sum(n_words[i] for i in pick)
+            if max(n_words[i] for i in pick) <= args.max_share * total:
+                return "\n\n".join(stories[i] for i in pick)
 
     base = [new_doc() for _ in range(n_base)]
     # families: an original plus 1-3 copies, until n_copies copies are planted
@@ -233,6 +243,8 @@ def main() -> None:
     s.add_argument("--docs", type=int, default=100_000)
     s.add_argument("--copy-fraction", type=float, default=0.10)
     s.add_argument("--seed", type=int, default=1987)
+    s.add_argument("--max-share", type=float, default=0.35,
+                   help="largest fraction of a document's words one source story may supply")
     s.add_argument("--out", required=True)
     s.add_argument("--truth", required=True)
     e = sub.add_parser("exact-truth")

@@ -48,11 +48,11 @@ def tokens(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def shingle_list(text: str) -> list[str]:
-    toks = WORD.findall(text.lower())
+def shingle_list(text: str, _findall=WORD.findall, _join=" ".join) -> list[str]:
+    toks = _findall(text.lower())
     if len(toks) < NGRAM:
-        return [" ".join(toks)]
-    return [" ".join(toks[i : i + NGRAM]) for i in range(len(toks) - NGRAM + 1)]
+        return [_join(toks)]
+    return list(map(_join, zip(*(toks[i:] for i in range(NGRAM)))))
 
 
 def open_text(path: str):
@@ -472,19 +472,27 @@ def clusters_from_tsv(path: str) -> list[list[str]]:
     return [[names[i] for i in c] for c in uf.clusters()]
 
 
-def clusters_from_syndup_json(path: str) -> list[list[str]]:
+def clusters_from_syndup_json(path: str) -> tuple[list[list[str]], dict]:
     with open(path, encoding="utf-8") as fh:
         raw = fh.read()
     if not raw.strip():
         raise ValueError("nothing on stdout (a stub build?)")
     data = json.loads(raw)
+    params = data.get("parameters") or {}
+    info = {k: params[k] for k in ("bands", "rows", "verify", "scheme", "hash", "normalization") if k in params}
+    if isinstance(data.get("pairs"), list):
+        # syndup also lists verified pairs; one whose `cluster` is null matched some document but
+        # was not put in that document's cluster (it did not match the cluster's representative).
+        info["verified_pairs"] = len(data["pairs"])
+        info["verified_pairs_outside_clusters"] = sum(
+            1 for p in data["pairs"] if isinstance(p, dict) and p.get("cluster") is None)
     out = []
     for c in data.get("clusters", []):
         members = c.get("members", []) if isinstance(c, dict) else c
         ids = [str(m.get("id")) if isinstance(m, dict) else str(m) for m in members]
         if len(ids) > 1:
             out.append(ids)
-    return out
+    return out, info
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,7 +616,8 @@ def tool_versions(python: str, syndup: str | None) -> dict:
     if syndup and os.path.exists(syndup):
         try:
             r = subprocess.run([syndup, "--version"], capture_output=True, text=True, timeout=30)
-            versions["syndup"] = (r.stdout.strip() or r.stderr.strip()).splitlines()[0] if (r.stdout or r.stderr) else None
+            text = (r.stdout.strip() or r.stderr.strip()).splitlines()
+            versions["syndup"] = text[0].removeprefix("syndup ").strip() if text else None
         except Exception as e:  # noqa: BLE001
             versions["syndup"] = f"? ({e})"
     return versions
@@ -758,8 +767,11 @@ def parent_main(args: argparse.Namespace) -> int:
                     cmd += ["--rensa-bands", str(args.rensa_bands)]
                 out_path = os.path.join(wd, "stdout.txt")
             err_path = os.path.join(wd, "stderr.txt")
-            print(f"[{rep + 1}/{args.repeat}] {tool} ...", end=" ", flush=True)
+            load = os.getloadavg()[0]
+            busy = f" (load average {load:.2f}: machine busy?)" if load > 0.5 else ""
+            print(f"[{rep + 1}/{args.repeat}] {tool}{busy} ...", end=" ", flush=True)
             m = run_measured(cmd, env, out_path, err_path, args.timeout)
+            m["loadavg1_before"] = load
             m["cmd"] = cmd
             if m["timed_out"]:
                 m["error"] = f"timeout after {args.timeout:.0f}s"
@@ -768,9 +780,8 @@ def parent_main(args: argparse.Namespace) -> int:
             else:
                 try:
                     if tool == "syndup":
-                        clusters = clusters_from_syndup_json(out_path)
+                        clusters, m["stats"] = clusters_from_syndup_json(out_path)
                         write_pairs_tsv(pairs_tsv, clusters)
-                        m["stats"] = {}
                     else:
                         clusters = clusters_from_tsv(pairs_tsv)
                         with open(stats_json, encoding="utf-8") as fh:
@@ -809,12 +820,18 @@ def parent_main(args: argparse.Namespace) -> int:
             "ru_maxrss_mb": max(r["ru_maxrss_mb"] for r in ok),
             "tree_pss_peak_mb": max(r["tree_pss_peak_mb"] for r in ok),
             "cpu_s": statistics.median(r["user_s"] + r["sys_s"] for r in ok),
+            "loadavg1_before_max": max(r["loadavg1_before"] for r in ok),
             **last["score"],
             "bands": last.get("stats", {}).get("bands"),
             "rows": last.get("stats", {}).get("rows"),
             "phases_s": last.get("stats", {}).get("phases"),
             "notes": TOOL_NOTES[tool].format(t=args.threads),
         }
+        if tool == "syndup" and last["stats"].get("verify"):
+            s["notes"] += f"; verify={last['stats']['verify']}"
+        if tool == "syndup" and last["stats"].get("verified_pairs_outside_clusters"):
+            s["notes"] += (f"; {last['stats']['verified_pairs_outside_clusters']} of its "
+                           f"{last['stats']['verified_pairs']} verified pairs are in no cluster (not counted)")
         if len({(r["score"]["clusters"], r["score"]["pairs"]) for r in ok}) > 1:
             s["notes"] += "; NOTE: results differed between repeats"
         nh = last.get("stats", {}).get("num_hashes_used")
