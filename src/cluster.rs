@@ -82,11 +82,14 @@ pub fn components(n: usize, edges: impl Iterator<Item = (u32, u32)>) -> Vec<Vec<
 /// Builds clusters from `matches` over `n` documents.
 ///
 /// `before(x, y)` is true when `x` is a better representative than `y` (the keep policy);
-/// `similarity(member, rep)` verifies a pair that is not among the matches.
+/// `similarity(member, rep)` verifies a pair that is not among the matches. With `guarded`
+/// false, each connected component is one cluster (members may be below the threshold against
+/// the representative).
 pub fn cluster<B, S>(
     n: usize,
     matches: &[Match],
     threshold: f64,
+    guarded: bool,
     before: B,
     similarity: S,
 ) -> Vec<Cluster>
@@ -120,7 +123,13 @@ where
     let mut clusters: Vec<Cluster> = comps
         .into_par_iter()
         .zip(edges)
-        .flat_map_iter(|(comp, e)| split(comp, e, threshold, &before, &lookup))
+        .flat_map_iter(|(comp, e)| {
+            if guarded {
+                split(comp, e, threshold, &before, &lookup)
+            } else {
+                vec![whole(comp, &before, &lookup)]
+            }
+        })
         .collect();
     clusters.sort_by_key(|c| {
         c.members
@@ -130,6 +139,28 @@ where
             .min()
     });
     clusters
+}
+
+/// One component as one cluster around its best representative.
+fn whole<B, L>(comp: Vec<u32>, before: &B, lookup: &L) -> Cluster
+where
+    B: Fn(u32, u32) -> bool,
+    L: Fn(u32, u32) -> Similarity,
+{
+    let mut rep = comp[0];
+    for &x in &comp[1..] {
+        if before(x, rep) {
+            rep = x;
+        }
+    }
+    Cluster {
+        representative: rep,
+        members: comp
+            .iter()
+            .filter(|&&x| x != rep)
+            .map(|&x| (x, lookup(x, rep)))
+            .collect(),
+    }
 }
 
 fn split<B, L>(
@@ -236,7 +267,10 @@ mod tests {
             size_a: 10,
             size_b: 10,
         };
-        let clusters = cluster(4, &matches, 0.8, |x, y| x < y, far);
+        let whole = cluster(4, &matches, 0.8, false, |x, y| x < y, far);
+        assert_eq!(whole.len(), 1, "plain components chain");
+        assert_eq!(whole[0].members.len(), 3);
+        let clusters = cluster(4, &matches, 0.8, true, |x, y| x < y, far);
         assert_eq!(clusters.len(), 2);
         assert_eq!(clusters[0].representative, 0);
         assert_eq!(
@@ -261,7 +295,7 @@ mod tests {
             size_a: 10,
             size_b: 10,
         };
-        let c = cluster(3, &matches, 0.8, |x, y| x > y, same);
+        let c = cluster(3, &matches, 0.8, true, |x, y| x > y, same);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].representative, 2);
         assert_eq!(

@@ -40,6 +40,18 @@ pub enum KeepPolicy {
     Earliest,
 }
 
+/// How verified matches become clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMode {
+    /// Union-find components split around representatives: every member meets the threshold
+    /// against its cluster's representative (no chaining). The default.
+    Guarded,
+    /// Plain union-find components (what datasketch/text-dedup pipelines do): a chain of
+    /// matches can join documents that are far apart.
+    Components,
+}
+
 /// The MinHash scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,6 +111,8 @@ pub struct Config {
     pub verify: VerifyMode,
     /// Representative choice.
     pub keep: KeepPolicy,
+    /// Guarded clusters or plain components.
+    pub cluster: ClusterMode,
     /// LSH buckets with more documents than this contribute star edges to their first
     /// document instead of all pairs (a guard against quadratic blow-up on boilerplate).
     pub max_bucket: usize,
@@ -123,6 +137,7 @@ impl Default for Config {
             rows: None,
             verify: VerifyMode::Exact,
             keep: KeepPolicy::First,
+            cluster: ClusterMode::Guarded,
             max_bucket: 200,
             strict: false,
             max_doc_bytes: 64 << 20,

@@ -12,7 +12,7 @@
 //! itself is not kept.
 
 use crate::cluster;
-use crate::config::{Config, KeepPolicy, VerifyMode};
+use crate::config::{ClusterMode, Config, KeepPolicy, VerifyMode};
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, Batch, FieldValue, InputFile, InputKind, Source};
@@ -193,6 +193,7 @@ impl Detector {
             s_curve: lsh::s_curve(self.bands, self.rows),
             verify: c.verify,
             keep: c.keep,
+            cluster: c.cluster,
             max_bucket: c.max_bucket,
             max_doc_bytes: c.max_doc_bytes,
             fields: c.fields.clone(),
@@ -648,7 +649,8 @@ impl<'d> Scan<'d> {
                 }
             }
         };
-        let clusters = cluster::cluster(n, &matches, c.threshold, before, |a, b| {
+        let guarded = c.cluster == ClusterMode::Guarded;
+        let clusters = cluster::cluster(n, &matches, c.threshold, guarded, before, |a, b| {
             this.similarity(a, b)
         });
 

@@ -55,7 +55,7 @@ pub mod report;
 pub mod shingle;
 pub mod verify;
 
-pub use config::{Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+pub use config::{ClusterMode, Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
 pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};
 pub use error::{Error, ErrorKind, Result};

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use syndup::{
-    Config, Detector, Fields, Format, KeepPolicy, Scheme, ShingleKind, Source, VerifyMode,
+    ClusterMode, Config, Detector, Fields, Format, KeepPolicy, Scheme, ShingleKind, Source,
+    VerifyMode,
 };
 
 mod progress;
@@ -187,6 +188,12 @@ struct ScanArgs {
     /// Which member of a cluster is its representative (kept by a dedupe).
     #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Similarity")]
     keep: KeepArg,
+    /// How matches become clusters. `guarded`: a document joins a cluster only if it meets the
+    /// threshold against the representative itself (no chaining; a leftover document may stay
+    /// outside any cluster though its pair is reported). `components`: plain union-find
+    /// components, as other tools do (chains of matches can join far-apart documents).
+    #[arg(long, value_enum, default_value_t = ClusterArg::Guarded, help_heading = "Similarity")]
+    cluster: ClusterArg,
 
     /// MinHash signature length.
     #[arg(long, default_value_t = 128, help_heading = "MinHash and LSH")]
@@ -235,6 +242,11 @@ enum KeepArg {
     Earliest,
 }
 #[derive(ValueEnum, Clone, Copy, Debug)]
+enum ClusterArg {
+    Guarded,
+    Components,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
 enum SchemeArg {
     Densified,
     Classic,
@@ -265,6 +277,10 @@ impl ScanArgs {
                 KeepArg::First => KeepPolicy::First,
                 KeepArg::Longest => KeepPolicy::Longest,
                 KeepArg::Earliest => KeepPolicy::Earliest,
+            },
+            cluster: match self.cluster {
+                ClusterArg::Guarded => ClusterMode::Guarded,
+                ClusterArg::Components => ClusterMode::Components,
             },
             max_bucket: self.max_bucket,
             strict: self.strict,

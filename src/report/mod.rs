@@ -22,7 +22,7 @@ pub mod json;
 pub mod svg;
 pub mod text;
 
-use crate::config::{Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+use crate::config::{ClusterMode, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
 use crate::document::Problem;
 use crate::lsh::CurvePoint;
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,8 @@ pub struct Parameters {
     pub verify: VerifyMode,
     /// Representative policy: `first`, `longest` or `earliest`.
     pub keep: KeepPolicy,
+    /// `guarded` (members meet the threshold against the representative) or `components`.
+    pub cluster: ClusterMode,
     /// Bucket size above which LSH buckets give star edges only.
     pub max_bucket: usize,
     /// Largest document read, in bytes.
