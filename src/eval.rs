@@ -127,12 +127,30 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut found = Found::default();
     if text.trim_start().starts_with('{') {
-        let r: crate::Report = serde_json::from_str(&text).map_err(|e| {
-            Error::config(format!("{}: not a syndup JSON report: {e}", path.display()))
-        })?;
-        found.pairs = r.pairs.iter().map(|p| ordered(&p.a, &p.b)).collect();
-        found.clusters = r.clusters.into_iter().map(|c| c.members).collect();
-        if found.pairs.is_empty() {
+        // Only the fields eval needs, so reports of other versions (with more fields) work.
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::config(format!("{}: not a JSON report: {e}", path.display())))?;
+        let ids = |x: &serde_json::Value| -> Vec<String> {
+            x.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for p in v["pairs"].as_array().into_iter().flatten() {
+            if let (Some(a), Some(b)) = (p["a"].as_str(), p["b"].as_str()) {
+                found.pairs.insert(ordered(a, b));
+            }
+        }
+        found.clusters = v["clusters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| ids(&c["members"]))
+            .collect();
+        if v.get("pairs").is_none() {
             found.pairs = cluster_pairs(&found.clusters);
         }
         return Ok(found);

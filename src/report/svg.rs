@@ -77,7 +77,7 @@ pub fn s_curve(bands: usize, rows: usize, threshold: f64, measured: &[Measured])
         x(threshold),
         y(1.0),
         x(threshold) + 4.0,
-        top + 14.0
+        y(0.45)
     );
     // Theory.
     let pts: Vec<String> = (0..=200)
