@@ -322,7 +322,9 @@ impl<'d> Scan<'d> {
 
     fn problem(&mut self, file: u32, p: Problem) -> Result<()> {
         self.stats.problems += 1;
-        self.stats.records += (p.kind != ProblemKind::Unreadable || p.line.is_some()) as u64;
+        // Every problem is one record (an unreadable file counts as one), so
+        // `records = documents + problems` always holds.
+        self.stats.records += 1;
         *self
             .stats
             .problems_by_kind

@@ -157,4 +157,5 @@ fn missing_paths_and_unsupported_files_are_problems() {
     let kinds: Vec<&str> = r.problems.iter().map(|p| p.kind.name()).collect();
     assert_eq!(kinds, vec!["unreadable", "unreadable"]);
     assert!(r.problems[1].message.contains("unsupported file type"));
+    assert_eq!(r.stats.records, r.stats.documents + r.stats.problems);
 }
