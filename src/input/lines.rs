@@ -275,3 +275,89 @@ fn read_jsonl(
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Compression, InputFile, InputKind};
+
+    fn read_all(bytes: &[u8], max: usize) -> (Vec<(u64, Vec<u8>)>, Vec<u64>, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl");
+        std::fs::write(&path, bytes).unwrap();
+        let files = [InputFile {
+            path,
+            kind: InputKind::Jsonl(Compression::None),
+        }];
+        let (mut recs, mut big, mut blank) = (Vec::new(), Vec::new(), 0);
+        read_batches(&files, max, &mut |b| {
+            for r in &b.records {
+                recs.push((r.line.unwrap(), b.record(r).to_vec()));
+            }
+            big.extend(b.problems.iter().map(|p| p.line.unwrap()));
+            blank += b.blank_lines;
+            Ok(true)
+        })
+        .unwrap();
+        (recs, big, blank)
+    }
+
+    proptest::proptest! {
+        /// Every line of any byte stream is a record, an oversized-line problem or a blank
+        /// line, exactly once, with the right line number and bytes.
+        #[test]
+        fn every_line_is_accounted_for(
+            lines in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), 0..30),
+            max in 1usize..30,
+            final_newline in proptest::prelude::any::<bool>(),
+        ) {
+            let lines: Vec<Vec<u8>> = lines.into_iter().map(|l| l.into_iter().filter(|&b| b != b'\n').collect()).collect();
+            let mut bytes = lines.join(&b'\n');
+            if final_newline && !lines.is_empty() {
+                bytes.push(b'\n');
+            }
+            let (recs, big, blank) = read_all(&bytes, max);
+            let mut expect_recs = Vec::new();
+            let mut expect_big = Vec::new();
+            let mut expect_blank = 0;
+            // Lines are the segments between newlines; an empty segment after the last
+            // newline (or an empty stream) is not a line.
+            let mut segments: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+            if segments.last().is_some_and(|s| s.is_empty()) {
+                segments.pop();
+            }
+            for (i, l) in segments.iter().enumerate() {
+                let mut l: &[u8] = l;
+                if l.last() == Some(&b'\r') {
+                    l = &l[..l.len() - 1];
+                }
+                let no = i as u64 + 1;
+                if l.iter().all(|b| b.is_ascii_whitespace()) {
+                    expect_blank += 1;
+                } else if l.len() > max {
+                    expect_big.push(no);
+                } else {
+                    expect_recs.push((no, l.to_vec()));
+                }
+            }
+            proptest::prop_assert_eq!(recs, expect_recs);
+            proptest::prop_assert_eq!(big, expect_big);
+            proptest::prop_assert_eq!(blank, expect_blank);
+        }
+    }
+
+    /// A line longer than the reader's chunk between two good ones: skipped whole, the next
+    /// line keeps its number.
+    #[test]
+    fn line_longer_than_a_chunk() {
+        let mut bytes = b"{\"a\":1}\n".to_vec();
+        bytes.extend(std::iter::repeat(b'x').take(CHUNK * 2 + 5));
+        bytes.extend(b"\n{\"b\":2}");
+        let (recs, big, _) = read_all(&bytes, 1000);
+        assert_eq!(recs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(big, vec![2]);
+        let (recs, big, _) = read_all(&bytes, CHUNK * 3);
+        assert_eq!(recs.len(), 3);
+        assert!(big.is_empty());
+    }
+}
