@@ -281,7 +281,10 @@ mod tests {
     use super::*;
     use crate::input::{Compression, InputFile, InputKind};
 
-    fn read_all(bytes: &[u8], max: usize) -> (Vec<(u64, Vec<u8>)>, Vec<u64>, u64) {
+    /// Records as (line, bytes), oversized lines, blank lines.
+    type Read = (Vec<(u64, Vec<u8>)>, Vec<u64>, u64);
+
+    fn read_all(bytes: &[u8], max: usize) -> Read {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
         std::fs::write(&path, bytes).unwrap();
