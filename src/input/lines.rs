@@ -282,9 +282,9 @@ mod tests {
     use crate::input::{Compression, InputFile, InputKind};
 
     /// Records as (line, bytes), oversized lines, blank lines.
-    type Read = (Vec<(u64, Vec<u8>)>, Vec<u64>, u64);
+    type ReadResult = (Vec<(u64, Vec<u8>)>, Vec<u64>, u64);
 
-    fn read_all(bytes: &[u8], max: usize) -> Read {
+    fn read_all(bytes: &[u8], max: usize) -> ReadResult {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
         std::fs::write(&path, bytes).unwrap();
