@@ -39,9 +39,11 @@
 //! thin layer over this API.
 #![deny(missing_docs)]
 
+pub mod align;
 pub mod allpairs;
 pub mod cluster;
 pub mod config;
+pub mod containment;
 pub mod detector;
 pub mod document;
 pub mod error;
