@@ -141,7 +141,7 @@ mod tests {
         let (p, q) = (al.passages[0], al.passages[1]);
         assert!(p.a_end < STORY.find("Tuesday").unwrap() + 1);
         assert!(q.a_start > STORY.find("Tuesday").unwrap());
-        assert!(&edited[p.b_start..p.b_end] == &STORY[p.a_start..p.a_end]);
+        assert_eq!(edited[p.b_start..p.b_end], STORY[p.a_start..p.a_end]);
         assert!(al.coverage_a < 1.0);
     }
 
