@@ -224,6 +224,8 @@ enum FormatArg {
     Text,
     Json,
     Jsonl,
+    /// A self-contained HTML page (use with -o report.html).
+    Html,
 }
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum ShingleArg {
@@ -299,6 +301,8 @@ impl ScanArgs {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            // Written by `write_report` (it needs the texts); JSON is the fallback.
+            FormatArg::Html => Format::Json,
         }
     }
 }
@@ -460,20 +464,40 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     let report = &outcome.report;
     let format = args.format();
 
-    let to_stdout_text = args.output.is_none() && matches!(format, Format::Text);
+    let to_stdout_text = args.output.is_none() && matches!(args.format, FormatArg::Text);
+    let html = matches!(args.format, FormatArg::Html);
+    let texts = if html {
+        // The report holds no text: read the cluster members' texts again for the page.
+        let wanted: std::collections::BTreeSet<String> = report
+            .clusters
+            .iter()
+            .flat_map(|c| c.members.iter().cloned())
+            .collect();
+        syndup::input::read_texts_of(
+            &sources,
+            &detector.config().fields,
+            args.max_doc_bytes,
+            &wanted,
+        )?
+    } else {
+        Default::default()
+    };
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        if html {
+            syndup::report::html::write(report, &texts, 2000, w)?;
+        } else {
+            syndup::report::write(report, format, w)?;
+        }
+        w.flush()
+    };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|e| syndup::Error::io(path, e))?;
-            let mut w = std::io::BufWriter::new(file);
-            syndup::report::write(report, format, &mut w)
-                .and_then(|_| w.flush())
-                .map_err(|e| syndup::Error::io(path, e))?;
+            write(&mut std::io::BufWriter::new(file)).map_err(|e| syndup::Error::io(path, e))?;
         }
         None => {
             let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            syndup::report::write(report, format, &mut w)
-                .and_then(|_| w.flush())
+            write(&mut std::io::BufWriter::new(stdout.lock()))
                 .map_err(|e| syndup::Error::io("<stdout>", e))?;
         }
     }

@@ -217,3 +217,52 @@ pub fn read_texts(
     })?;
     Ok((texts, problems))
 }
+
+/// Reads the texts of the documents whose ids are in `wanted` (ids as the scan assigns them:
+/// the path for text files, the id field for JSON Lines). Records that cannot be read are
+/// skipped: the scan reported them already. Standard input cannot be read twice and is skipped.
+pub fn read_texts_of(
+    sources: &[Source],
+    fields: &crate::config::Fields,
+    max_doc_bytes: usize,
+    wanted: &std::collections::BTreeSet<String>,
+) -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let sources: Vec<Source> = sources
+        .iter()
+        .filter(|s| **s != Source::Stdin)
+        .cloned()
+        .collect();
+    let expanded = expand(&sources);
+    let names: Vec<String> = expanded.files.iter().map(InputFile::display).collect();
+    let mut out = std::collections::BTreeMap::new();
+    read_batches(&expanded.files, max_doc_bytes, &mut |batch| {
+        for r in &batch.records {
+            let Ok(text) = std::str::from_utf8(batch.record(r)) else {
+                continue;
+            };
+            if r.line.is_none() {
+                let id = &names[r.file as usize];
+                if wanted.contains(id) {
+                    out.entry(id.clone()).or_insert_with(|| text.to_string());
+                }
+                continue;
+            }
+            let Ok(p) = parse_record(text, fields) else {
+                continue;
+            };
+            let id = if fields.id.is_empty() {
+                format!("{}:{}", names[r.file as usize], r.line.unwrap_or(0))
+            } else {
+                match p.id.as_ref().and_then(|v| v.as_text()) {
+                    Some(id) => id.to_string(),
+                    None => continue,
+                }
+            };
+            if let (true, Some(FieldValue::Str(t))) = (wanted.contains(&id), &p.text) {
+                out.entry(id).or_insert_with(|| t.to_string());
+            }
+        }
+        Ok(out.len() < wanted.len())
+    })?;
+    Ok(out)
+}

@@ -18,6 +18,7 @@
 //!   repeats arrive in a later version without a format change).
 //! - `problems[]`: bad input records with `path`, `line`, `id`, `kind` and `message`.
 
+pub mod html;
 pub mod json;
 pub mod svg;
 pub mod text;

@@ -1,0 +1,323 @@
+//! The visual report: one self-contained HTML page (inline CSS, JS and SVG; no network).
+//!
+//! Input: a [`Report`] and, optionally, the texts of cluster members (the report itself carries
+//! no text). Output: a page with an overview (counts, parameters, the S-curve with the threshold
+//! marked, histograms of pair similarity and cluster size), the clusters (paginated and
+//! rendered lazily from embedded JSON, so 10,000 clusters open fast), a side-by-side view of a
+//! member and its representative with the shared passages ([`crate::align`]) highlighted in both
+//! texts, sentence repeats, and problems.
+//!
+//! Safety: document text never becomes markup. The server-side parts go through [`escape`];
+//! the data is embedded as JSON inside `<script type="application/json">` with `<`, `>` and `&`
+//! written as `\u003c`, `\u003e`, `\u0026` (so `</script>` cannot close the element), and the
+//! script renders every string with `textContent`.
+
+use super::{svg, Report};
+use crate::align::align;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// JSON safe to embed in a `<script>` element.
+fn script_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// A text cut into segments, `true` where the segment is a shared passage.
+type Segments = Vec<(String, bool)>;
+
+fn segments(text: &str, spans: &[(usize, usize)]) -> Segments {
+    let mut spans: Vec<(usize, usize)> = spans.to_vec();
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e) in spans {
+        let s = s.max(at);
+        if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            continue;
+        }
+        if s > at {
+            out.push((text[at..s].to_string(), false));
+        }
+        out.push((text[s..e].to_string(), true));
+        at = e;
+    }
+    if at < text.len() {
+        out.push((text[at..].to_string(), false));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Compare {
+    member: String,
+    representative: String,
+    coverage_member: f64,
+    coverage_representative: f64,
+    member_text: Segments,
+    representative_text: Segments,
+}
+
+fn histogram(title: &str, values: &[f64], bins: &[(f64, f64, String)]) -> String {
+    let counts: Vec<usize> = bins
+        .iter()
+        .map(|(lo, hi, _)| values.iter().filter(|&&v| v >= *lo && v < *hi).count())
+        .collect();
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let (w, h, bar) = (40.0 * bins.len() as f64 + 40.0, 180.0, 32.0);
+    let mut o = format!(
+        r#"<figure><figcaption>{}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        escape(title),
+        escape(title)
+    );
+    for (i, ((_, _, label), n)) in bins.iter().zip(&counts).enumerate() {
+        let x = 20.0 + i as f64 * 40.0;
+        let bh = 120.0 * *n as f64 / max;
+        o.push_str(&format!(
+            r##"<rect x="{x}" y="{:.1}" width="{bar}" height="{bh:.1}" fill="#1f5fbf"><title>{}: {n}</title></rect><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{n}</text><text x="{:.1}" y="170" font-size="10" text-anchor="middle">{}</text>"##,
+            140.0 - bh,
+            escape(label),
+            x + bar / 2.0,
+            136.0 - bh,
+            x + bar / 2.0,
+            escape(label)
+        ));
+    }
+    o.push_str("</svg></figure>");
+    o
+}
+
+/// Writes the page. `texts` maps document ids to their original text; members without a text
+/// get no side-by-side view. At most `max_compare` member/representative pairs carry texts.
+pub fn write(
+    r: &Report,
+    texts: &BTreeMap<String, String>,
+    max_compare: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let p = &r.parameters;
+    let s = &r.stats;
+    let mut compares = Vec::new();
+    'outer: for c in &r.clusters {
+        for m in c.members.iter().skip(1) {
+            if compares.len() >= max_compare {
+                break 'outer;
+            }
+            if let (Some(mt), Some(rt)) = (texts.get(m), texts.get(&c.representative)) {
+                let al = align(mt, rt, p.ngram);
+                let ma: Vec<(usize, usize)> =
+                    al.passages.iter().map(|x| (x.a_start, x.a_end)).collect();
+                let rb: Vec<(usize, usize)> =
+                    al.passages.iter().map(|x| (x.b_start, x.b_end)).collect();
+                compares.push(Compare {
+                    member: m.clone(),
+                    representative: c.representative.clone(),
+                    coverage_member: super::round4(al.coverage_a),
+                    coverage_representative: super::round4(al.coverage_b),
+                    member_text: segments(mt, &ma),
+                    representative_text: segments(rt, &rb),
+                });
+            }
+        }
+    }
+    let jaccards: Vec<f64> = r.pairs.iter().map(|x| x.jaccard).collect();
+    let sizes: Vec<f64> = r.clusters.iter().map(|c| c.members.len() as f64).collect();
+    let jbins: Vec<(f64, f64, String)> = (0..10)
+        .map(|i| {
+            let lo = 0.5 + i as f64 * 0.05;
+            (
+                lo,
+                if i == 9 { 1.01 } else { lo + 0.05 },
+                format!("{lo:.2}"),
+            )
+        })
+        .collect();
+    let sbins: Vec<(f64, f64, String)> = [
+        (2.0, 3.0, "2"),
+        (3.0, 4.0, "3"),
+        (4.0, 6.0, "4-5"),
+        (6.0, 11.0, "6-10"),
+        (11.0, 51.0, "11-50"),
+        (51.0, f64::MAX, "51+"),
+    ]
+    .iter()
+    .map(|(a, b, l)| (*a, *b, l.to_string()))
+    .collect();
+    let data = serde_json::json!({
+        "clusters": r.clusters,
+        "repeats": r.repeats,
+        "problems": r.problems,
+        "compare": compares,
+    });
+    write!(
+        out,
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>syndup report</title>
+<style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}}
+header{{background:#1f3b63;color:#fff;padding:12px 20px}} header h1{{margin:0;font-size:20px}}
+section{{background:#fff;margin:14px 20px;padding:12px 16px;border:1px solid #ddd;border-radius:6px}}
+h2{{margin:4px 0 10px;font-size:17px}} table{{border-collapse:collapse}} td,th{{padding:2px 10px 2px 0;text-align:left;vertical-align:top}}
+.figs{{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}} figure{{margin:0}} figcaption{{font-weight:600}}
+.cluster{{border-top:1px solid #eee;padding:6px 0}} .cluster h3{{margin:2px 0;font-size:15px}}
+.member{{display:grid;grid-template-columns:minmax(12em,22em) 9em 7em 1fr;gap:8px;padding:1px 0}}
+.rep{{font-weight:600}} button.cmp{{font-size:12px}} .muted{{color:#777}}
+#compare .cols{{display:grid;grid-template-columns:1fr 1fr;gap:16px}} #compare pre{{white-space:pre-wrap;font:13px/1.5 Georgia,serif;background:#fcfcfc;border:1px solid #eee;padding:8px;max-height:70vh;overflow:auto}}
+mark.shared{{background:#fff0a8}} .pager button{{margin-right:4px}}
+.occ{{margin:2px 0 2px 14px}} .kind{{display:inline-block;min-width:10em;font-weight:600}}
+</style></head><body>
+<header><h1>syndup report</h1><div>{docs} documents · {clusters} clusters · {dups} duplicates · {pairs} verified pairs · {problems} problems</div></header>
+<section id="overview"><h2>Overview</h2>
+<table><tr><th>shingles</th><td>{shingle} {ngram}-grams ({norm})</td></tr>
+<tr><th>MinHash</th><td>{num_perm} permutations, {scheme}, seed {seed}</td></tr>
+<tr><th>LSH</th><td>threshold {threshold} → {bands} bands × {rows} rows ({from})</td></tr>
+<tr><th>verification / clusters</th><td>{verify} / {cluster}, keep {keep}</td></tr>
+<tr><th>input</th><td>{files} files, {bytes} bytes, {records} records, {candidates} candidates</td></tr></table>
+<div class="figs"><figure><figcaption>S-curve: chance to become a candidate</figcaption>{curve}</figure>{hj}{hs}</div></section>
+<section id="clusters"><h2>Clusters</h2><input id="filter" placeholder="filter by id or title" size="40"> <span id="count" class="muted"></span><div id="list"></div><div class="pager" id="pager"></div></section>
+<section id="compare"><h2>Side by side</h2><p id="cmp-help" class="muted">Choose “compare” next to a cluster member to see it beside its representative; shared passages are highlighted in both.</p><div class="cols"><div><h3 id="cmp-a-title"></h3><pre id="cmp-a"></pre></div><div><h3 id="cmp-b-title"></h3><pre id="cmp-b"></pre></div></div></section>
+<section id="repeats"><h2>Sentence repeats and boilerplate</h2><div id="repeat-list"></div></section>
+<section id="problems"><h2>Problems</h2><div id="problem-list"></div></section>
+<script type="application/json" id="data">{data}</script>
+<script>
+"use strict";
+const D = JSON.parse(document.getElementById("data").textContent);
+const PAGE = 50;
+let page = 0, shown = D.clusters;
+function el(tag, cls, text) {{ const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = String(text); return e; }}
+const cmpIndex = new Map(D.compare.map((c, i) => [c.member + "\u0000" + c.representative, i]));
+function render() {{
+  const list = document.getElementById("list"); list.replaceChildren();
+  const from = page * PAGE, to = Math.min(shown.length, from + PAGE);
+  document.getElementById("count").textContent = shown.length + " clusters" + (shown.length ? ", showing " + (from + 1) + "–" + to : "");
+  for (const c of shown.slice(from, to)) {{
+    const box = el("div", "cluster"); box.dataset.cluster = c.id;
+    box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents"));
+    for (const m of c.details) {{
+      const row = el("div", "member" + (m.representative ? " rep" : ""));
+      row.appendChild(el("span", "", m.doc));
+      row.appendChild(el("span", "", m.representative ? "representative" : "J " + m.jaccard.toFixed(2) + "  C " + m.containment.toFixed(2)));
+      row.appendChild(el("span", "muted", m.date || ""));
+      const t = el("span", "", m.title);
+      const k = cmpIndex.get(m.doc + "\u0000" + c.representative);
+      if (!m.representative && k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k); t.prepend(b, " "); }}
+      row.appendChild(t); box.appendChild(row);
+    }}
+    list.appendChild(box);
+  }}
+  const pager = document.getElementById("pager"); pager.replaceChildren();
+  const pages = Math.ceil(shown.length / PAGE);
+  if (pages > 1) {{
+    const prev = el("button", "", "previous"); prev.disabled = page === 0; prev.onclick = () => {{ page--; render(); }};
+    const next = el("button", "", "next"); next.disabled = page >= pages - 1; next.onclick = () => {{ page++; render(); }};
+    pager.append(prev, next, el("span", "muted", " page " + (page + 1) + " of " + pages));
+  }}
+}}
+function fill(id, segs) {{ const pre = document.getElementById(id); pre.replaceChildren(); for (const [t, m] of segs) pre.appendChild(m ? el("mark", "shared", t) : document.createTextNode(t)); }}
+function compare(k) {{
+  const c = D.compare[k];
+  document.getElementById("cmp-a-title").textContent = c.member + " (" + Math.round(c.coverage_member * 100) + "% shared)";
+  document.getElementById("cmp-b-title").textContent = c.representative + " (representative, " + Math.round(c.coverage_representative * 100) + "% shared)";
+  fill("cmp-a", c.member_text); fill("cmp-b", c.representative_text);
+  document.getElementById("compare").scrollIntoView();
+}}
+document.getElementById("filter").oninput = (e) => {{
+  const q = e.target.value.toLowerCase(); page = 0;
+  shown = q ? D.clusters.filter(c => c.details.some(m => m.doc.toLowerCase().includes(q) || m.title.toLowerCase().includes(q))) : D.clusters;
+  render();
+}};
+const rl = document.getElementById("repeat-list");
+if (!D.repeats.length) rl.appendChild(el("p", "muted", "No sentence repeats in this report."));
+for (const r of D.repeats) {{
+  const box = el("div", "cluster"); box.appendChild(el("span", "kind", r.kind)); box.appendChild(el("span", "", "similarity " + r.similarity));
+  for (const o of r.occurrences) box.appendChild(el("div", "occ", o.doc + " [" + o.start + ".." + o.end + "]: " + o.text));
+  rl.appendChild(box);
+}}
+const pl = document.getElementById("problem-list");
+if (!D.problems.length) pl.appendChild(el("p", "muted", "No problems."));
+for (const p of D.problems) pl.appendChild(el("div", "", p.path + (p.line ? ":" + p.line : "") + ": " + p.message));
+render();
+if (D.compare.length) compare(0);
+</script></body></html>
+"#,
+        docs = s.documents,
+        clusters = s.clusters,
+        dups = s.duplicates,
+        pairs = s.matches,
+        problems = s.problems,
+        shingle = escape(&format!("{:?}", p.shingle).to_lowercase()),
+        ngram = p.ngram,
+        norm = escape(&p.normalization),
+        num_perm = p.num_perm,
+        scheme = escape(&format!("{:?}", p.scheme).to_lowercase()),
+        seed = p.seed,
+        threshold = p.threshold,
+        bands = p.bands,
+        rows = p.rows,
+        from = escape(&p.bands_rows_from),
+        verify = escape(&format!("{:?}", p.verify).to_lowercase()),
+        cluster = escape(&format!("{:?}", p.cluster).to_lowercase()),
+        keep = escape(&format!("{:?}", p.keep).to_lowercase()),
+        files = s.files,
+        bytes = s.input_bytes,
+        records = s.records,
+        candidates = s.candidates,
+        curve = svg::s_curve(p.bands, p.rows, p.threshold, &[]),
+        hj = histogram("pair Jaccard", &jaccards, &jbins),
+        hs = histogram("cluster size", &sizes, &sbins),
+        data = script_json(&data),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_script_safe_json() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        let j = script_json(&serde_json::json!({"t": "</script><img src=x onerror=alert(1)>"}));
+        assert!(!j.contains('<') && !j.contains('>'));
+        let back: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(back["t"], "</script><img src=x onerror=alert(1)>");
+    }
+
+    #[test]
+    fn segments_mark_shared_spans() {
+        let s = segments("abcdef", &[(1, 3), (4, 5)]);
+        assert_eq!(
+            s,
+            vec![
+                ("a".into(), false),
+                ("bc".into(), true),
+                ("d".into(), false),
+                ("e".into(), true),
+                ("f".into(), false)
+            ]
+        );
+    }
+}
