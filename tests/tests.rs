@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod determinism;
 mod harness;
+mod html;
 mod input_errors;
 mod properties;
 mod shared_data;

@@ -221,7 +221,7 @@ function render() {{
       row.appendChild(el("span", "muted", m.date || ""));
       const t = el("span", "", m.title);
       const k = cmpIndex.get(m.doc + "\u0000" + c.representative);
-      if (!m.representative && k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k); t.prepend(b, " "); }}
+      if (!m.representative && k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k, true); t.prepend(b, " "); }}
       row.appendChild(t); box.appendChild(row);
     }}
     list.appendChild(box);
@@ -235,12 +235,12 @@ function render() {{
   }}
 }}
 function fill(id, segs) {{ const pre = document.getElementById(id); pre.replaceChildren(); for (const [t, m] of segs) pre.appendChild(m ? el("mark", "shared", t) : document.createTextNode(t)); }}
-function compare(k) {{
+function compare(k, scroll) {{
   const c = D.compare[k];
   document.getElementById("cmp-a-title").textContent = c.member + " (" + Math.round(c.coverage_member * 100) + "% shared)";
   document.getElementById("cmp-b-title").textContent = c.representative + " (representative, " + Math.round(c.coverage_representative * 100) + "% shared)";
   fill("cmp-a", c.member_text); fill("cmp-b", c.representative_text);
-  document.getElementById("compare").scrollIntoView();
+  if (scroll) document.getElementById("compare").scrollIntoView();
 }}
 document.getElementById("filter").oninput = (e) => {{
   const q = e.target.value.toLowerCase(); page = 0;
@@ -258,7 +258,7 @@ const pl = document.getElementById("problem-list");
 if (!D.problems.length) pl.appendChild(el("p", "muted", "No problems."));
 for (const p of D.problems) pl.appendChild(el("div", "", p.path + (p.line ? ":" + p.line : "") + ": " + p.message));
 render();
-if (D.compare.length) compare(0);
+if (D.compare.length) compare(0, false);
 </script></body></html>
 "#,
         docs = s.documents,
