@@ -345,7 +345,20 @@ impl Index {
     fn setup(conn: Connection, location: String, config: &Config, mode: Mode) -> Result<Index> {
         let want = Header::for_config(config)?;
         let loc = location.clone();
-        let e = move |err: rusqlite::Error| db_error(&loc, err);
+        let e = move |err: rusqlite::Error| match &err {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                // The writer holds the file locked for its whole run (see below).
+                Error::new(ErrorKind::Index(format!(
+                    "{loc} is in use by another process (one syndup filter writes an index at a time, and locks it until it ends): wait for it to finish, or use another index"
+                )))
+            }
+            _ => db_error(&loc, err),
+        };
         let not_index = |why: &str| {
             Error::new(ErrorKind::Index(format!(
                 "{location} is not a syndup index ({why}); give --index a new path or an index syndup built"
@@ -432,11 +445,16 @@ impl Index {
             ))));
         }
         match mode {
-            Mode::ReadWrite => conn
-                .execute_batch(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
+            Mode::ReadWrite => {
+                conn.execute_batch(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;
+                     PRAGMA locking_mode = EXCLUSIVE;",
                 )
-                .map_err(&e)?,
+                .map_err(&e)?;
+                // The hot structures are this process's copy of the index: a second writer
+                // would not see them. Take the write lock now and hold it until close.
+                conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(&e)?;
+            }
             Mode::Reference => conn
                 .execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -65536;")
                 .map_err(&e)?,
@@ -846,6 +864,8 @@ mod tests {
             idx.close().unwrap();
         }
         let idx = Index::open(&path, &config).unwrap();
+        let err = Index::open(&path, &config).unwrap_err().to_string();
+        assert!(err.contains("in use by another process"), "{err}");
         assert_eq!((idx.len(), idx.decided()), (1, 2));
         assert_eq!(idx.hot.content.first(42), Some(0));
         assert_eq!(idx.hot.bands[3].first(3007), Some(0));
