@@ -46,28 +46,46 @@ fn status(field: &str) -> Option<u64> {
         .map(|kb| kb * 1024)
 }
 
-/// Decides `lines` in batches of about 4 MiB (what the CLI's reader hands over).
-fn filter(f: &mut StreamFilter, path: &str, first_line: u64, lines: &[String]) -> [u64; 3] {
+/// Decides `lines` in batches of about 4 MiB (what the CLI's reader hands over), preparing the
+/// next batch on another thread while the current one is decided, as the CLI does.
+fn filter(
+    f: &mut StreamFilter,
+    pool: &rayon::ThreadPool,
+    path: &str,
+    first_line: u64,
+    lines: &[String],
+) -> [u64; 3] {
     let mut counts = [0u64; 3];
     let per_batch = ((4 << 20) / lines.first().map_or(1, |l| l.len() + 1)).max(1);
-    for (b, chunk) in lines.chunks(per_batch).enumerate() {
-        let recs: Vec<Record> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Record {
-                path,
-                line: Some(first_line + (b * per_batch + i) as u64),
-                bytes: l.as_bytes(),
-            })
-            .collect();
-        for v in f.check_batch(&recs).expect("filter") {
-            counts[match v {
-                Verdict::Kept { .. } => 0,
-                Verdict::Duplicate { .. } => 1,
-                Verdict::Rejected(_) => 2,
-            }] += 1;
+    let preparer = f.preparer().clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for (b, chunk) in lines.chunks(per_batch).enumerate() {
+                let recs: Vec<Record> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| Record {
+                        path,
+                        line: Some(first_line + (b * per_batch + i) as u64),
+                        bytes: l.as_bytes(),
+                    })
+                    .collect();
+                if tx.send(pool.install(|| preparer.prepare(&recs))).is_err() {
+                    break;
+                }
+            }
+        });
+        for batch in rx.iter() {
+            for v in f.decide(batch).expect("filter") {
+                counts[match v {
+                    Verdict::Kept { .. } => 0,
+                    Verdict::Duplicate { .. } => 1,
+                    Verdict::Rejected(_) => 2,
+                }] += 1;
+            }
         }
-    }
+    });
     counts
 }
 
@@ -106,7 +124,7 @@ fn main() {
                 .map(|i| line(&format!("r{i}"), &words(i as u64)))
                 .collect();
             built_bytes += lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>();
-            pool.install(|| filter(&mut f, "build.jsonl", start as u64 + 1, &lines));
+            filter(&mut f, &pool, "build.jsonl", start as u64 + 1, &lines);
         }
         assert_eq!(
             f.index().len(),
@@ -175,7 +193,7 @@ fn measure(path: &std::path::Path, n: usize, config: &Config, pool: &rayon::Thre
         .collect();
     let bytes: u64 = lines.iter().map(|l| l.len() as u64 + 1).sum();
     let t = Instant::now();
-    let counts = pool.install(|| filter(&mut f, "more.jsonl", 1, &lines));
+    let counts = filter(&mut f, pool, "more.jsonl", 1, &lines);
     let secs = t.elapsed().as_secs_f64();
     let s = *f.stats();
     println!(

@@ -145,17 +145,48 @@ pub struct StreamFilter {
     poisoned: bool,
     sig_buf: Vec<u32>,
     set_buf: Vec<u64>,
+    cand_buf: Vec<u32>,
 }
 
-/// What the parallel phase needs (shared by the worker threads; the index is not).
-#[derive(Debug)]
-struct Preparer {
+/// The parallel half of a [`StreamFilter`]: parsing, normalising, shingling, signing and band
+/// keys, which need no index. Cheap to clone and `Send + Sync`, so a pipeline can prepare the
+/// next batch on another thread while the filter decides the current one (the CLI does).
+#[derive(Debug, Clone)]
+pub struct Preparer {
     config: Config,
     header: Header,
     signer: Signer,
 }
 
+/// A batch after [`Preparer::prepare`], ready for [`StreamFilter::decide`].
+#[derive(Debug)]
+pub struct PreparedBatch {
+    header: Header,
+    entries: Vec<Entry>,
+}
+
+impl PreparedBatch {
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True for an empty batch.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    path: std::sync::Arc<str>,
+    line: Option<u64>,
+    bytes: u64,
+    result: std::result::Result<Prepared, Problem>,
+}
+
 /// What the parallel phase computes for a readable record.
+#[derive(Debug)]
 struct Prepared {
     id: String,
     content: u64,
@@ -215,6 +246,7 @@ impl StreamFilter {
             poisoned: false,
             sig_buf: Vec::new(),
             set_buf: Vec::new(),
+            cand_buf: Vec::new(),
         })
     }
 
@@ -243,15 +275,13 @@ impl StreamFilter {
     /// record. An error (I/O on the index) leaves the filter unusable; the index then holds
     /// the batches committed before.
     pub fn check_batch(&mut self, records: &[Record]) -> Result<Vec<Verdict>> {
-        let items: Vec<Item> = records
-            .iter()
-            .map(|r| Item {
-                path: r.path,
-                line: r.line,
-                body: Body::Json(r.bytes),
-            })
-            .collect();
-        self.run(&items)
+        let batch = self.prep.prepare(records);
+        self.decide(batch)
+    }
+
+    /// The parallel half, to prepare batches on another thread (see [`Preparer`]).
+    pub fn preparer(&self) -> &Preparer {
+        &self.prep
     }
 
     /// Decides documents held in memory, like [`StreamFilter::check_batch`]. Problems name the
@@ -268,36 +298,39 @@ impl StreamFilter {
                 body: Body::Doc(&d.id, &d.text),
             })
             .collect();
-        let v = self.run(&items)?;
+        let batch = self.prep.prepare_items(&items);
+        let v = self.decide(batch)?;
         self.documents_seen += docs.len() as u64;
         Ok(v)
     }
 
-    fn run(&mut self, items: &[Item]) -> Result<Vec<Verdict>> {
+    /// Decides a prepared batch, in order, and commits the new records to the index in one
+    /// transaction before returning (the second half of [`StreamFilter::check_batch`]). The
+    /// batch must come from this filter's [`Preparer`] or a clone of it.
+    pub fn decide(&mut self, batch: PreparedBatch) -> Result<Vec<Verdict>> {
         if self.poisoned {
             return Err(Error::new(ErrorKind::Index(format!(
                 "{}: an earlier batch failed; reopen the index to go on",
                 self.index.location()
             ))));
         }
-        let this = &self.prep;
-        let prepared: Vec<std::result::Result<Prepared, Problem>> = items
-            .par_iter()
-            .map_init(
-                || Shingler::new(this.config.shingle, this.config.ngram),
-                |sh, item| this.prepare(sh, item),
-            )
-            .collect();
+        if batch.header != self.prep.header {
+            return Err(Error::config(
+                "a batch prepared with other settings than the filter's was given to StreamFilter::decide",
+            ));
+        }
         self.index.begin()?;
-        let mut out = Vec::with_capacity(items.len());
-        for (item, p) in items.iter().zip(prepared) {
-            let v = match p {
-                Ok(p) => match self.decide(item, p) {
+        let mut out = Vec::with_capacity(batch.entries.len());
+        let mut bytes = 0;
+        for e in batch.entries {
+            bytes += e.bytes;
+            let v = match e.result {
+                Ok(p) => match self.decide_one(&e.path, e.line, p) {
                     Ok(v) => v,
-                    Err(e) => {
+                    Err(err) => {
                         self.index.rollback();
                         self.poisoned = true;
-                        return Err(e);
+                        return Err(err);
                     }
                 },
                 Err(problem) => Verdict::Rejected(problem),
@@ -309,13 +342,10 @@ impl StreamFilter {
             self.poisoned = true;
             return Err(e);
         }
-        for (item, v) in items.iter().zip(&out) {
-            let s = &mut self.stats;
+        let s = &mut self.stats;
+        s.bytes += bytes;
+        for v in &out {
             s.records += 1;
-            s.bytes += match item.body {
-                Body::Json(b) => b.len() as u64,
-                Body::Doc(_, t) => t.len() as u64,
-            };
             match v {
                 Verdict::Kept { replay, .. } => {
                     s.kept += 1;
@@ -335,7 +365,7 @@ impl StreamFilter {
     }
 
     /// The sequential part: the verdict of one record, given everything kept before it.
-    fn decide(&mut self, item: &Item, p: Prepared) -> Result<Verdict> {
+    fn decide_one(&mut self, path: &str, line: Option<u64>, p: Prepared) -> Result<Verdict> {
         let reference = self.index.mode() == Mode::Reference;
         if !reference && self.index.hot.ids.contains(index::id_hash(&p.id)) {
             // Decided before (or a 64-bit hash collision, which the lookup tells apart).
@@ -345,16 +375,18 @@ impl StreamFilter {
                         Some(l) => format!("{}:{l}", sv.path),
                         None => sv.path.clone(),
                     };
-                    return Ok(Verdict::Rejected(item.problem(
-                        Some(&p.id),
-                        ProblemKind::DuplicateId,
-                        format!(
+                    return Ok(Verdict::Rejected(Problem {
+                        path: path.to_string(),
+                        line,
+                        message: format!(
                             "duplicate id `{}` with other content (first seen at {at}); skipped: ids must be unique",
                             p.id
                         ),
-                    )));
+                        id: Some(p.id),
+                        kind: ProblemKind::DuplicateId,
+                    }));
                 }
-                let replay = sv.path == item.path && sv.line == item.line;
+                let replay = sv.path == path && sv.line == line;
                 return Ok(match sv.verdict {
                     StoredKind::Kept if replay => Verdict::Kept { id: p.id, replay },
                     StoredKind::Kept => Verdict::Duplicate {
@@ -390,9 +422,8 @@ impl StreamFilter {
                     Relation::ExactDuplicate => StoredKind::ExactDuplicate,
                     Relation::NearDuplicate => StoredKind::NearDuplicate,
                 };
-                self.index.add_dropped(
-                    &p.id, p.content, kind, rec, similarity, item.path, item.line,
-                )?;
+                self.index
+                    .add_dropped(&p.id, p.content, kind, rec, similarity, path, line)?;
             }
             return Ok(Verdict::Duplicate {
                 dup_of: self.index.record_id(rec)?,
@@ -409,8 +440,8 @@ impl StreamFilter {
                 &p.sig,
                 &p.keys,
                 p.shingles.as_deref(),
-                item.path,
-                item.line,
+                path,
+                line,
             )?;
         }
         Ok(Verdict::Kept {
@@ -421,7 +452,8 @@ impl StreamFilter {
 
     /// The best LSH candidate meeting the threshold: highest similarity, then lowest number.
     fn best_candidate(&mut self, p: &Prepared) -> Result<Option<(u32, f64)>> {
-        let mut cands = Vec::new();
+        let mut cands = std::mem::take(&mut self.cand_buf);
+        cands.clear();
         for (b, &k) in p.keys.iter().enumerate() {
             self.index.hot.bands[b].get_into(k, self.prep.config.max_bucket, &mut cands);
         }
@@ -430,7 +462,7 @@ impl StreamFilter {
         self.stats.candidates += cands.len() as u64;
         let threshold = self.prep.config.threshold;
         let mut best: Option<(u32, f64)> = None;
-        for rec in cands {
+        for &rec in &cands {
             let sim = match &p.shingles {
                 Some(set) => {
                     self.index.shingles_into(rec, &mut self.set_buf)?;
@@ -455,13 +487,76 @@ impl StreamFilter {
                 best = Some((rec, sim));
             }
         }
+        self.cand_buf = cands;
         Ok(best)
     }
 }
 
 impl Preparer {
-    /// The parallel part: parse, normalise, shingle, sign, band keys.
-    fn prepare(&self, sh: &mut Shingler, item: &Item) -> std::result::Result<Prepared, Problem> {
+    /// Parses, normalises, shingles and signs `records` in parallel (rayon), results in input
+    /// order.
+    pub fn prepare(&self, records: &[Record]) -> PreparedBatch {
+        let items: Vec<Item> = records
+            .iter()
+            .map(|r| Item {
+                path: r.path,
+                line: r.line,
+                body: Body::Json(r.bytes),
+            })
+            .collect();
+        self.prepare_items(&items)
+    }
+
+    fn prepare_items(&self, items: &[Item]) -> PreparedBatch {
+        let results: Vec<std::result::Result<Prepared, Problem>> = items
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        Shingler::new(self.config.shingle, self.config.ngram),
+                        Vec::new(),
+                    )
+                },
+                |(sh, buf), item| self.prepare_one(sh, buf, item),
+            )
+            .collect();
+        let mut last: Option<std::sync::Arc<str>> = None;
+        let entries = items
+            .iter()
+            .zip(results)
+            .map(|(item, result)| {
+                let path = match &last {
+                    Some(p) if **p == *item.path => p.clone(),
+                    _ => {
+                        let p: std::sync::Arc<str> = item.path.into();
+                        last = Some(p.clone());
+                        p
+                    }
+                };
+                Entry {
+                    path,
+                    line: item.line,
+                    bytes: match item.body {
+                        Body::Json(b) => b.len() as u64,
+                        Body::Doc(_, t) => t.len() as u64,
+                    },
+                    result,
+                }
+            })
+            .collect();
+        PreparedBatch {
+            header: self.header.clone(),
+            entries,
+        }
+    }
+
+    /// The parallel part for one record: parse, normalise, shingle, sign, band keys.
+    fn prepare_one(
+        &self,
+        sh: &mut Shingler,
+        shingles: &mut Vec<u64>,
+        item: &Item,
+    ) -> std::result::Result<Prepared, Problem> {
         let max = self.config.max_doc_bytes;
         let (id, text): (String, std::borrow::Cow<str>) = match item.body {
             Body::Doc(id, text) => (id.to_string(), text.into()),
@@ -555,11 +650,10 @@ impl Preparer {
             return Err(item.problem(None, ProblemKind::MissingField, "the id is empty".into()));
         }
         let exact = self.header.shingle_sets;
-        let mut shingles = Vec::new();
         if exact {
-            sh.shingles_into(&text, &mut shingles);
+            sh.shingles_into(&text, shingles);
         } else {
-            sh.shingles_unsorted_into(&text, &mut shingles);
+            sh.shingles_unsorted_into(&text, shingles);
         }
         if shingles.is_empty() {
             return Err(item.problem(
@@ -569,7 +663,7 @@ impl Preparer {
             ));
         }
         let mut sig = Vec::with_capacity(self.config.num_perm);
-        self.signer.sign_into(&shingles, &mut sig);
+        self.signer.sign_into(shingles, &mut sig);
         let (bands, rows) = (self.header.bands, self.header.rows);
         let keys = (0..bands).map(|b| lsh::band_key(&sig, b, rows)).collect();
         Ok(Prepared {
@@ -577,7 +671,7 @@ impl Preparer {
             content: sh.content_hash(),
             sig,
             keys,
-            shingles: exact.then_some(shingles),
+            shingles: exact.then(|| shingles.clone()),
         })
     }
 }

@@ -1,9 +1,10 @@
 //! `syndup filter`: JSON Lines in, kept records out byte-identical, duplicates and rejects
 //! routed to their own files, a persistent index across runs.
 //!
-//! The flow of one batch (the reader's few MiB of records): [`StreamFilter::check_batch`]
-//! decides every record and commits the new ones to the index, and only then are the verdicts
-//! written out. A run killed at any moment therefore leaves an index holding every record whose
+//! The flow of one batch (the reader's few MiB of records): the reader thread prepares it
+//! (parse, shingle, sign, in parallel) while the main thread decides the previous one;
+//! [`StreamFilter::decide`] then decides every record in order and commits the new ones to the
+//! index, and only then are the verdicts written out. A run killed at any moment therefore leaves an index holding every record whose
 //! verdict reached an output, and a rerun replays them (see `syndup::stream`).
 
 use super::{SchemeArg, ShingleArg};
@@ -12,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use syndup::input::{self, InputFile, InputKind};
-use syndup::stream::{annotate_into, Record};
+use syndup::stream::{annotate_into, PreparedBatch, Record};
 use syndup::{
     Config, Error, ErrorKind, Fields, Index, KeepPolicy, Problem, Scheme, ShingleKind, Source,
     StreamFilter, Verdict, VerifyMode,
@@ -296,14 +297,24 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     }
     let files = expanded.files;
     let names: Vec<String> = files.iter().map(InputFile::display).collect();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<input::Batch>(2);
+    // The reader thread also prepares each batch (parse, shingle, sign: in parallel), so the
+    // next batch is prepared while this thread decides and commits the current one.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(input::Batch, PreparedBatch)>(1);
     let max = config.max_doc_bytes;
+    let preparer = filter.preparer().clone();
+    let reader_names = names.clone();
     let result = std::thread::scope(|scope| -> syndup::Result<()> {
-        let reader =
-            scope.spawn(move || input::read_batches(&files, max, &mut |b| Ok(tx.send(b).is_ok())));
+        let reader = scope.spawn(move || {
+            input::read_batches(&files, max, &mut |b| {
+                let prepared = preparer.prepare(&records_of(&b, &reader_names));
+                Ok(tx.send((b, prepared)).is_ok())
+            })
+        });
         let mut outcome = Ok(());
-        for batch in rx.iter() {
-            if let Err(e) = filter_batch(&mut filter, &batch, &names, &mut out, &mut counts) {
+        for (batch, prepared) in rx.iter() {
+            if let Err(e) =
+                filter_batch(&mut filter, &batch, prepared, &names, &mut out, &mut counts)
+            {
                 outcome = Err(e);
                 break;
             }
@@ -355,21 +366,14 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
 fn filter_batch(
     filter: &mut StreamFilter,
     batch: &input::Batch,
+    prepared: PreparedBatch,
     names: &[String],
     out: &mut Outputs,
     counts: &mut Counts,
 ) -> syndup::Result<()> {
     counts.bytes += batch.bytes;
-    let records: Vec<Record> = batch
-        .records
-        .iter()
-        .map(|r| Record {
-            path: &names[r.file as usize],
-            line: r.line,
-            bytes: batch.record(r),
-        })
-        .collect();
-    let verdicts = filter.check_batch(&records)?;
+    let records = records_of(batch, names);
+    let verdicts = filter.decide(prepared)?;
     let mut problems: Vec<&Problem> = batch.problems.iter().collect();
     problems.sort_by_key(|p| p.line);
     let mut problems = problems.into_iter().peekable();
@@ -383,4 +387,17 @@ fn filter_batch(
         out.reject(p, None, counts)?;
     }
     out.flush()
+}
+
+/// The records of a batch, with their file names.
+fn records_of<'a>(batch: &'a input::Batch, names: &'a [String]) -> Vec<Record<'a>> {
+    batch
+        .records
+        .iter()
+        .map(|r| Record {
+            path: &names[r.file as usize],
+            line: r.line,
+            bytes: batch.record(r),
+        })
+        .collect()
 }
