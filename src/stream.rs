@@ -41,6 +41,27 @@
 //! returns the verdicts: a caller that writes verdicts out only after that call (as the CLI
 //! does) can be killed at any moment and the index then holds every record whose verdict was
 //! written; a rerun on the same input replays those and decides the rest as before.
+//!
+//! ```
+//! use syndup::{Config, Index, StreamFilter, Verdict, VerifyMode};
+//! use syndup::stream::Record;
+//!
+//! let config = Config { verify: VerifyMode::Estimate, ..Config::default() };
+//! // Index::open(path, &config) for a persistent index; this one lives in memory.
+//! let mut filter = StreamFilter::new(config.clone(), Index::in_memory(&config)?)?;
+//! let story = r#"{"id": "a", "text": "The council approved the harbour budget on Monday after a long debate about flood defences and ferries."}"#;
+//! let copy = r#"{"id": "b", "text": "THE COUNCIL APPROVED THE HARBOUR BUDGET ON MONDAY AFTER A LONG DEBATE ABOUT FLOOD DEFENCES AND FERRIES."}"#;
+//! let records: Vec<Record> = [story, copy, "{oops"]
+//!     .iter()
+//!     .enumerate()
+//!     .map(|(i, l)| Record { path: "in.jsonl", line: Some(i as u64 + 1), bytes: l.as_bytes() })
+//!     .collect();
+//! let verdicts = filter.check_batch(&records)?; // committed: safe to write them out now
+//! assert!(matches!(&verdicts[0], Verdict::Kept { id, .. } if id == "a"));
+//! assert!(matches!(&verdicts[1], Verdict::Duplicate { dup_of, .. } if dup_of == "a"));
+//! assert!(matches!(&verdicts[2], Verdict::Rejected(p) if p.line == Some(3)));
+//! # Ok::<(), syndup::Error>(())
+//! ```
 
 use crate::config::Config;
 use crate::document::{Document, Problem, ProblemKind};
