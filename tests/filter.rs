@@ -464,3 +464,45 @@ fn sigkill_mid_stream_loses_nothing_and_a_rerun_gives_the_same_verdicts() {
         "the rerun's verdicts differ from an uninterrupted run"
     );
 }
+
+/// A slow producer: a record passes within about a second, not when 4 MiB have accumulated.
+#[test]
+fn a_slow_producer_sees_each_record_pass_promptly() {
+    let mut child = bin()
+        .args(["filter", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            tx.send(std::time::Instant::now()).unwrap();
+            got.push(line);
+        }
+        got
+    });
+    let records = [
+        r#"{"id": "1", "text": "the first record of a slow stream about the harbour and its ferries"}"#,
+        r#"{"id": "2", "text": "a second record, written a while later, about the weather in the hills"}"#,
+    ];
+    for r in records {
+        let sent = std::time::Instant::now();
+        writeln!(stdin, "{r}").unwrap();
+        stdin.flush().unwrap();
+        let arrived = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the record did not pass while the input stayed open");
+        assert!(arrived.duration_since(sent) < std::time::Duration::from_secs(10));
+    }
+    drop(stdin);
+    let got = reader.join().unwrap();
+    assert_eq!(got, records.map(|r| format!("{r}\n")));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -19,6 +19,10 @@ use syndup::{
     StreamFilter, Verdict, VerifyMode,
 };
 
+/// A batch of input is decided at the latest this long after its first bytes arrived (when it
+/// holds a complete line), so a slow producer sees its records pass promptly.
+const LATENCY: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[derive(Args, Debug)]
 pub(super) struct FilterArgs {
     /// JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst), directories of them, or - for standard
@@ -305,7 +309,7 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     let reader_names = names.clone();
     let result = std::thread::scope(|scope| -> syndup::Result<()> {
         let reader = scope.spawn(move || {
-            input::read_batches(&files, max, &mut |b| {
+            input::read_batches_within(&files, max, LATENCY, &mut |b| {
                 let prepared = preparer.prepare(&records_of(&b, &reader_names));
                 Ok(tx.send((b, prepared)).is_ok())
             })
