@@ -100,19 +100,26 @@ fn reuters_split_in_two_keeps_what_one_run_keeps() {
     let dir = tempfile::tempdir().unwrap();
     let f1 = write(dir.path(), "part1.jsonl", &all[..half].concat());
     let f2 = write(dir.path(), "part2.jsonl", &all[half..].concat());
-    let idx = dir.path().join("reuters.db");
-    let idx = idx.to_str().unwrap();
-    let r1 = run(&["filter", "--index", idx, f1.to_str().unwrap()]);
-    let r2 = run(&["filter", "--index", idx, f2.to_str().unwrap()]);
-    let one = run(&["filter", path.to_str().unwrap()]);
-    eprintln!("reuters part 1: {}", stderr(&r1).trim());
-    eprintln!("reuters part 2: {}", stderr(&r2).trim());
-    eprintln!("reuters one run: {}", stderr(&one).trim());
-    let mut two = r1.stdout.clone();
-    two.extend(&r2.stdout);
-    assert!(two == one.stdout, "split runs differ from one run");
-    let kept = lines(&one.stdout).len();
-    assert!(kept > 18_000 && kept < all.len(), "kept {kept}");
+    for exact in [false, true] {
+        let flags: &[&str] = if exact { &["--exact"] } else { &[] };
+        let idx = dir.path().join(format!("reuters-{exact}.db"));
+        let idx = idx.to_str().unwrap();
+        let go = |extra: &[&str]| run(&[&["filter"], flags, extra].concat());
+        let r1 = go(&["--index", idx, f1.to_str().unwrap()]);
+        let r2 = go(&["--index", idx, f2.to_str().unwrap()]);
+        let one = go(&[path.to_str().unwrap()]);
+        eprintln!("reuters part 1 {flags:?}: {}", stderr(&r1).trim());
+        eprintln!("reuters part 2 {flags:?}: {}", stderr(&r2).trim());
+        eprintln!("reuters one run {flags:?}: {}", stderr(&one).trim());
+        let mut two = r1.stdout.clone();
+        two.extend(&r2.stdout);
+        assert!(
+            two == one.stdout,
+            "split runs differ from one run {flags:?}"
+        );
+        let kept = lines(&one.stdout).len();
+        assert!(kept > 18_000 && kept < all.len(), "kept {kept}");
+    }
 }
 
 #[test]
