@@ -24,6 +24,12 @@ pub enum ErrorKind {
     Record(crate::Problem),
     /// A path is not a kind of input syndup reads.
     UnsupportedInput(String),
+    /// A persistent index cannot be used: not a syndup index, another format version, or
+    /// built with other settings than this run's.
+    Index(String),
+    /// The database holding a persistent index failed (the underlying error is the
+    /// [`std::error::Error::source`]).
+    Database(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// An error with the context needed to find its cause.
@@ -87,6 +93,8 @@ impl fmt::Display for Error {
             ErrorKind::Config(m) => write!(f, "{m}"),
             ErrorKind::Record(p) => write!(f, "{p} (stopped by --strict)"),
             ErrorKind::UnsupportedInput(m) => write!(f, "{m}"),
+            ErrorKind::Index(m) => write!(f, "{m}"),
+            ErrorKind::Database(e) => write!(f, "index database: {e}"),
         }
     }
 }
@@ -95,6 +103,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(e) => Some(e),
+            ErrorKind::Database(e) => Some(e.as_ref()),
             _ => None,
         }
     }

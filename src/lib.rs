@@ -14,7 +14,10 @@
 //!  cluster     union-find + chaining guard + keep policy          -> clusters
 //!  report/     text, JSON, JSON Lines                             -> Report
 //! ```
-//! [`Detector`] drives the stages; every stage is a module with a pure, tested core.
+//! [`Detector`] drives the stages over a whole corpus; every stage is a module with a pure,
+//! tested core. [`StreamFilter`] drives the same stages one record at a time for ingestion
+//! pipelines: each record is checked against everything kept before it, in this run or in
+//! earlier runs through a persistent [`Index`].
 //!
 //! ## Example
 //! ```
@@ -49,17 +52,21 @@ pub mod document;
 pub mod error;
 pub mod eval;
 pub mod generate;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
 pub mod report;
 pub mod shingle;
+pub mod stream;
 pub mod verify;
 
 pub use config::{ClusterMode, Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
 pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};
 pub use error::{Error, ErrorKind, Result};
+pub use index::Index;
 pub use input::Source;
 pub use report::{Format, Report};
+pub use stream::{Record, Relation, StreamFilter, Verdict};

@@ -214,7 +214,7 @@ mod tests {
         for d in 0..5u32 {
             // docs 0..3 identical, doc 4 different in every position
             let v = if d < 4 { 7 } else { 99 };
-            sigs.extend(std::iter::repeat(v).take(num_perm));
+            sigs.extend(std::iter::repeat_n(v, num_perm));
         }
         let c = candidates(&sigs, num_perm, 4, 2, 10);
         assert_eq!(

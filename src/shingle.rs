@@ -26,6 +26,9 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 pub const SHINGLE_SEED: u64 = 0x7379_6e64_7570_2d77;
 /// Seed of the XXH3-64 hash over k characters ("syndup-c").
 pub const CHAR_SHINGLE_SEED: u64 = 0x7379_6e64_7570_2d63;
+/// Start value of the content hash of a whole normalised text ("syndup-h"), see
+/// [`Shingler::content_hash`].
+pub const CONTENT_SEED: u64 = 0x7379_6e64_7570_2d68;
 
 /// Turns text into shingle sets; holds reusable buffers, so keep one per thread.
 #[derive(Debug)]
@@ -34,6 +37,7 @@ pub struct Shingler {
     k: usize,
     tokenizer: Tokenizer,
     hashes: Vec<u64>,
+    normalized: String,
 }
 
 impl Clone for Shingler {
@@ -50,6 +54,7 @@ impl Shingler {
             k: k.max(1),
             tokenizer: Tokenizer::new(),
             hashes: Vec::new(),
+            normalized: String::new(),
         }
     }
 
@@ -75,12 +80,32 @@ impl Shingler {
                 self.hashes.len()
             }
             ShingleKind::Char => {
-                let normalized = self.tokenizer.normalize(text);
-                char_shingles(&normalized, self.k, out);
-                normalized.split(' ').filter(|w| !w.is_empty()).count()
+                self.normalized = self.tokenizer.normalize(text);
+                char_shingles(&self.normalized, self.k, out);
+                self.normalized.split(' ').filter(|w| !w.is_empty()).count()
             }
         };
         n
+    }
+
+    /// A stable 64-bit hash of the whole normalised content of the text last given to
+    /// [`Shingler::shingles_into`] or [`Shingler::shingles_unsorted_into`]: two texts get the
+    /// same value when they normalise to the same token sequence (word shingles) or the same
+    /// normalised text (character shingles). The streaming filter calls such records exact
+    /// duplicates. Word shingles: the token hashes folded like [`combine`] from
+    /// [`CONTENT_SEED`], then the token count, then [`crate::minhash::mix64`]; character
+    /// shingles: XXH3-64 of the normalised text with [`CONTENT_SEED`]. Pinned by a test vector.
+    pub fn content_hash(&self) -> u64 {
+        match self.kind {
+            ShingleKind::Word => {
+                let mut h = CONTENT_SEED;
+                for &t in self.hashes.iter().chain([&(self.hashes.len() as u64)]) {
+                    h = (h ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+                }
+                crate::minhash::mix64(h)
+            }
+            ShingleKind::Char => xxh3_64_with_seed(self.normalized.as_bytes(), CONTENT_SEED),
+        }
     }
 }
 
@@ -177,6 +202,27 @@ mod tests {
         let c = set(ShingleKind::Char, 5, "Hello");
         assert_eq!((w[0], c[0]), PINNED);
     }
+
+    #[test]
+    fn content_hash_follows_normalisation_and_is_pinned() {
+        let mut sh = Shingler::new(ShingleKind::Word, 5);
+        let mut out = Vec::new();
+        sh.shingles_unsorted_into("The quick brown fox jumps", &mut out);
+        let a = sh.content_hash();
+        sh.shingles_unsorted_into("the QUICK, brown fox... jumps!", &mut out);
+        assert_eq!(sh.content_hash(), a);
+        sh.shingles_unsorted_into("the quick brown fox jumps jumps", &mut out);
+        assert_ne!(sh.content_hash(), a);
+        // Changing this value invalidates persisted indexes (bump the index format).
+        assert_eq!(a, PINNED_CONTENT);
+        let mut ch = Shingler::new(ShingleKind::Char, 5);
+        ch.shingles_unsorted_into("Hello  World", &mut out);
+        let c = ch.content_hash();
+        ch.shingles_unsorted_into("hello world", &mut out);
+        assert_eq!(ch.content_hash(), c);
+    }
+
+    const PINNED_CONTENT: u64 = 7_197_421_506_502_751_799;
 
     /// Cross-checked with Python (xxhash for the token hashes, the combination and SplitMix64
     /// finaliser written out) and `xxh3_64_intdigest(b"hello", CHAR_SHINGLE_SEED)`.

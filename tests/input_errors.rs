@@ -117,7 +117,7 @@ fn oversized_line_is_skipped_without_losing_the_next_one() {
     let mut b = Vec::new();
     b.extend(b"{\"id\":\"a\",\"text\":\"first good line here\"}\n");
     b.extend(b"{\"id\":\"big\",\"text\":\"");
-    b.extend(std::iter::repeat(b'x').take(9_000_000));
+    b.extend(std::iter::repeat_n(b'x', 9_000_000));
     b.extend(b"\"}\n{\"id\":\"c\",\"text\":\"last good line here\"}\n");
     let p = write(dir.path(), "big.jsonl", &b);
     let o = run(&[

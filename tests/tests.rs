@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod determinism;
+mod filter;
 mod harness;
 mod html;
 mod input_errors;

@@ -9,6 +9,7 @@ use syndup::{
     VerifyMode,
 };
 
+mod filter;
 mod progress;
 
 /// Find near-duplicate articles, syndicated copies and repeated text in corpora.
@@ -41,6 +42,14 @@ enum Command {
     /// RESULT is a syndup JSON report, or a TSV of `a<TAB>b` pairs, or of `cluster<TAB>doc`
     /// lines after a `#clusters` line (what any other tool can write).
     Eval(EvalArgs),
+    /// Pre-filter a stream of JSON Lines: drop (or annotate) near-duplicates of anything kept
+    /// before, in this run or in earlier runs (--index), and pass the rest on byte-identical.
+    ///
+    /// Each record is checked against every record kept before it, in input order. Kept
+    /// records go to stdout unchanged; duplicates are dropped, or written with --duplicates
+    /// or --annotate; unreadable records are reported with path:line (--rejects). Exit status:
+    /// 0 success, 2 errors or rejected records.
+    Filter(filter::FilterArgs),
 }
 
 #[derive(Args, Debug)]
@@ -314,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => finish(scan(&args)),
         Command::Generate(args) => finish(generate(&args)),
         Command::Eval(args) => finish(eval(&args)),
+        Command::Filter(args) => finish(filter::run(&args)),
     }
 }
 

@@ -1,4 +1,10 @@
 //! Splits input files into batches of records without holding an oversized line in memory.
+//!
+//! A batch is handed over when it holds about 4 MiB ([`read_batches`]), or, for streaming
+//! consumers, also when its first bytes arrived a given time ago and it holds a complete line
+//! ([`read_batches_within`]): a slow producer then sees its records decided within that time
+//! instead of when 4 MiB have accumulated. That mode reads on a helper thread so waiting for
+//! input can time out.
 
 use super::{Compression, InputFile, InputKind};
 use crate::document::{Problem, ProblemKind};
@@ -58,6 +64,27 @@ pub fn read_batches(
     max_doc_bytes: usize,
     sink: &mut dyn FnMut(Batch) -> Result<bool>,
 ) -> Result<()> {
+    read_all(files, max_doc_bytes, None, sink)
+}
+
+/// Like [`read_batches`], but a JSON Lines batch is also handed over once `latency` has passed
+/// since its first bytes arrived, as soon as it holds a complete line (for streaming consumers
+/// such as `syndup filter` reading a slow producer on standard input).
+pub fn read_batches_within(
+    files: &[InputFile],
+    max_doc_bytes: usize,
+    latency: std::time::Duration,
+    sink: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<()> {
+    read_all(files, max_doc_bytes, Some(latency), sink)
+}
+
+fn read_all(
+    files: &[InputFile],
+    max_doc_bytes: usize,
+    latency: Option<std::time::Duration>,
+    sink: &mut dyn FnMut(Batch) -> Result<bool>,
+) -> Result<()> {
     let mut text_batch = Batch::default();
     for (fi, f) in files.iter().enumerate() {
         let fi = fi as u32;
@@ -74,7 +101,7 @@ pub fn read_batches(
                 if !text_batch.is_empty() && !sink(std::mem::take(&mut text_batch))? {
                     return Ok(());
                 }
-                if !read_jsonl(f, fi, c, max_doc_bytes, sink)? {
+                if !read_jsonl(f, fi, c, max_doc_bytes, latency, sink)? {
                     return Ok(());
                 }
             }
@@ -135,9 +162,9 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
     }
 }
 
-fn open(f: &InputFile, c: Compression) -> std::io::Result<Box<dyn Read>> {
-    let raw: Box<dyn Read> = if f.is_stdin() {
-        Box::new(std::io::stdin().lock())
+fn open(f: &InputFile, c: Compression) -> std::io::Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = if f.is_stdin() {
+        Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(&f.path)?)
     };
@@ -150,17 +177,99 @@ fn open(f: &InputFile, c: Compression) -> std::io::Result<Box<dyn Read>> {
     })
 }
 
+/// Where a JSON Lines reader gets its bytes: straight from the file, or from a helper thread
+/// (so that waiting can time out).
+enum Filler {
+    Direct(Box<dyn Read + Send>),
+    Pumped {
+        rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+        latency: std::time::Duration,
+    },
+}
+
+impl Filler {
+    fn new(reader: Box<dyn Read + Send>, latency: Option<std::time::Duration>) -> Filler {
+        let Some(latency) = latency else {
+            return Filler::Direct(reader);
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        // Detached: it ends at end of input, on a read error, or when the receiver is gone
+        // (it may then stay blocked on a read from an idle producer until the process exits).
+        let mut reader = reader;
+        std::thread::spawn(move || loop {
+            let mut buf = vec![0u8; 1 << 16];
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Ok(buf)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        });
+        Filler::Pumped { rx, latency }
+    }
+
+    /// Appends about `want` bytes (at most `want` when reading directly) to `data`; returns
+    /// the number appended and whether the input ended.
+    fn fill(&mut self, data: &mut Vec<u8>, want: u64) -> std::io::Result<(usize, bool)> {
+        match self {
+            Filler::Direct(r) => {
+                let n = r.take(want).read_to_end(data)?;
+                Ok((n, (n as u64) < want))
+            }
+            Filler::Pumped { rx, latency } => {
+                use std::sync::mpsc::RecvTimeoutError;
+                let start = data.len();
+                let mut deadline: Option<std::time::Instant> = None;
+                while ((data.len() - start) as u64) < want {
+                    let msg = match deadline {
+                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                        Some(d) => {
+                            rx.recv_timeout(d.saturating_duration_since(std::time::Instant::now()))
+                        }
+                    };
+                    match msg {
+                        Ok(Ok(chunk)) => {
+                            data.extend_from_slice(&chunk);
+                            deadline.get_or_insert_with(|| std::time::Instant::now() + *latency);
+                        }
+                        Ok(Err(e)) => return Err(e),
+                        Err(RecvTimeoutError::Timeout) => {
+                            if memchr::memchr(b'\n', data).is_some() {
+                                break;
+                            }
+                            deadline = None; // no complete line yet: wait for more
+                        }
+                        Err(RecvTimeoutError::Disconnected) => {
+                            return Ok((data.len() - start, true))
+                        }
+                    }
+                }
+                Ok((data.len() - start, false))
+            }
+        }
+    }
+}
+
 /// Returns `Ok(false)` when the sink asked to stop.
 fn read_jsonl(
     f: &InputFile,
     fi: u32,
     c: Compression,
     max: usize,
+    latency: Option<std::time::Duration>,
     sink: &mut dyn FnMut(Batch) -> Result<bool>,
 ) -> Result<bool> {
     let path = f.display();
     let mut reader = match open(f, c) {
-        Ok(r) => r,
+        Ok(r) => Filler::new(r, latency),
         Err(e) => {
             let mut b = Batch::default();
             b.problems
@@ -183,12 +292,10 @@ fn read_jsonl(
         let mut batch = Batch::default();
         let mut data = std::mem::take(&mut carry);
         let want = (CHUNK as u64).max(1);
-        match (&mut reader).take(want).read_to_end(&mut data) {
-            Ok(n) => {
+        match reader.fill(&mut data, want) {
+            Ok((n, end)) => {
                 batch.bytes += n as u64;
-                if (n as u64) < want {
-                    eof = true;
-                }
+                eof = end;
             }
             Err(e) => {
                 // Keep what was read before the error as if the file ended there.
