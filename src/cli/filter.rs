@@ -137,6 +137,8 @@ impl FilterArgs {
                 VerifyMode::Estimate
             },
             keep: KeepPolicy::First,
+            // The filter decides record by record; clusters play no part.
+            cluster: syndup::ClusterMode::Guarded,
             max_bucket: self.max_bucket,
             strict: false,
             max_doc_bytes: self.max_doc_bytes,

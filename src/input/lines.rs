@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn line_longer_than_a_chunk() {
         let mut bytes = b"{\"a\":1}\n".to_vec();
-        bytes.extend(std::iter::repeat(b'x').take(CHUNK * 2 + 5));
+        bytes.extend(std::iter::repeat_n(b'x', CHUNK * 2 + 5));
         bytes.extend(b"\n{\"b\":2}");
         let (recs, big, _) = read_all(&bytes, 1000);
         assert_eq!(recs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3]);
