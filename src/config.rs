@@ -64,6 +64,121 @@ pub enum Scheme {
     Classic,
 }
 
+/// How much of the sentence stage ([`crate::repeat`]) a scan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SentenceMode {
+    /// No sentence stage: no repeats, no boilerplate, document shingles as they are. The
+    /// default: the sentence stage costs about 80% more time and 40% more memory than the
+    /// document pipeline on its own (see the README), too much to run unasked.
+    Off,
+    /// Near-repeats within each document, and boilerplate (reported, and left out of
+    /// document shingles).
+    Standard,
+    /// Everything in `standard`, plus sentences repeated across documents that are not
+    /// near-duplicates of each other: identical ones, and near-repeats found with MinHash LSH
+    /// over every sentence. More time and memory, and on a corpus with many partial copies a
+    /// report that lists each of their shared sentences.
+    Full,
+}
+
+/// Settings of the sentence stage (see [`crate::repeat`] for what they mean).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceConfig {
+    /// What to look for.
+    pub mode: SentenceMode,
+    /// Jaccard similarity of the two sentences' word sets at or above which they are a
+    /// near-repeat.
+    pub threshold: f64,
+    /// Sentences with fewer words are trivial and never repeats (boilerplate has no minimum).
+    pub min_words: usize,
+    /// Two sentences whose word counts differ by more than this ratio (shorter / longer) are
+    /// not compared.
+    pub length_ratio: f64,
+    /// Two sentences that each hold a number the other lacks state different facts and are
+    /// not a near-repeat (off by default: see `benches/sentences.rs` for what it costs).
+    pub numbers_must_match: bool,
+    /// A sentence in at least this many documents can be boilerplate.
+    pub boilerplate_min_docs: usize,
+    /// ... and in at least this share of the documents.
+    pub boilerplate_min_share: f64,
+    /// Keep boilerplate in document shingles (by default it is left out).
+    pub keep_boilerplate: bool,
+    /// Occurrences listed per repeat (all are counted).
+    pub max_occurrences: usize,
+    /// Signature length of sentence MinHash (`full` mode).
+    pub num_perm: usize,
+}
+
+impl Default for SentenceConfig {
+    fn default() -> SentenceConfig {
+        SentenceConfig {
+            mode: SentenceMode::Off,
+            threshold: 0.5,
+            min_words: 6,
+            length_ratio: 0.7,
+            numbers_must_match: false,
+            boilerplate_min_docs: 5,
+            boilerplate_min_share: 0.0,
+            keep_boilerplate: false,
+            max_occurrences: 10,
+            num_perm: 96,
+        }
+    }
+}
+
+impl SentenceConfig {
+    /// Checks every setting; the message names the flag to change.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::config(format!(
+                "--sentence-threshold must be in (0, 1], got {}",
+                self.threshold
+            )));
+        }
+        if self.min_words == 0 {
+            return Err(Error::config("--sentence-min-words must be at least 1"));
+        }
+        if !(0.0..=1.0).contains(&self.length_ratio) {
+            return Err(Error::config(format!(
+                "--sentence-length-ratio must be between 0 and 1, got {}",
+                self.length_ratio
+            )));
+        }
+        if self.boilerplate_min_docs < 2 {
+            return Err(Error::config(format!(
+                "--boilerplate-min-docs must be at least 2, got {}",
+                self.boilerplate_min_docs
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.boilerplate_min_share) {
+            return Err(Error::config(format!(
+                "--boilerplate-min-share must be between 0 and 1, got {}",
+                self.boilerplate_min_share
+            )));
+        }
+        if self.max_occurrences == 0 {
+            return Err(Error::config("--max-occurrences must be at least 1"));
+        }
+        if !(2..=1024).contains(&self.num_perm) {
+            return Err(Error::config(format!(
+                "--sentence-num-perm must be between 2 and 1024, got {}",
+                self.num_perm
+            )));
+        }
+        Ok(())
+    }
+
+    /// The number of documents a sentence must occur in to be boilerplate:
+    /// `max(boilerplate_min_docs, ceil(boilerplate_min_share x documents))`.
+    pub fn boilerplate_cutoff(&self, documents: u64) -> u64 {
+        let share = (self.boilerplate_min_share * documents as f64 - 1e-9)
+            .ceil()
+            .max(0.0) as u64;
+        (self.boilerplate_min_docs as u64).max(share)
+    }
+}
+
 /// Names of the JSON fields read from JSON Lines input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {
@@ -122,6 +237,8 @@ pub struct Config {
     pub max_doc_bytes: usize,
     /// JSON field names.
     pub fields: Fields,
+    /// The sentence stage: repeats and boilerplate.
+    pub sentences: SentenceConfig,
 }
 
 impl Default for Config {
@@ -142,6 +259,7 @@ impl Default for Config {
             strict: false,
             max_doc_bytes: 64 << 20,
             fields: Fields::default(),
+            sentences: SentenceConfig::default(),
         }
     }
 }
@@ -197,6 +315,6 @@ impl Config {
                 "--keep earliest needs the date field: add --date-field NAME",
             ));
         }
-        Ok(())
+        self.sentences.validate()
     }
 }

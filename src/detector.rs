@@ -7,19 +7,34 @@
 //! first occurrence always wins). LSH, verification and clustering are parallel and
 //! order-independent, so the report is byte-identical at any thread count.
 //!
+//! With the sentence stage on ([`crate::SentenceMode`]; off by default), each document is
+//! also cut into sentences while it is read: their hashes and word counts are kept, and
+//! near-repeats inside the document are found right there. Boilerplate needs the whole corpus,
+//! so with word shingles the document keeps its token hashes and is shingled and signed once
+//! reading is over, without the windows that touch boilerplate. After clustering, repeats are
+//! grouped, and the texts of the occurrences to report are read again: plain files by seeking
+//! to the record, compressed ones by decompressing up to it (standard input's texts are kept).
+//!
 //! Memory: per document its signature (4 x `num_perm` bytes), its id and title, and under
-//! `--verify exact` its shingle set (8 bytes per distinct shingle, about 8 x words). The text
-//! itself is not kept.
+//! `--verify exact` its shingle set (8 bytes per distinct shingle, about 8 x words); with the
+//! sentence stage, token hashes instead of shingles (8 bytes per word, and also under
+//! `--verify estimate` until signing unless `--keep-boilerplate`) plus 12 bytes per sentence.
+//! The text itself is not kept.
 
 use crate::cluster;
-use crate::config::{ClusterMode, Config, KeepPolicy, VerifyMode};
+use crate::config::{ClusterMode, Config, KeepPolicy, SentenceMode, ShingleKind, VerifyMode};
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, Batch, FieldValue, InputFile, InputKind, Source};
 use crate::lsh;
 use crate::minhash::{self, Signer};
-use crate::report::{self, ClusterReport, MemberReport, PairReport, Parameters, Report, Stats};
-use crate::shingle::Shingler;
+use crate::normalize::{Token, Tokenizer};
+use crate::repeat::{self, Boilerplate, DocRepeats, Edge};
+use crate::report::{
+    self, ClusterReport, MemberReport, Occurrence, PairReport, Parameters, RepeatReport, Report,
+    SentenceParameters, Stats,
+};
+use crate::shingle::{self, Shingler};
 use crate::verify::{Match, Similarity};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -36,6 +51,8 @@ pub enum Stage {
     Verify,
     /// Clustering matches.
     Cluster,
+    /// Boilerplate and sentence repeats.
+    Repeats,
 }
 
 /// Receives progress; the CLI draws a bar, the library itself never prints.
@@ -66,6 +83,8 @@ pub struct Timings {
     pub verify: Duration,
     /// Clustering and building the report.
     pub cluster: Duration,
+    /// Boilerplate, sentence repeats and reading their texts again.
+    pub repeats: Duration,
 }
 
 /// A report and how long each stage took.
@@ -84,6 +103,54 @@ pub struct Detector {
     bands: usize,
     rows: usize,
     signer: Signer,
+    sentence_bands: usize,
+    sentence_rows: usize,
+    sentence_signer: Signer,
+    plan: Plan,
+}
+
+/// What a scan keeps per document, derived once from the configuration.
+#[derive(Debug, Clone, Copy, Default)]
+struct Plan {
+    /// The sentence stage runs.
+    sentences: bool,
+    /// Boilerplate is left out of document shingles (word shingles only).
+    exclude: bool,
+    /// Word shingles are made from kept token hashes (not kept themselves).
+    word_tokens: bool,
+    /// Token hashes are kept (for `word_tokens`, or for `full` mode).
+    tokens: bool,
+    /// The numbers of sentences are kept (`full` mode).
+    numbers: bool,
+    /// Documents are signed after reading (once boilerplate is known).
+    defer_sign: bool,
+}
+
+impl Plan {
+    fn new(c: &Config) -> Plan {
+        let sentences = c.sentences.mode != SentenceMode::Off;
+        let full = c.sentences.mode == SentenceMode::Full;
+        let word = c.shingle == ShingleKind::Word;
+        let exclude = sentences && word && !c.sentences.keep_boilerplate;
+        let word_tokens = sentences && word && (exclude || full || c.verify == VerifyMode::Exact);
+        Plan {
+            sentences,
+            exclude,
+            word_tokens,
+            tokens: word_tokens || (sentences && full),
+            numbers: sentences && full,
+            defer_sign: exclude,
+        }
+    }
+}
+
+/// Where a document came from: its file, line, and the record's place in the file.
+#[derive(Debug, Clone, Copy, Default)]
+struct Origin0 {
+    file: u32,
+    line: Option<u64>,
+    offset: u64,
+    len: u64,
 }
 
 /// The documents of a scan as the later stages need them (the text is not kept).
@@ -96,9 +163,21 @@ struct Store {
     bytes: Vec<u64>,
     sizes: Vec<u32>,
     shingles: Vec<Box<[u64]>>,
+    tokens: Vec<Box<[u64]>>,
     sigs: Vec<u32>,
     index: ahash::AHashMap<Box<str>, DocIdx>,
-    origins: Vec<(u32, Option<u64>)>,
+    origins: Vec<Origin0>,
+    text_hashes: Vec<u64>,
+    kept_texts: Vec<Option<Box<str>>>,
+    /// `sent_first[d]..sent_first[d + 1]`: document `d`'s sentences in the arrays below.
+    sent_first: Vec<u32>,
+    sent_hash: Vec<u64>,
+    sent_words: Vec<u32>,
+    /// Within-document near-repeats, with global sentence indices.
+    within: Vec<Edge>,
+    /// `(global sentence, number hash)`, sorted, for sentences with `min_words` words or more
+    /// (`full` mode).
+    numbers: Vec<(u32, u64)>,
 }
 
 /// One record after parallel processing.
@@ -107,14 +186,53 @@ struct Processed {
     title: String,
     date: Option<String>,
     bytes: u64,
+    /// Shingles to keep (when shingles are kept, not token hashes).
     shingles: Vec<u64>,
+    /// Shingle count for `sizes` and the stats (0 when signing is deferred).
+    size: u32,
     sig: Vec<u32>,
+    tokens: Vec<u64>,
+    repeats: DocRepeats,
+    text_hash: u64,
+    text: Option<Box<str>>,
+    offset: u64,
+    len: u64,
+}
+
+/// Per-thread buffers.
+struct Work {
+    shingler: Shingler,
+    tokenizer: Tokenizer,
+    tokens: Vec<Token>,
+    repeat: repeat::Worker,
+}
+
+impl Work {
+    fn new(c: &Config) -> Work {
+        Work {
+            shingler: Shingler::new(c.shingle, c.ngram),
+            tokenizer: Tokenizer::new(),
+            tokens: Vec::new(),
+            repeat: repeat::Worker::default(),
+        }
+    }
+}
+
+/// Where the texts of reported sentences are found after the scan.
+enum Texts<'a> {
+    /// Documents given in memory, by position.
+    Memory(&'a [Document]),
+    /// The input files, read again.
+    Files(&'a [InputFile]),
 }
 
 /// Where a record came from, for messages.
 struct Origin<'a> {
     path: &'a str,
     line: Option<u64>,
+    offset: u64,
+    len: u64,
+    keep_text: bool,
 }
 
 impl Origin<'_> {
@@ -143,6 +261,10 @@ pub fn snippet(text: &str) -> String {
     s
 }
 
+/// Seed offset of the sentence MinHash ("sentence" in ASCII), so sentence signatures never
+/// share permutations with document signatures.
+const SENTENCE_SIGNER_SEED: u64 = 0x73_656e_7465_6e63;
+
 impl Detector {
     /// Validates `config` and derives bands and rows.
     pub fn new(config: Config) -> Result<Detector> {
@@ -152,11 +274,23 @@ impl Detector {
             _ => lsh::optimal_params(config.threshold, config.num_perm),
         };
         let signer = Signer::new(config.scheme, config.num_perm, config.seed);
+        let sc = &config.sentences;
+        let (sentence_bands, sentence_rows) = lsh::optimal_params(sc.threshold, sc.num_perm);
+        let sentence_signer = Signer::new(
+            crate::config::Scheme::Densified,
+            sc.num_perm,
+            config.seed ^ SENTENCE_SIGNER_SEED,
+        );
+        let plan = Plan::new(&config);
         Ok(Detector {
             config,
             bands,
             rows,
             signer,
+            sentence_bands,
+            sentence_rows,
+            sentence_signer,
+            plan,
         })
     }
 
@@ -197,6 +331,28 @@ impl Detector {
             max_bucket: c.max_bucket,
             max_doc_bytes: c.max_doc_bytes,
             fields: c.fields.clone(),
+            sentences: self.sentence_parameters(0),
+        }
+    }
+
+    /// The sentence stage's parameters for a scan of `documents` documents.
+    fn sentence_parameters(&self, documents: u64) -> SentenceParameters {
+        let c = &self.config.sentences;
+        SentenceParameters {
+            mode: c.mode,
+            similarity: "word_jaccard".into(),
+            threshold: c.threshold,
+            min_words: c.min_words,
+            length_ratio: c.length_ratio,
+            numbers_must_match: c.numbers_must_match,
+            boilerplate_min_docs: c.boilerplate_min_docs,
+            boilerplate_min_share: c.boilerplate_min_share,
+            boilerplate_cutoff: c.boilerplate_cutoff(documents),
+            keep_boilerplate: c.keep_boilerplate || !self.plan.exclude,
+            max_occurrences: c.max_occurrences,
+            num_perm: c.num_perm,
+            bands: self.sentence_bands,
+            rows: self.sentence_rows,
         }
     }
 
@@ -223,15 +379,18 @@ impl Detector {
             st.problem(u32::MAX, p)?;
         }
         let names: Vec<String> = files.iter().map(InputFile::display).collect();
+        let stdin: Vec<bool> = files.iter().map(InputFile::is_stdin).collect();
         st.names = names.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max = self.config.max_doc_bytes;
+        let files_ref = &files;
         let result = std::thread::scope(|scope| -> Result<()> {
-            let reader = scope
-                .spawn(move || input::read_batches(&files, max, &mut |b| Ok(tx.send(b).is_ok())));
+            let reader = scope.spawn(move || {
+                input::read_batches(files_ref, max, &mut |b| Ok(tx.send(b).is_ok()))
+            });
             let mut outcome = Ok(());
             for batch in rx.iter() {
-                if let Err(e) = st.add_batch(&batch, &names) {
+                if let Err(e) = st.add_batch(&batch, &names, &stdin) {
                     outcome = Err(e);
                     break;
                 }
@@ -245,8 +404,8 @@ impl Detector {
         });
         result?;
         let read_time = start.elapsed();
-        let mut outcome = st.finish(progress);
-        outcome.timings.read = read_time;
+        let mut outcome = st.finish(progress, Texts::Files(&files))?;
+        outcome.timings.read += read_time;
         progress.finish();
         Ok(outcome)
     }
@@ -268,14 +427,17 @@ impl Detector {
                 .par_iter()
                 .enumerate()
                 .map_init(
-                    || Shingler::new(self.config.shingle, self.config.ngram),
-                    |sh, (i, d)| {
+                    || Work::new(&self.config),
+                    |w, (i, d)| {
                         let origin = Origin {
                             path: "<memory>",
                             line: Some((ci * 4096 + i + 1) as u64),
+                            offset: (ci * 4096 + i) as u64,
+                            len: d.text.len() as u64,
+                            keep_text: false,
                         };
                         st.process_fields(
-                            sh,
+                            w,
                             &origin,
                             &d.id,
                             &d.text,
@@ -290,8 +452,9 @@ impl Detector {
                 st.accept(0, Some((ci * 4096 + i + 1) as u64), r)?;
             }
         }
-        let mut outcome = st.finish(&NoProgress);
-        outcome.timings.read = start.elapsed();
+        let read_time = start.elapsed();
+        let mut outcome = st.finish(&NoProgress, Texts::Memory(&docs))?;
+        outcome.timings.read += read_time;
         Ok(outcome)
     }
 }
@@ -307,9 +470,13 @@ struct Scan<'d> {
 
 impl<'d> Scan<'d> {
     fn new(det: &'d Detector) -> Scan<'d> {
+        let mut store = Store::default();
+        if det.plan.sentences {
+            store.sent_first.push(0);
+        }
         Scan {
             det,
-            store: Store::default(),
+            store,
             stats: Stats::default(),
             problems: Vec::new(),
             names: Vec::new(),
@@ -337,7 +504,7 @@ impl<'d> Scan<'d> {
         Ok(())
     }
 
-    fn add_batch(&mut self, batch: &Batch, names: &[String]) -> Result<()> {
+    fn add_batch(&mut self, batch: &Batch, names: &[String], stdin: &[bool]) -> Result<()> {
         self.stats.input_bytes += batch.bytes;
         self.stats.blank_lines += batch.blank_lines;
         let det = self.det;
@@ -346,13 +513,16 @@ impl<'d> Scan<'d> {
             .records
             .par_iter()
             .map_init(
-                || Shingler::new(det.config.shingle, det.config.ngram),
-                |sh, r| {
+                || Work::new(&det.config),
+                |w, r| {
                     let origin = Origin {
                         path: &names[r.file as usize],
                         line: r.line,
+                        offset: r.offset,
+                        len: (r.end - r.start) as u64,
+                        keep_text: det.plan.sentences && stdin[r.file as usize],
                     };
-                    this.process_record(sh, &origin, batch.record(r))
+                    this.process_record(w, &origin, batch.record(r))
                 },
             )
             .collect();
@@ -393,10 +563,10 @@ impl<'d> Scan<'d> {
             Err(problem) => return self.problem(file, problem),
         };
         if let Some(&first) = self.store.index.get(p.id.as_str()) {
-            let (ffile, fline) = self.store.origins[first as usize];
-            let at = match fline {
-                Some(l) => format!("{}:{l}", self.path(ffile)),
-                None => self.path(ffile),
+            let o = self.store.origins[first as usize];
+            let at = match o.line {
+                Some(l) => format!("{}:{l}", self.path(o.file)),
+                None => self.path(o.file),
             };
             let problem = Problem {
                 path: self.path(file),
@@ -407,6 +577,7 @@ impl<'d> Scan<'d> {
             };
             return self.problem(file, problem);
         }
+        let plan = self.det.plan;
         let s = &mut self.store;
         let idx = s.ids.len() as DocIdx;
         let id: Box<str> = p.id.into();
@@ -416,14 +587,46 @@ impl<'d> Scan<'d> {
         s.date_keys.push(p.date.as_deref().and_then(parse_date));
         s.dates.push(p.date.map(Into::into));
         s.bytes.push(p.bytes);
-        s.sizes.push(p.shingles.len() as u32);
-        s.origins.push((file, line));
-        self.stats.shingles += p.shingles.len() as u64;
+        s.sizes.push(p.size);
+        s.origins.push(Origin0 {
+            file,
+            line,
+            offset: p.offset,
+            len: p.len,
+        });
+        self.stats.shingles += p.size as u64;
         self.stats.text_bytes += p.bytes;
-        if self.det.config.verify == VerifyMode::Exact {
+        if !plan.word_tokens && self.det.config.verify == VerifyMode::Exact {
             s.shingles.push(p.shingles.into_boxed_slice());
         }
+        if plan.tokens {
+            s.tokens.push(p.tokens.into_boxed_slice());
+        }
         s.sigs.extend_from_slice(&p.sig);
+        if plan.sentences {
+            let base = s.sent_hash.len() as u32;
+            s.text_hashes.push(p.text_hash);
+            s.kept_texts.push(p.text);
+            for (h, w) in &p.repeats.sentences {
+                s.sent_hash.push(*h);
+                s.sent_words.push(*w);
+            }
+            let Ok(end) = u32::try_from(s.sent_hash.len()) else {
+                return Err(Error::config(
+                    "more than 4 billion sentences: run with --sentences off",
+                ));
+            };
+            s.sent_first.push(end);
+            s.numbers
+                .extend(p.repeats.numbers.iter().map(|&(i, h)| (base + i, h)));
+            s.within.extend(p.repeats.within.iter().map(|e| Edge {
+                a: base + e.a,
+                b: base + e.b,
+                sim: e.sim,
+            }));
+            self.stats.sentences += p.repeats.sentences.len() as u64;
+            self.stats.changed_numbers += p.repeats.changed_numbers;
+        }
         self.stats.documents += 1;
         self.stats.records += 1;
         Ok(())
@@ -431,7 +634,7 @@ impl<'d> Scan<'d> {
 
     fn process_record(
         &self,
-        sh: &mut Shingler,
+        w: &mut Work,
         origin: &Origin,
         bytes: &[u8],
     ) -> std::result::Result<Processed, Problem> {
@@ -444,7 +647,7 @@ impl<'d> Scan<'d> {
         })?;
         if origin.line.is_none() {
             // A whole-file document: the id is the path.
-            return self.process_fields(sh, origin, origin.path, text, None, None);
+            return self.process_fields(w, origin, origin.path, text, None, None);
         }
         let fields = &self.det.config.fields;
         let rec = input::parse_record(text, fields)
@@ -509,60 +712,104 @@ impl<'d> Scan<'d> {
             .as_ref()
             .and_then(|v| v.as_text())
             .map(str::to_string);
-        self.process_fields(sh, origin, &id, body, date, title)
+        self.process_fields(w, origin, &id, body, date, title)
     }
 
     fn process_fields(
         &self,
-        sh: &mut Shingler,
+        w: &mut Work,
         origin: &Origin,
         id: &str,
         text: &str,
         date: Option<String>,
         title: Option<String>,
     ) -> std::result::Result<Processed, Problem> {
-        if text.len() > self.det.config.max_doc_bytes {
+        let c = &self.det.config;
+        let plan = self.det.plan;
+        if text.len() > c.max_doc_bytes {
             return Err(origin.problem(
                 Some(id),
                 ProblemKind::TooLarge,
                 format!(
                     "document is {} bytes, more than --max-doc-bytes {}; skipped",
                     text.len(),
-                    self.det.config.max_doc_bytes
+                    c.max_doc_bytes
                 ),
             ));
         }
         if id.is_empty() {
             return Err(origin.problem(None, ProblemKind::MissingField, "the id is empty".into()));
         }
-        let mut shingles = Vec::new();
-        match self.det.config.verify {
-            // Sorted later, only for candidates (see `Scan::finish`).
-            VerifyMode::Exact => sh.shingles_unsorted_into(text, &mut shingles),
-            // The set is dropped after signing, but its size is needed.
-            VerifyMode::Estimate => sh.shingles_into(text, &mut shingles),
-        };
-        if shingles.is_empty() {
-            return Err(origin.problem(
+        let empty = || {
+            origin.problem(
                 Some(id),
                 ProblemKind::EmptyDocument,
                 "empty document: no words after normalisation; skipped".into(),
-            ));
-        }
-        let mut sig = Vec::with_capacity(self.det.config.num_perm);
-        self.det.signer.sign_into(&shingles, &mut sig);
-        let title = match title {
-            Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
-            _ => snippet(text),
+            )
         };
-        Ok(Processed {
+        let mut out = Processed {
             id: id.to_string(),
-            title,
+            title: match title {
+                Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
+                _ => snippet(text),
+            },
             date,
             bytes: text.len() as u64,
-            shingles,
-            sig,
-        })
+            shingles: Vec::new(),
+            size: 0,
+            sig: Vec::new(),
+            tokens: Vec::new(),
+            repeats: DocRepeats::default(),
+            text_hash: 0,
+            text: None,
+            offset: origin.offset,
+            len: origin.len,
+        };
+        let mut hashes = Vec::new();
+        if plan.sentences {
+            w.tokens.clear();
+            w.tokenizer.tokens_into(text, &mut w.tokens);
+            if w.tokens.is_empty() {
+                return Err(empty());
+            }
+            hashes.extend(w.tokens.iter().map(|t| t.hash));
+            out.repeats = w
+                .repeat
+                .document(text, &w.tokens, &hashes, &c.sentences, plan.numbers);
+            out.text_hash = text_hash(text);
+            if origin.keep_text {
+                out.text = Some(text.into());
+            }
+        }
+        if !plan.defer_sign {
+            let mut shingles = Vec::new();
+            if plan.sentences && c.shingle == ShingleKind::Word {
+                shingle::word_shingles(&hashes, c.ngram, &mut shingles);
+                if c.verify == VerifyMode::Estimate {
+                    shingles.sort_unstable();
+                    shingles.dedup();
+                }
+            } else {
+                match c.verify {
+                    // Sorted later, only for candidates (see `Scan::finish`).
+                    VerifyMode::Exact => w.shingler.shingles_unsorted_into(text, &mut shingles),
+                    // The set is dropped after signing, but its size is needed.
+                    VerifyMode::Estimate => w.shingler.shingles_into(text, &mut shingles),
+                };
+            }
+            if shingles.is_empty() {
+                return Err(empty());
+            }
+            out.size = shingles.len() as u32;
+            let mut sig = Vec::with_capacity(c.num_perm);
+            self.det.signer.sign_into(&shingles, &mut sig);
+            out.sig = sig;
+            out.shingles = shingles;
+        }
+        if plan.tokens {
+            out.tokens = hashes;
+        }
+        Ok(out)
     }
 
     fn similarity(&self, a: DocIdx, b: DocIdx) -> Similarity {
@@ -580,11 +827,108 @@ impl<'d> Scan<'d> {
         }
     }
 
-    fn finish(mut self, progress: &dyn Progress) -> Outcome {
+    /// The word shingles of document `d` from its kept token hashes, in text order, without
+    /// the windows that touch a boilerplate sentence (all of them when that would leave fewer
+    /// than half). Returns the number of windows left out.
+    fn doc_shingles(&self, d: usize, boiler: &[Boilerplate], out: &mut Vec<u64>) -> u64 {
+        let s = &self.store;
+        let tokens = &s.tokens[d];
+        let k = self.det.config.ngram;
+        out.clear();
+        if !self.det.plan.exclude || boiler.is_empty() || tokens.len() <= k {
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        // Token ranges of the document's boilerplate sentences, in order.
+        let mut bad: Vec<(usize, usize)> = Vec::new();
+        let mut t = 0usize;
+        for i in s.sent_first[d] as usize..s.sent_first[d + 1] as usize {
+            let w = s.sent_words[i] as usize;
+            if is_boilerplate(boiler, s.sent_hash[i]) {
+                bad.push((t, t + w));
+            }
+            t += w;
+        }
+        if bad.is_empty() {
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        let mut next = 0; // the first bad range that may still overlap
+        let windows = tokens.len() - k + 1;
+        for i in 0..windows {
+            while next < bad.len() && bad[next].1 <= i {
+                next += 1;
+            }
+            // The window i..i+k overlaps bad[next] when it starts before i + k.
+            if next < bad.len() && bad[next].0 < i + k {
+                continue;
+            }
+            out.push(shingle::combine(&tokens[i..i + k]));
+        }
+        // Boilerplate is left out of documents it is a small part of; a document that would
+        // lose more than half its windows keeps them all, or two pages made of little else
+        // than a template line would become identical.
+        if (out.len() as f64) < repeat::ORIGINAL_SHARE * windows as f64 {
+            out.clear();
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        (windows - out.len()) as u64
+    }
+
+    fn finish(mut self, progress: &dyn Progress, texts: Texts) -> Result<Outcome> {
         let det = self.det;
         let c = &det.config;
+        let plan = det.plan;
         let mut timings = Timings::default();
         let n = self.store.ids.len();
+
+        // Boilerplate needs every document's sentences; then documents are signed.
+        let t = Instant::now();
+        let cutoff = c.sentences.boilerplate_cutoff(n as u64);
+        let boiler: Vec<Boilerplate> = if plan.sentences {
+            let s = &self.store;
+            repeat::boilerplate(&s.sent_hash, &s.sent_words, &s.sent_first, cutoff)
+        } else {
+            Vec::new()
+        };
+        self.stats.boilerplate = boiler.len() as u64;
+        timings.repeats += t.elapsed();
+        if plan.defer_sign {
+            let t = Instant::now();
+            let k = c.num_perm;
+            let mut sigs = vec![0u32; n * k];
+            let this = &self;
+            let per_doc: Vec<(u32, u64)> = sigs
+                .par_chunks_mut(k)
+                .enumerate()
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(buf, sig): &mut (Vec<u64>, Vec<u32>), (d, out)| {
+                        let left_out = this.doc_shingles(d, &boiler, buf);
+                        if c.verify == VerifyMode::Estimate {
+                            buf.sort_unstable();
+                            buf.dedup();
+                        }
+                        sig.clear();
+                        det.signer.sign_into(buf, sig);
+                        out.copy_from_slice(sig);
+                        (buf.len() as u32, left_out)
+                    },
+                )
+                .collect();
+            for (d, (size, left_out)) in per_doc.into_iter().enumerate() {
+                self.store.sizes[d] = size;
+                self.stats.shingles += size as u64;
+                self.stats.boilerplate_shingles += left_out;
+            }
+            self.store.sigs = sigs;
+            // Estimates need no shingle sets, and only `full` mode reads tokens again.
+            if c.verify == VerifyMode::Estimate && c.sentences.mode != SentenceMode::Full {
+                self.store.tokens = Vec::new();
+            }
+            timings.read += t.elapsed();
+        }
 
         progress.stage(Stage::Candidates);
         let t = Instant::now();
@@ -605,20 +949,44 @@ impl<'d> Scan<'d> {
                 involved[a as usize] = true;
                 involved[b as usize] = true;
             }
-            let store = &mut self.store;
-            store
-                .shingles
-                .par_iter_mut()
-                .zip(store.sizes.par_iter_mut())
-                .zip(involved.par_iter())
-                .filter(|(_, &inv)| inv)
-                .for_each(|((set, size), _)| {
-                    let mut v = std::mem::take(set).into_vec();
-                    v.sort_unstable();
-                    v.dedup();
-                    *size = v.len() as u32;
-                    *set = v.into_boxed_slice();
-                });
+            if plan.word_tokens {
+                // Shingle sets are made from the token hashes, for candidates only.
+                let this = &self;
+                let sets: Vec<Box<[u64]>> = (0..n)
+                    .into_par_iter()
+                    .map(|d| {
+                        if !involved[d] {
+                            return Box::default();
+                        }
+                        let mut v = Vec::new();
+                        this.doc_shingles(d, &boiler, &mut v);
+                        v.sort_unstable();
+                        v.dedup();
+                        v.into_boxed_slice()
+                    })
+                    .collect();
+                for (d, set) in sets.iter().enumerate() {
+                    if involved[d] {
+                        self.store.sizes[d] = set.len() as u32;
+                    }
+                }
+                self.store.shingles = sets;
+            } else {
+                let store = &mut self.store;
+                store
+                    .shingles
+                    .par_iter_mut()
+                    .zip(store.sizes.par_iter_mut())
+                    .zip(involved.par_iter())
+                    .filter(|(_, &inv)| inv)
+                    .for_each(|((set, size), _)| {
+                        let mut v = std::mem::take(set).into_vec();
+                        v.sort_unstable();
+                        v.dedup();
+                        *size = v.len() as u32;
+                        *set = v.into_boxed_slice();
+                    });
+            }
         }
 
         progress.stage(Stage::Verify);
@@ -708,25 +1076,488 @@ impl<'d> Scan<'d> {
             })
             .collect();
         timings.cluster = t.elapsed();
+        drop(matches);
+        self.store.shingles = Vec::new();
 
-        self.stats.matches = matches.len() as u64;
+        let repeats = if plan.sentences {
+            progress.stage(Stage::Repeats);
+            let t = Instant::now();
+            let r = self.repeats(&boiler, &cluster_of, &texts)?;
+            timings.repeats += t.elapsed();
+            r
+        } else {
+            Vec::new()
+        };
+        self.stats.repeats = repeats.len() as u64;
+
+        self.stats.matches = pairs.len() as u64;
         self.stats.clusters = reports.len() as u64;
         self.stats.duplicates = self.stats.clustered_documents - self.stats.clusters;
         self.stats.unique_documents = self.stats.documents - self.stats.duplicates;
         let mut problems = std::mem::take(&mut self.problems);
         problems.sort_by_key(|(k, _)| *k);
+        let mut parameters = det.parameters();
+        parameters.sentences = det.sentence_parameters(n as u64);
         let report = Report {
             format_version: report::FORMAT_VERSION,
             tool: report::Tool::current(),
-            parameters: det.parameters(),
+            parameters,
             stats: self.stats,
             clusters: reports,
             pairs,
-            repeats: Vec::new(),
+            repeats,
             problems: problems.into_iter().map(|(_, p)| p).collect(),
         };
-        Outcome { report, timings }
+        Ok(Outcome { report, timings })
     }
+
+    /// The document of global sentence `i`.
+    fn doc_of(&self, i: u32) -> usize {
+        self.store.sent_first.partition_point(|&f| f <= i) - 1
+    }
+
+    /// Groups sentence repeats and boilerplate into reports (see [`crate::repeat`]).
+    fn repeats(
+        &mut self,
+        boiler: &[Boilerplate],
+        cluster_of: &[u64],
+        texts: &Texts,
+    ) -> Result<Vec<RepeatReport>> {
+        let sc = &self.det.config.sentences;
+        let s = &self.store;
+        let nsent = s.sent_hash.len();
+        let min = sc.min_words as u32;
+        // A document's cluster, or the document itself when it is in none.
+        let key = |d: usize| -> u64 {
+            match cluster_of[d] {
+                0 => (1 << 63) | d as u64,
+                c => c,
+            }
+        };
+        let boilerplate_at = |i: usize| is_boilerplate(boiler, s.sent_hash[i]);
+        // Within-document near-repeats, found while reading.
+        let within: Vec<Edge> = s
+            .within
+            .iter()
+            .filter(|e| !boilerplate_at(e.a as usize) && !boilerplate_at(e.b as usize))
+            .copied()
+            .collect();
+        let mut edges: Vec<Edge> = Vec::new();
+        let full = sc.mode == SentenceMode::Full;
+        if full {
+            // Identical sentences (same normalised words) in documents that are not all in
+            // one cluster.
+            let mut same: Vec<(u64, u32)> = (0..nsent)
+                .into_par_iter()
+                .filter(|&i| s.sent_words[i] >= min && !boilerplate_at(i))
+                .map(|i| (s.sent_hash[i], i as u32))
+                .collect();
+            same.par_sort_unstable();
+            for run in same.chunk_by(|x, y| x.0 == y.0) {
+                if run.len() < 2 {
+                    continue;
+                }
+                let k0 = key(self.doc_of(run[0].1));
+                if run.iter().all(|&(_, i)| key(self.doc_of(i)) == k0) {
+                    continue;
+                }
+                for w in run.windows(2) {
+                    let words = s.sent_words[w[0].1 as usize];
+                    edges.push(Edge {
+                        a: w[0].1,
+                        b: w[1].1,
+                        sim: Similarity {
+                            shared: words,
+                            size_a: words,
+                            size_b: words,
+                        },
+                    });
+                }
+            }
+        }
+        let first_token = if full {
+            self.first_tokens()
+        } else {
+            Vec::new()
+        };
+        if full {
+            let (fuzzy, candidates) = self.cross_document(boiler, cluster_of, &first_token);
+            self.stats.sentence_candidates = candidates;
+            edges.extend(fuzzy.0);
+            self.stats.changed_numbers += fuzzy.1;
+        }
+        let s = &self.store;
+        // Pairs no edge links, for the chaining guard: identical sentences repeat each other;
+        // a pair of sentences already compared (in one document, or as LSH candidates) by its
+        // hashes; in `full` mode anything else is compared now.
+        let known: ahash::AHashMap<(u64, u64), Similarity> = edges
+            .iter()
+            .chain(&within)
+            .map(|e| {
+                let (x, y) = (s.sent_hash[e.a as usize], s.sent_hash[e.b as usize]);
+                ((x.min(y), x.max(y)), e.sim)
+            })
+            .collect();
+        let this = &*self;
+        let similarity = |x: u32, y: u32| -> Similarity {
+            let (hx, hy) = (s.sent_hash[x as usize], s.sent_hash[y as usize]);
+            if hx == hy {
+                let w = s.sent_words[x as usize];
+                return Similarity {
+                    shared: w,
+                    size_a: w,
+                    size_b: w,
+                };
+            }
+            if let Some(sim) = known.get(&(hx.min(hy), hx.max(hy))) {
+                return *sim;
+            }
+            let none = Similarity {
+                shared: 0,
+                size_a: 1,
+                size_b: 1,
+            };
+            if !full {
+                return none;
+            }
+            let (mut pa, mut pb, mut nums) = Default::default();
+            this.sentence_profile(&first_token, x, &mut pa, &mut nums);
+            this.sentence_profile(&first_token, y, &mut pb, &mut nums);
+            match repeat::compare(&pa, &pb, sc) {
+                repeat::Verdict::Repeat(sim) => sim,
+                _ => none,
+            }
+        };
+        // A page that repeats itself and a sentence found in other pages are told apart:
+        // within-document and cross-document repeats are grouped separately (a sentence may
+        // be in one of each).
+        let mut groups: Vec<(&str, repeat::Group)> =
+            repeat::groups(&within, sc.threshold, similarity)
+                .into_iter()
+                .map(|g| ("within_document", g))
+                .collect();
+        groups.extend(
+            repeat::groups(&edges, sc.threshold, similarity)
+                .into_iter()
+                .map(|g| ("cross_document", g)),
+        );
+        drop(edges);
+        drop(within);
+
+        // Each report with the global indices of its listed occurrences, ordered by the
+        // first occurrence.
+        let mut pending: Vec<(u32, RepeatReport, Vec<u32>)> = Vec::new();
+        let max = sc.max_occurrences;
+        for (kind, g) in groups {
+            let mut docs: Vec<usize> = g.members.iter().map(|&i| self.doc_of(i)).collect();
+            docs.dedup();
+            if kind == "cross_document" && docs.len() < 2 {
+                continue; // what is left of a group split by the guard, inside one document
+            }
+            pending.push((
+                g.members[0],
+                RepeatReport {
+                    kind: kind.into(),
+                    similarity: report::round4(g.sim.jaccard()),
+                    documents: docs.len() as u64,
+                    count: g.members.len() as u64,
+                    occurrences: Vec::new(),
+                },
+                g.members.into_iter().take(max).collect(),
+            ));
+        }
+        if !boiler.is_empty() {
+            let mut occ: Vec<(u64, u32)> = (0..nsent)
+                .into_par_iter()
+                .filter(|&i| boilerplate_at(i))
+                .map(|i| (s.sent_hash[i], i as u32))
+                .collect();
+            occ.par_sort_unstable();
+            for run in occ.chunk_by(|x, y| x.0 == y.0) {
+                let b = boiler[boiler
+                    .binary_search_by_key(&run[0].0, |b| b.hash)
+                    .unwrap_or(0)];
+                pending.push((
+                    run[0].1,
+                    RepeatReport {
+                        kind: "boilerplate".into(),
+                        similarity: 1.0,
+                        documents: b.documents,
+                        count: run.len() as u64,
+                        occurrences: Vec::new(),
+                    },
+                    run.iter().take(max).map(|x| x.1).collect(),
+                ));
+            }
+        }
+        // Ties (a sentence first in a within and a cross repeat): within first.
+        let rank = |k: &str| match k {
+            "within_document" => 0,
+            "cross_document" => 1,
+            _ => 2,
+        };
+        pending.sort_by_key(|p| (p.0, rank(&p.1.kind)));
+
+        // The texts of the listed occurrences.
+        let mut wanted: Vec<usize> = pending
+            .iter()
+            .flat_map(|p| p.2.iter().map(|&i| self.doc_of(i)))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = self.fetch(&wanted, texts)?;
+        let mut out = Vec::with_capacity(pending.len());
+        for (_, mut r, members) in pending {
+            for i in members {
+                let d = self.doc_of(i);
+                let local = (i - s.sent_first[d]) as usize;
+                let (text, spans) = &found[wanted.binary_search(&d).unwrap_or(0)];
+                let sp = spans.get(local).copied().unwrap_or_default();
+                r.occurrences.push(Occurrence {
+                    doc: s.ids[d].to_string(),
+                    start: sp.start as u64,
+                    end: sp.end as u64,
+                    text: text[sp.start..sp.end].to_string(),
+                });
+            }
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Fuzzy cross-document near-repeats (`full` mode): MinHash LSH over sentences, verified
+    /// exactly. Returns the edges with the pairs rejected for changed numbers, and the number
+    /// of candidates.
+    fn cross_document(
+        &self,
+        boiler: &[Boilerplate],
+        cluster_of: &[u64],
+        first_token: &[u32],
+    ) -> ((Vec<Edge>, u64), u64) {
+        let det = self.det;
+        let sc = &det.config.sentences;
+        let s = &self.store;
+        // One sentence per distinct normalised sentence: identical ones are grouped by hash
+        // already, and a sentence copied into many documents would otherwise fill its LSH
+        // buckets with pairs of itself.
+        let mut classes: Vec<(u64, u32)> = (0..s.sent_hash.len())
+            .into_par_iter()
+            .filter(|&i| {
+                s.sent_words[i] as usize >= sc.min_words && !is_boilerplate(boiler, s.sent_hash[i])
+            })
+            .map(|i| (s.sent_hash[i], i as u32))
+            .collect();
+        classes.par_sort_unstable();
+        let mut eligible: Vec<u32> = classes
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|run| run[0].1)
+            .collect();
+        drop(classes);
+        eligible.par_sort_unstable();
+        let docs: Vec<u32> = eligible.iter().map(|&i| self.doc_of(i) as u32).collect();
+        let tokens_of = |k: usize| -> &[u64] {
+            let i = eligible[k] as usize;
+            let d = docs[k] as usize;
+            let t = first_token[i] as usize;
+            &s.tokens[d][t..t + s.sent_words[i] as usize]
+        };
+        let words = |k: usize, out: &mut Vec<u64>| {
+            out.clear();
+            out.extend_from_slice(tokens_of(k));
+            out.sort_unstable();
+            out.dedup();
+        };
+        let frequent = repeat::frequent_words(eligible.len(), words);
+        let (pairs, _giant) = repeat::cross_candidates(
+            &docs,
+            words,
+            &frequent,
+            &det.sentence_signer,
+            det.sentence_bands,
+            det.sentence_rows,
+            det.config.max_bucket,
+        );
+        let candidates = pairs.len() as u64;
+        // Word counts and masks, for the quick test before sets are sorted.
+        let quick: Vec<(u32, u128)> = (0..eligible.len())
+            .into_par_iter()
+            .map(|k| {
+                let t = tokens_of(k);
+                (t.len() as u32, repeat::word_mask(t))
+            })
+            .collect();
+        let key = |d: u32| match cluster_of[d as usize] {
+            0 => (1 << 63) | d as u64,
+            c => c,
+        };
+        let verified: Vec<(Option<Edge>, bool)> = pairs
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        repeat::Profile::default(),
+                        repeat::Profile::default(),
+                        Vec::new(),
+                    )
+                },
+                |(pa, pb, nums), &(a, b)| {
+                    let (a, b) = (a as usize, b as usize);
+                    if key(docs[a]) == key(docs[b]) {
+                        return (None, false);
+                    }
+                    let ((wa, ma), (wb, mb)) = (quick[a], quick[b]);
+                    if !repeat::may_repeat(wa, ma, wb, mb, sc) {
+                        return (None, false);
+                    }
+                    self.sentence_profile(first_token, eligible[a], pa, nums);
+                    self.sentence_profile(first_token, eligible[b], pb, nums);
+                    match repeat::compare(pa, pb, sc) {
+                        repeat::Verdict::Repeat(sim) => (
+                            Some(Edge {
+                                a: eligible[a],
+                                b: eligible[b],
+                                sim,
+                            }),
+                            false,
+                        ),
+                        repeat::Verdict::ChangedNumbers(_) => (None, true),
+                        repeat::Verdict::No => (None, false),
+                    }
+                },
+            )
+            .collect();
+        let changed = verified.iter().filter(|v| v.1).count() as u64;
+        let edges = verified.into_iter().filter_map(|v| v.0).collect();
+        ((edges, changed), candidates)
+    }
+
+    /// Each sentence's first token within its document (`full` mode, where tokens are kept).
+    fn first_tokens(&self) -> Vec<u32> {
+        let s = &self.store;
+        let mut first = vec![0u32; s.sent_hash.len()];
+        for w in s.sent_first.windows(2) {
+            let r = w[0] as usize..w[1] as usize;
+            let mut t = 0;
+            for (f, &words) in first[r.clone()].iter_mut().zip(&s.sent_words[r]) {
+                *f = t;
+                t += words;
+            }
+        }
+        first
+    }
+
+    /// The profile of global sentence `i` from the kept tokens and numbers (`full` mode).
+    fn sentence_profile(
+        &self,
+        first_token: &[u32],
+        i: u32,
+        out: &mut repeat::Profile,
+        nums: &mut Vec<u64>,
+    ) {
+        let s = &self.store;
+        let d = self.doc_of(i);
+        let t = first_token[i as usize] as usize;
+        let tokens = &s.tokens[d][t..t + s.sent_words[i as usize] as usize];
+        nums.clear();
+        if self.det.config.sentences.numbers_must_match {
+            let lo = s.numbers.partition_point(|x| x.0 < i);
+            let hi = s.numbers.partition_point(|x| x.0 <= i);
+            nums.extend(s.numbers[lo..hi].iter().map(|x| x.1));
+        }
+        out.fill(tokens, nums);
+    }
+
+    /// The texts of documents `wanted` (sorted) with their sentence spans, read again from
+    /// the input (or memory).
+    fn fetch(
+        &self,
+        wanted: &[usize],
+        texts: &Texts,
+    ) -> Result<Vec<(String, Vec<crate::sentence::Span>)>> {
+        let s = &self.store;
+        let mut raw: Vec<Option<String>> = vec![None; wanted.len()];
+        match texts {
+            Texts::Memory(docs) => {
+                for (k, &d) in wanted.iter().enumerate() {
+                    let pos = s.origins[d].offset as usize;
+                    raw[k] = docs.get(pos).map(|doc| doc.text.clone());
+                }
+            }
+            Texts::Files(files) => {
+                // Group by file, in record order.
+                let mut by_file: Vec<(u32, u64, usize)> = wanted
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &d)| (s.origins[d].file, s.origins[d].offset, k))
+                    .collect();
+                by_file.sort_unstable();
+                for run in by_file.chunk_by(|x, y| x.0 == y.0) {
+                    let f = &files[run[0].0 as usize];
+                    if f.is_stdin() {
+                        for &(_, _, k) in run {
+                            raw[k] = s.kept_texts[wanted[k]].as_deref().map(str::to_string);
+                        }
+                        continue;
+                    }
+                    let ranges: Vec<(u64, usize)> = run
+                        .iter()
+                        .map(|&(_, off, k)| (off, s.origins[wanted[k]].len as usize))
+                        .collect();
+                    let records = input::reread(f, &ranges)?;
+                    for (&(_, _, k), bytes) in run.iter().zip(records) {
+                        let changed = || {
+                            Error::config(format!(
+                                "{} changed during the scan: cannot quote its sentences",
+                                f.display()
+                            ))
+                        };
+                        let text = String::from_utf8(bytes).map_err(|_| changed())?;
+                        let text = if s.origins[wanted[k]].line.is_some() {
+                            let rec = input::parse_record(&text, &self.det.config.fields)
+                                .map_err(|_| changed())?;
+                            match rec.text {
+                                Some(FieldValue::Str(t)) => t.into_owned(),
+                                _ => return Err(changed()),
+                            }
+                        } else {
+                            text
+                        };
+                        raw[k] = Some(text);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(wanted.len());
+        let mut tok = Tokenizer::new();
+        let mut tokens = Vec::new();
+        let mut worker = repeat::Worker::default();
+        for (k, &d) in wanted.iter().enumerate() {
+            let text = raw[k].take().unwrap_or_default();
+            if text_hash(&text) != s.text_hashes[d] {
+                return Err(Error::config(format!(
+                    "the text of `{}` changed during the scan: cannot quote its sentences",
+                    s.ids[d]
+                )));
+            }
+            tokens.clear();
+            tok.tokens_into(&text, &mut tokens);
+            worker.sentences(&text, &tokens);
+            let spans = worker.sentences.iter().map(|x| x.span).collect();
+            out.push((text, spans));
+        }
+        Ok(out)
+    }
+}
+
+/// The hash kept to check that a document read again is the one scanned.
+fn text_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), crate::normalize::TOKEN_SEED)
+}
+
+/// True when `hash` is one of the (sorted) boilerplate sentences.
+#[inline]
+fn is_boilerplate(boiler: &[Boilerplate], hash: u64) -> bool {
+    !boiler.is_empty() && boiler.binary_search_by_key(&hash, |b| b.hash).is_ok()
 }
 
 fn article(v: &FieldValue) -> String {

@@ -14,6 +14,13 @@
 //!  cluster     union-find + chaining guard + keep policy          -> clusters
 //!  report/     text, JSON, JSON Lines                             -> Report
 //! ```
+//! With [`SentenceMode::Standard`] or [`SentenceMode::Full`] (`--sentences`), a sentence stage
+//! runs beside it:
+//! ```text
+//!  sentence    UAX #29 + news rules (abbreviations, lines, wraps)  -> sentence spans
+//!  repeat      word-set Jaccard, boilerplate by document frequency -> repeats, boilerplate
+//!              (boilerplate is left out of the document shingles before signing)
+//! ```
 //! [`Detector`] drives the stages over a whole corpus; every stage is a module with a pure,
 //! tested core. [`StreamFilter`] drives the same stages one record at a time for ingestion
 //! pipelines: each record is checked against everything kept before it, in this run or in
@@ -21,7 +28,7 @@
 //!
 //! ## Example
 //! ```
-//! use syndup::{Config, Detector, Document};
+//! use syndup::{Config, Detector, Document, SentenceMode};
 //!
 //! let story = "The city council approved the new harbour budget on Monday after a long debate \
 //!              about flood defences, ferry routes and the old fish market.";
@@ -35,6 +42,19 @@
 //! assert_eq!(report.clusters.len(), 1);
 //! assert_eq!(report.clusters[0].members, vec!["a", "b"]);
 //! assert!(report.pairs[0].jaccard >= 0.7);
+//!
+//! // Sentence repeats: a page that says the same thing twice with small edits.
+//! let page = "The ferry will run two extra sailings every weekend until the end of August. \
+//!             Tickets go on sale on Monday. \
+//!             The ferry is to run three extra sailings every weekend until the end of August.";
+//! let mut config = Config::default();
+//! config.sentences.mode = SentenceMode::Standard;
+//! let doc = Document { id: "ferry".into(), text: page.into(), ..Document::default() };
+//! let report = Detector::new(config)?.scan_documents(vec![doc])?.report;
+//! let repeat = &report.repeats[0];
+//! assert_eq!(repeat.kind, "within_document");
+//! assert_eq!(repeat.occurrences[1].start, 107); // byte offsets into the text
+//! assert!(repeat.occurrences[1].text.starts_with("The ferry is to run"));
 //! # Ok::<(), syndup::Error>(())
 //! ```
 //!
@@ -57,12 +77,17 @@ pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod repeat;
 pub mod report;
+pub mod sentence;
 pub mod shingle;
 pub mod stream;
 pub mod verify;
 
-pub use config::{ClusterMode, Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+pub use config::{
+    ClusterMode, Config, Fields, KeepPolicy, Scheme, SentenceConfig, SentenceMode, ShingleKind,
+    VerifyMode,
+};
 pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};
 pub use error::{Error, ErrorKind, Result};

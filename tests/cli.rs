@@ -191,3 +191,69 @@ fn character_shingles_and_estimate_mode_run() {
         .iter()
         .any(|c| c.members.contains(&"wire-strike-1".to_string())));
 }
+
+#[test]
+fn golden_sentences_reports() {
+    let args = [
+        "scan",
+        "samples",
+        "-q",
+        "--sentences=full",
+        "--boilerplate-min-docs",
+        "2",
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    golden("samples-sentences.txt", &stdout(&o));
+    let o = run(&[&args[..], &["--format", "jsonl"]].concat());
+    let text = stdout(&o);
+    golden("samples-sentences.jsonl", &text);
+    let repeats: Vec<syndup::report::RepeatReport> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "repeat")
+        .map(|v| serde_json::from_value(v["data"].clone()).expect("schema"))
+        .collect();
+    for kind in ["within_document", "cross_document", "boilerplate"] {
+        assert!(repeats.iter().any(|r| r.kind == kind), "{kind}");
+    }
+    // The footer of the two Ferrow pages is boilerplate at this cut-off.
+    assert!(repeats
+        .iter()
+        .any(|r| r.kind == "boilerplate" && r.occurrences[0].text == "Related News:"));
+}
+
+#[test]
+fn sentences_flag_takes_an_optional_mode() {
+    for (args, mode) in [
+        (vec![], "off"),
+        (vec!["--sentences"], "standard"),
+        (vec!["--sentences=full"], "full"),
+        (vec!["--sentences=off"], "off"),
+    ] {
+        let o = run(&[
+            &["scan", "samples/news.jsonl", "-q", "--format", "json"][..],
+            &args,
+        ]
+        .concat());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            serde_json::to_value(r.parameters.sentences.mode).unwrap(),
+            mode
+        );
+    }
+    let o = run(&[
+        "scan",
+        "samples",
+        "--sentences",
+        "--sentence-threshold",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--sentence-threshold"),
+        "{}",
+        stderr(&o)
+    );
+}

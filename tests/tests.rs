@@ -9,4 +9,5 @@ mod harness;
 mod html;
 mod input_errors;
 mod properties;
+mod sentences;
 mod shared_data;

@@ -139,6 +139,10 @@ impl FilterArgs {
             keep: KeepPolicy::First,
             // The filter decides record by record; clusters play no part.
             cluster: syndup::ClusterMode::Guarded,
+            sentences: syndup::SentenceConfig {
+                mode: syndup::SentenceMode::Off,
+                ..Default::default()
+            },
             max_bucket: self.max_bucket,
             strict: false,
             max_doc_bytes: self.max_doc_bytes,

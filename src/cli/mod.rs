@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use syndup::{
-    ClusterMode, Config, Detector, Fields, Format, KeepPolicy, Scheme, ShingleKind, Source,
-    VerifyMode,
+    ClusterMode, Config, Detector, Fields, Format, KeepPolicy, Scheme, SentenceConfig,
+    SentenceMode, ShingleKind, Source, VerifyMode,
 };
 
 mod filter;
@@ -28,7 +28,7 @@ enum Command {
     /// (one document per line), directories (recursively) and - for JSON Lines on stdin.
     /// Exit status: 0 success, 1 duplicates found (only with --exit-code), 2 errors or bad
     /// records (they are reported with path:line and the run goes on unless --strict).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Generate a planted-truth corpus (documents + ground truth) from seed text.
     ///
     /// Builds a word-level Markov model from the seed text, writes novel base articles,
@@ -223,6 +223,90 @@ struct ScanArgs {
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
 
+    /// Sentence repeats (off unless asked: about 80% more time): `--sentences` (=`standard`)
+    /// finds near-repeats within each document and boilerplate (sentences and lines in many
+    /// documents, left out of document shingles); `--sentences=full` also reports sentences
+    /// repeated across documents that are not near-duplicates, identical or near (MinHash LSH
+    /// over all sentences: slower, more memory, a larger report).
+    #[arg(
+        long,
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = SentencesArg::Off,
+        default_missing_value = "standard",
+        value_name = "MODE",
+        help_heading = "Sentences"
+    )]
+    sentences: SentencesArg,
+    /// Jaccard similarity of two sentences' word sets at or above which they are a
+    /// near-repeat.
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "J",
+        help_heading = "Sentences"
+    )]
+    sentence_threshold: f64,
+    /// Sentences with fewer words are trivial: never a near-repeat (boilerplate has no minimum).
+    #[arg(
+        long,
+        default_value_t = 6,
+        value_name = "N",
+        help_heading = "Sentences"
+    )]
+    sentence_min_words: usize,
+    /// Sentences whose word counts differ more than this ratio (shorter / longer) are not
+    /// compared.
+    #[arg(
+        long,
+        default_value_t = 0.7,
+        value_name = "R",
+        help_heading = "Sentences"
+    )]
+    sentence_length_ratio: f64,
+    /// Sentences that each hold a number the other lacks ("rose 3.1%" / "rose 4.2%") state
+    /// different facts: do not count them as near-repeats.
+    #[arg(long, help_heading = "Sentences")]
+    numbers_must_match: bool,
+    /// A sentence or line in at least this many documents can be boilerplate (when it is a
+    /// small part of most of them; the sentences of a widely syndicated story are not).
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        help_heading = "Sentences"
+    )]
+    boilerplate_min_docs: usize,
+    /// ... and in at least this share of all documents (0 to 1).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "SHARE",
+        help_heading = "Sentences"
+    )]
+    boilerplate_min_share: f64,
+    /// Keep boilerplate in document shingles (by default shingles touching it are left out,
+    /// so a shared footer neither makes pages alike nor hides a copy).
+    #[arg(long, help_heading = "Sentences")]
+    keep_boilerplate: bool,
+    /// Occurrences listed per repeat in the report (all are counted).
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        help_heading = "Sentences"
+    )]
+    max_occurrences: usize,
+    /// Sentence MinHash signature length (`--sentences full`).
+    #[arg(
+        long,
+        default_value_t = 96,
+        value_name = "N",
+        help_heading = "Sentences"
+    )]
+    sentence_num_perm: usize,
+
     /// Worker threads (default: all cores). Output is identical at any count.
     #[arg(short = 'j', long, help_heading = "Performance")]
     threads: Option<usize>,
@@ -256,6 +340,12 @@ enum KeepArg {
 enum ClusterArg {
     Guarded,
     Components,
+}
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SentencesArg {
+    Off,
+    Standard,
+    Full,
 }
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum SchemeArg {
@@ -301,6 +391,22 @@ impl ScanArgs {
                 text: self.text_field.clone(),
                 date: (!self.date_field.is_empty()).then(|| self.date_field.clone()),
                 title: (!self.title_field.is_empty()).then(|| self.title_field.clone()),
+            },
+            sentences: SentenceConfig {
+                mode: match self.sentences {
+                    SentencesArg::Off => SentenceMode::Off,
+                    SentencesArg::Standard => SentenceMode::Standard,
+                    SentencesArg::Full => SentenceMode::Full,
+                },
+                threshold: self.sentence_threshold,
+                min_words: self.sentence_min_words,
+                length_ratio: self.sentence_length_ratio,
+                numbers_must_match: self.numbers_must_match,
+                boilerplate_min_docs: self.boilerplate_min_docs,
+                boilerplate_min_share: self.boilerplate_min_share,
+                keep_boilerplate: self.keep_boilerplate,
+                max_occurrences: self.max_occurrences,
+                num_perm: self.sentence_num_perm,
             },
         }
     }
@@ -529,7 +635,7 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let t = &outcome.timings;
         eprintln!(
-            "syndup: {} documents ({}) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {} clusters, {} duplicates, {} problems [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s]",
+            "syndup: {} documents ({}) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {} clusters, {} duplicates, {} repeats, {} problems [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s, repeats {:.2} s]",
             s.documents,
             syndup::report::text::human_bytes(s.input_bytes),
             secs,
@@ -537,11 +643,13 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
             s.input_bytes as f64 / 1e6 / secs,
             s.clusters,
             s.duplicates,
+            s.repeats,
             s.problems,
             t.read.as_secs_f64(),
             t.candidates.as_secs_f64(),
             t.verify.as_secs_f64(),
             t.cluster.as_secs_f64(),
+            t.repeats.as_secs_f64(),
         );
     }
     if args.verbose {

@@ -72,6 +72,7 @@ impl Progress for Bar {
                 Stage::Candidates => "candidates",
                 Stage::Verify => "verifying",
                 Stage::Cluster => "clustering",
+                Stage::Repeats => "repeats",
                 _ => "working",
             });
         }

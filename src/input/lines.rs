@@ -27,6 +27,9 @@ pub struct RecordRef {
     pub start: usize,
     /// End of the record's bytes (exclusive, line terminator removed).
     pub end: usize,
+    /// Byte offset of the record in its file (after decompression), so it can be read again
+    /// ([`reread`]).
+    pub offset: u64,
 }
 
 /// Records read from the input, in order, with the problems met while reading them.
@@ -150,6 +153,7 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
                 line: None,
                 start,
                 end: start + n,
+                offset: 0,
             });
         }
         Err(e) => {
@@ -286,12 +290,14 @@ fn read_jsonl(
     };
     let mut carry: Vec<u8> = Vec::new();
     let mut line_no: u64 = 0;
+    let mut consumed: u64 = 0; // bytes read from the (decompressed) file so far
     let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
     let mut eof = false;
     while !eof {
         let mut batch = Batch::default();
         let mut data = std::mem::take(&mut carry);
         let want = (CHUNK as u64).max(1);
+        let before = data.len();
         match reader.fill(&mut data, want) {
             Ok((n, end)) => {
                 batch.bytes += n as u64;
@@ -312,6 +318,10 @@ fn read_jsonl(
                 });
             }
         }
+        // Count what arrived, even before a read error (offsets stay exact).
+        consumed += (data.len() - before) as u64;
+        // The file offset of `data[0]`.
+        let data_offset = consumed - data.len() as u64;
         let mut pos = 0;
         if let Some(skipped) = skipping {
             match memchr::memchr(b'\n', &data) {
@@ -352,6 +362,7 @@ fn read_jsonl(
                     line: Some(*line_no),
                     start: s,
                     end: e2,
+                    offset: data_offset + s as u64,
                 });
             }
         };
@@ -381,6 +392,47 @@ fn read_jsonl(
         }
     }
     Ok(true)
+}
+
+/// Reads records of `file` again: for each `(offset, len)` of `wanted` (sorted by offset), the
+/// `len` bytes at `offset` of the decompressed file, in order. Plain files seek; compressed
+/// files are decompressed up to the last record wanted. Standard input cannot be read again.
+pub fn reread(file: &InputFile, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>> {
+    use std::io::{Seek, SeekFrom};
+    let err = |e: std::io::Error| crate::Error::io(&file.path, e);
+    if file.is_stdin() {
+        return Err(crate::Error::config(
+            "standard input cannot be read twice (internal error: its texts are kept)",
+        ));
+    }
+    let mut out = Vec::with_capacity(wanted.len());
+    match file.kind {
+        InputKind::Text | InputKind::Jsonl(Compression::None) => {
+            let mut f = std::fs::File::open(&file.path).map_err(err)?;
+            for &(offset, len) in wanted {
+                f.seek(SeekFrom::Start(offset)).map_err(err)?;
+                let mut buf = vec![0u8; len];
+                f.read_exact(&mut buf).map_err(err)?;
+                out.push(buf);
+            }
+        }
+        InputKind::Jsonl(c) => {
+            let mut r = open(file, c).map_err(err)?;
+            let mut pos = 0u64;
+            for &(offset, len) in wanted {
+                if offset < pos {
+                    return Err(crate::Error::config("records to read again must be sorted"));
+                }
+                std::io::copy(&mut (&mut r).take(offset - pos), &mut std::io::sink())
+                    .map_err(err)?;
+                let mut buf = vec![0u8; len];
+                r.read_exact(&mut buf).map_err(err)?;
+                pos = offset + len as u64;
+                out.push(buf);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

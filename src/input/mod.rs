@@ -11,7 +11,7 @@ mod jsonl;
 mod lines;
 
 pub use jsonl::{parse_record, FieldValue, Parsed};
-pub use lines::{read_batches, read_batches_within, Batch, RecordRef};
+pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
 
 use crate::document::{Problem, ProblemKind};
 use std::path::{Path, PathBuf};

@@ -14,8 +14,9 @@
 //! - `stats`: counts, see [`Stats`].
 //! - `clusters[]`: see [`ClusterReport`]; `members` are document ids, the representative first.
 //! - `pairs[]`: every verified near-duplicate pair, see [`PairReport`].
-//! - `repeats[]`: sentence-level repeats, see [`RepeatReport`] (empty in this version: sentence
-//!   repeats arrive in a later version without a format change).
+//! - `repeats[]`: sentence-level repeats, see [`RepeatReport`]: near-repeats within a
+//!   document, sentences repeated across documents, and boilerplate, ordered by their first
+//!   occurrence in input order.
 //! - `problems[]`: bad input records with `path`, `line`, `id`, `kind` and `message`.
 
 pub mod html;
@@ -23,7 +24,9 @@ pub mod json;
 pub mod svg;
 pub mod text;
 
-use crate::config::{ClusterMode, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+use crate::config::{
+    ClusterMode, Fields, KeepPolicy, Scheme, SentenceMode, ShingleKind, VerifyMode,
+};
 use crate::document::Problem;
 use crate::lsh::CurvePoint;
 use serde::{Deserialize, Serialize};
@@ -53,7 +56,7 @@ pub struct Report {
     pub clusters: Vec<ClusterReport>,
     /// Verified pairs, ordered by (a, b) in input order.
     pub pairs: Vec<PairReport>,
-    /// Sentence-level repeats (reserved; empty in this version).
+    /// Sentence-level repeats, ordered by their first occurrence in input order.
     pub repeats: Vec<RepeatReport>,
     /// Bad input records, in input order.
     pub problems: Vec<Problem>,
@@ -119,6 +122,43 @@ pub struct Parameters {
     pub max_doc_bytes: usize,
     /// JSON field names read.
     pub fields: Fields,
+    /// The sentence stage's settings.
+    pub sentences: SentenceParameters,
+}
+
+/// The sentence stage's settings (see [`crate::repeat`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentenceParameters {
+    /// `off`, `standard` or `full`.
+    pub mode: SentenceMode,
+    /// What sentences are compared by: `word_jaccard` (Jaccard of normalised word sets).
+    pub similarity: String,
+    /// Similarity at or above which two sentences are a near-repeat.
+    pub threshold: f64,
+    /// Fewest words of a sentence that can be a near-repeat.
+    pub min_words: usize,
+    /// Smallest ratio of word counts (shorter / longer) of two compared sentences.
+    pub length_ratio: f64,
+    /// Whether sentences that each hold a number the other lacks are kept apart.
+    pub numbers_must_match: bool,
+    /// `--boilerplate-min-docs`.
+    pub boilerplate_min_docs: usize,
+    /// `--boilerplate-min-share`.
+    pub boilerplate_min_share: f64,
+    /// Documents a sentence must occur in to be boilerplate in this scan (the larger of the
+    /// two settings above).
+    pub boilerplate_cutoff: u64,
+    /// Whether boilerplate stayed in document shingles.
+    pub keep_boilerplate: bool,
+    /// Occurrences listed per repeat at most (`count` has them all).
+    pub max_occurrences: usize,
+    /// Sentence MinHash signature length (`full` mode).
+    pub num_perm: usize,
+    /// Sentence LSH bands (`full` mode).
+    pub bands: usize,
+    /// Sentence LSH rows per band (`full` mode).
+    pub rows: usize,
 }
 
 /// Counts.
@@ -159,6 +199,18 @@ pub struct Stats {
     pub duplicates: u64,
     /// Documents a dedupe keeps: `documents - duplicates`.
     pub unique_documents: u64,
+    /// Sentences (and lines) with at least one word, over all documents.
+    pub sentences: u64,
+    /// Distinct boilerplate sentences.
+    pub boilerplate: u64,
+    /// Document shingles left out because they touch boilerplate.
+    pub boilerplate_shingles: u64,
+    /// Sentence pairs compared across documents (LSH candidates, `full` mode).
+    pub sentence_candidates: u64,
+    /// Sentence pairs similar enough but kept apart because their numbers differ.
+    pub changed_numbers: u64,
+    /// Repeats reported (all kinds).
+    pub repeats: u64,
 }
 
 /// A cluster of near-duplicates.
@@ -223,15 +275,22 @@ pub struct PairReport {
     pub cluster: Option<u64>,
 }
 
-/// A repeated sentence (reserved for sentence-level repeats).
+/// A repeated sentence: a group of occurrences that repeat each other.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepeatReport {
-    /// `within_document`, `cross_document` or `boilerplate`.
+    /// `within_document` (near-repeats inside one document), `cross_document` (in several
+    /// documents that are not near-duplicates of each other) or `boilerplate` (in at least
+    /// `parameters.sentences.boilerplate_cutoff` documents, a small part of most of them).
     pub kind: String,
-    /// Similarity of the occurrences.
+    /// The lowest word-set Jaccard similarity among the verified pairs that make the group
+    /// (1 for identical sentences and for boilerplate).
     pub similarity: f64,
-    /// Where the sentence occurs.
+    /// Documents the sentence occurs in (for boilerplate: its document frequency).
+    pub documents: u64,
+    /// Occurrences in all.
+    pub count: u64,
+    /// The first `parameters.sentences.max_occurrences` occurrences, in input order.
     pub occurrences: Vec<Occurrence>,
 }
 
@@ -245,7 +304,7 @@ pub struct Occurrence {
     pub start: u64,
     /// Byte offset just past its end.
     pub end: u64,
-    /// The sentence as it appears.
+    /// The sentence as it appears: `text[start..end]` of the document.
     pub text: String,
 }
 

@@ -1,5 +1,7 @@
 //! The human-readable report: a summary, then clusters with ids, titles or first words, dates
-//! and scores, then pairs the chaining guard left outside any cluster, then problems.
+//! and scores, then pairs the chaining guard left outside any cluster, then repeated sentences
+//! with their documents and byte offsets, then boilerplate by document frequency, then
+//! problems.
 //!
 //! Document text and ids are untrusted: control characters are escaped before they reach a
 //! terminal, so a document cannot move the cursor or change colours.
@@ -91,6 +93,22 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         plural(s.candidates, "candidate", "candidates"),
         plural(s.problems, "problem", "problems"),
     )?;
+    if p.sentences.mode != crate::SentenceMode::Off {
+        let count = |k: &str| r.repeats.iter().filter(|x| x.kind == k).count() as u64;
+        writeln!(
+            out,
+            "sentences: {}; {} within a document, {} across documents, {} (in {}+ documents)",
+            plural(s.sentences, "sentence", "sentences"),
+            plural(count("within_document"), "near-repeat", "near-repeats"),
+            plural(count("cross_document"), "repeat", "repeats"),
+            plural(
+                count("boilerplate"),
+                "boilerplate line",
+                "boilerplate lines"
+            ),
+            p.sentences.boilerplate_cutoff,
+        )?;
+    }
     let idw = r
         .clusters
         .iter()
@@ -144,11 +162,113 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    write_repeats(r, out)?;
     if !r.problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "problems ({}):", r.problems.len())?;
         for pr in &r.problems {
             writeln!(out, "  {}", clean(&pr.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Untrusted sentence text on one line: control characters escaped, whitespace runs folded,
+/// at most `max` characters.
+fn quote(s: &str, max: usize) -> String {
+    let folded: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut q: String = folded.chars().take(max).collect();
+    if folded.chars().count() > max {
+        q.push('…');
+    }
+    format!("\"{}\"", clean(&q))
+}
+
+/// Sentence repeats: near-repeats and repeats across documents in input order, then
+/// boilerplate by document frequency.
+fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let max = r.parameters.sentences.max_occurrences;
+    let idw = r
+        .repeats
+        .iter()
+        .flat_map(|x| x.occurrences.iter().map(|o| o.doc.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let occurrences = |x: &super::RepeatReport, out: &mut dyn Write| -> std::io::Result<()> {
+        for o in &x.occurrences {
+            let at = format!("{}..{}", o.start, o.end);
+            writeln!(
+                out,
+                "    {:<idw$}  {at:>13}  {}",
+                clean(&o.doc),
+                quote(&o.text, 100)
+            )?;
+        }
+        if x.count > x.occurrences.len() as u64 {
+            writeln!(
+                out,
+                "    ... and {} more (the first {max} are listed)",
+                x.count - x.occurrences.len() as u64
+            )?;
+        }
+        Ok(())
+    };
+    let repeats: Vec<_> = r
+        .repeats
+        .iter()
+        .filter(|x| x.kind != "boilerplate")
+        .collect();
+    if !repeats.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "repeated sentences ({}; offsets are bytes into the text):",
+            repeats.len()
+        )?;
+        for x in repeats {
+            let what = if x.kind == "within_document" {
+                format!("within {}", clean(&x.occurrences[0].doc))
+            } else {
+                format!("across {} documents", x.documents)
+            };
+            writeln!(
+                out,
+                "  {what}: {} occurrences, similarity {:.2}",
+                x.count, x.similarity
+            )?;
+            occurrences(x, out)?;
+        }
+    }
+    let mut boiler: Vec<_> = r
+        .repeats
+        .iter()
+        .filter(|x| x.kind == "boilerplate")
+        .collect();
+    if !boiler.is_empty() {
+        boiler.sort_by_key(|x| std::cmp::Reverse(x.documents));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "boilerplate ({}; left out of document shingles: {}):",
+            boiler.len(),
+            if r.parameters.sentences.keep_boilerplate {
+                "no"
+            } else {
+                "yes"
+            }
+        )?;
+        for x in boiler {
+            let first = &x.occurrences[0];
+            writeln!(
+                out,
+                "  {:>7} documents  {}  (first: {} {}..{})",
+                x.documents,
+                quote(&first.text, 80),
+                clean(&first.doc),
+                first.start,
+                first.end
+            )?;
         }
     }
     Ok(())

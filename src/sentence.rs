@@ -1,0 +1,575 @@
+//! Sentences: a document's text -> the byte spans of its sentences.
+//!
+//! Input: a document's original text. Output: [`Span`]s, byte offsets into that text (end
+//! exclusive, on char boundaries, trimmed of surrounding whitespace), in text order, one per
+//! sentence or line. The repeat stage ([`crate::repeat`]) hashes and compares what lies inside
+//! them; the report quotes `text[start..end]`.
+//!
+//! The base is the Unicode default sentence boundaries (UAX #29, via `unicode-segmentation`),
+//! with three changes news text needs:
+//! 1. **Lines.** UAX #29 ends a sentence at every line break, which suits headlines, captions,
+//!    bylines and `Related News:` lines but cuts hard-wrapped paragraphs (wire copy and e-mail
+//!    wrapped at ~70 columns) into fragments. A line break is read as a space (a *soft wrap*)
+//!    when the block of lines around it looks wrapped (its longest line has
+//!    [`WRAP_MIN`]..=[`WRAP_MAX`] characters), the line before the break does not end with
+//!    `:`, and either the next line starts with a lower-case letter or a digit, or the line
+//!    before ends with a comma, semicolon or dash, or the line
+//!    before is at least 60% of the block's width and does not follow a short line that ended
+//!    a paragraph. Blank lines and indented lines always start a new paragraph, so a list of
+//!    headlines stays a list while wire copy whose first line lost its dateline is joined.
+//! 2. **Abbreviations.** A split after a title (`Mr.`, `Dr.`, `Lt.`, `Gen.`, `Gov.`, `St.`,
+//!    ...) is undone; after a month (`Feb.`, `Aug.`, `Sept.`, ...) or `No.` when a digit
+//!    follows; after a single capital initial (`George W. Bush`), an initialism (`U.S.`,
+//!    `p.m.`) or a company suffix (`Co.`, `Inc.`, `Corp.`, `Ltd.`) unless the next word is one
+//!    that usually starts a sentence (`The`, `It`, `But`, ...): "the U.S. Agriculture
+//!    Department" and "Walgreen Co. (WAG) said" stay whole, "sold to the U.S. The deal" splits.
+//! 3. Pieces without a letter or digit are dropped, and spans are trimmed.
+//!
+//! Speed: `unicode-segmentation` walks every character through a table search (about
+//! 40 MB/s). Breaks can only follow a terminator (`.`, `!`, `?` and their Unicode kin) or a
+//! paragraph separator, and rules never look across a line break, so lines made only of ASCII
+//! take a fast path that jumps from terminator to terminator and applies rules SB6-SB11
+//! locally; other lines go to the library. A property test checks the two agree on every
+//! input.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A sentence's place in the original text: byte offsets, `start..end`, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Byte offset of the sentence's first byte.
+    pub start: usize,
+    /// Byte offset just past its last byte.
+    pub end: usize,
+}
+
+/// Shortest line (in characters) of a block for its line breaks to count as soft wraps.
+pub const WRAP_MIN: usize = 50;
+/// Longest line (in characters) of a block for its line breaks to count as soft wraps.
+pub const WRAP_MAX: usize = 120;
+
+/// Cuts text into sentences; holds reusable buffers, so keep one per thread.
+#[derive(Debug, Default, Clone)]
+pub struct Segmenter {
+    scratch: String,
+    breaks: Vec<usize>,
+    lines: Vec<Line>,
+}
+
+/// A line of the text: `start..end` without its line terminator, `next` past it.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    next: usize,
+    chars: usize,
+}
+
+impl Segmenter {
+    /// A segmenter with empty buffers.
+    pub fn new() -> Segmenter {
+        Segmenter::default()
+    }
+
+    /// Appends the spans of `text`'s sentences to `out`, in order.
+    pub fn sentences_into(&mut self, text: &str, out: &mut Vec<Span>) {
+        let Segmenter {
+            scratch,
+            breaks,
+            lines,
+        } = self;
+        // Soft wraps become spaces in a copy of the text: both are one byte, so offsets into
+        // the copy are offsets into the original.
+        let t: &str = if unwrap(text, lines, scratch) {
+            scratch
+        } else {
+            text
+        };
+        breaks.clear();
+        uax29_breaks_into(t, breaks);
+        let bytes = t.as_bytes();
+        let mut start = None::<usize>;
+        for w in breaks.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let s = start.unwrap_or(a);
+            if b < bytes.len() && joins_next(t, s, b) {
+                start = Some(s);
+                continue;
+            }
+            start = None;
+            push_trimmed(text, s, b, out);
+        }
+    }
+}
+
+/// Trims `text[start..end]` and pushes it when it holds a letter or digit.
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+    let piece = &text[start..end];
+    let trimmed = piece.trim_start();
+    let s = start + (piece.len() - trimmed.len());
+    let trimmed = trimmed.trim_end();
+    let e = s + trimmed.len();
+    if trimmed
+        .bytes()
+        .any(|b| b.is_ascii_alphanumeric() || b >= 0x80)
+        && trimmed.chars().any(char::is_alphanumeric)
+    {
+        out.push(Span { start: s, end: e });
+    }
+}
+
+/// Titles before a name: a split after them is always undone.
+const TITLES: &[&str] = &[
+    "adm", "brig", "capt", "cmdr", "col", "cpl", "det", "dr", "ft", "gen", "gov", "hon", "insp",
+    "jr", "lt", "maj", "messrs", "mme", "mr", "mrs", "ms", "mt", "pres", "prof", "pvt", "rep",
+    "rev", "sen", "sgt", "sr", "st", "supt",
+];
+/// Abbreviations undone only before a digit ("Feb. 26", "No. 3").
+const BEFORE_DIGIT: &[&str] = &[
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no",
+    "nos", "vol", "art", "fig", "p", "pp",
+];
+/// Company suffixes ("Walgreen Co. (WAG)", "Acme Inc. shares"): undone like initialisms.
+const COMPANY: &[&str] = &["co", "corp", "inc", "ltd", "bros", "plc"];
+/// Words that usually begin a sentence: a split after an initialism before them stays.
+const STARTERS: &[&str] = &[
+    "A",
+    "After",
+    "Also",
+    "An",
+    "And",
+    "As",
+    "At",
+    "But",
+    "By",
+    "For",
+    "He",
+    "Her",
+    "His",
+    "However",
+    "I",
+    "If",
+    "In",
+    "It",
+    "Its",
+    "Meanwhile",
+    "On",
+    "Our",
+    "She",
+    "So",
+    "That",
+    "The",
+    "Their",
+    "There",
+    "These",
+    "They",
+    "This",
+    "Those",
+    "To",
+    "We",
+    "What",
+    "When",
+    "While",
+    "With",
+    "You",
+];
+
+/// True when the split at `b` (after the piece starting at `s`) is after an abbreviation and
+/// should be undone.
+fn joins_next(t: &str, s: usize, b: usize) -> bool {
+    let piece = &t[s..b];
+    let body = piece.trim_end();
+    // A split at a hard line break stays.
+    if piece[body.len()..].contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        return false;
+    }
+    let Some(body) = body.strip_suffix('.') else {
+        return false;
+    };
+    // The abbreviation: the run of ASCII letters and dots before the final dot.
+    let k = body
+        .bytes()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == b'.')
+        .count();
+    let word = &body[body.len() - k..];
+    if word.is_empty() || word.starts_with('.') {
+        return false;
+    }
+    // The abbreviation must be a word of its own, not the tail of "6.5.".
+    if let Some(c) = body[..body.len() - k].chars().next_back() {
+        if c.is_alphanumeric() {
+            return false;
+        }
+    }
+    let next = t[b..].trim_start();
+    let next_word: &str = next
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let digit_next = next.starts_with(|c: char| c.is_ascii_digit());
+    let is = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(word));
+    if is(TITLES) {
+        return true;
+    }
+    if is(BEFORE_DIGIT) {
+        return digit_next;
+    }
+    let initial = (word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase()) || is(COMPANY);
+    let initialism = word.contains('.') && word.split('.').all(|p| (1..=2).contains(&p.len()));
+    (initial || initialism) && !STARTERS.contains(&next_word)
+}
+
+/// Finds soft wraps; when there are any, writes the text with them replaced by spaces into
+/// `scratch` and returns true.
+fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut String) -> bool {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'\n', bytes).is_none() {
+        return false;
+    }
+    lines.clear();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (end, next) = match memchr::memchr(b'\n', &bytes[i..]) {
+            Some(k) => {
+                let nl = i + k;
+                let end = if nl > i && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (end, nl + 1)
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        let s = &text[i..end];
+        let trimmed = s.trim_end();
+        let chars = if trimmed.is_ascii() {
+            trimmed.len()
+        } else {
+            trimmed.chars().count()
+        };
+        lines.push(Line {
+            start: i,
+            end,
+            next,
+            chars,
+        });
+        i = next;
+    }
+    let mut any = false;
+    let mut b = 0;
+    while b < lines.len() {
+        // A block: a non-blank line and the non-blank, non-indented lines after it.
+        let mut e = b + 1;
+        if lines[b].chars > 0 {
+            while e < lines.len() && lines[e].chars > 0 && !indented(text, &lines[e]) {
+                e += 1;
+            }
+        }
+        let width = lines[b..e].iter().map(|l| l.chars).max().unwrap_or(0);
+        if e - b >= 2 && (WRAP_MIN..=WRAP_MAX).contains(&width) {
+            let long = |l: &Line| l.chars * 10 >= width * 6;
+            let mut joined_before = false;
+            for j in b..e - 1 {
+                let l = lines[j];
+                let body = text[l.start..l.end].trim_end();
+                // A lower-case letter or a digit after the break continues the sentence.
+                let continues = text[lines[j + 1].start..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_lowercase() || c.is_numeric());
+                // A short line that ended a paragraph or list item is not followed by a wrap
+                // unless the next line shows it.
+                let after_break = j > b && !long(&lines[j - 1]) && !joined_before;
+                // So does a line that ends in a comma, semicolon or hyphen.
+                let open_end = body.ends_with([',', ';', '-', '\u{2013}', '\u{2014}']);
+                let join =
+                    !body.ends_with(':') && (continues || open_end || (long(&l) && !after_break));
+                joined_before = join;
+                if join {
+                    if !any {
+                        scratch.clear();
+                        scratch.push_str(text);
+                        any = true;
+                    }
+                    // A line terminator ('\n' or "\r\n") becomes as many spaces.
+                    let spaces = &"  "[..l.next - l.end];
+                    scratch.replace_range(l.end..l.next, spaces);
+                }
+            }
+        }
+        b = e;
+    }
+    any
+}
+
+fn indented(text: &str, l: &Line) -> bool {
+    text[l.start..l.end].starts_with(char::is_whitespace)
+}
+
+/// Appends the UAX #29 sentence boundaries of `text` to `out`: `0`, each break, and
+/// `text.len()` (nothing for an empty text). Equal to the piece starts of
+/// `unicode_segmentation`'s `split_sentence_bound_indices` followed by the length, but ASCII
+/// lines take a fast path (see the module documentation).
+pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    if n == 0 {
+        return;
+    }
+    out.push(0);
+    let mut start = 0;
+    while start < n {
+        // The line: up to a CR or LF (CR LF together), which always ends a sentence (SB4).
+        let j = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(n, |k| start + k);
+        let ascii = bytes[start..j].is_ascii();
+        let next = if j < n && bytes[j] == b'\r' && j + 1 < n && bytes[j + 1] == b'\n' {
+            j + 2
+        } else {
+            (j + 1).min(n)
+        };
+        if ascii {
+            ascii_line(bytes, start, j, out);
+        } else {
+            for (i, _) in text[start..next].split_sentence_bound_indices().skip(1) {
+                out.push(start + i);
+            }
+        }
+        if next < n {
+            out.push(next);
+        }
+        start = next;
+    }
+    out.push(n);
+}
+
+#[inline]
+fn is_close(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}')
+}
+
+#[inline]
+fn is_sp(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0x0B | 0x0C)
+}
+
+#[inline]
+fn is_saterm(b: u8) -> bool {
+    matches!(b, b'.' | b'!' | b'?')
+}
+
+/// The breaks inside the ASCII line `bytes[s..e]` (its terminator excluded), by rules
+/// SB6-SB11 of UAX #29 applied at each terminator.
+fn ascii_line(bytes: &[u8], s: usize, e: usize, out: &mut Vec<usize>) {
+    let mut i = s;
+    while i < e {
+        let Some(k) = memchr::memchr3(b'.', b'!', b'?', &bytes[i..e]) else {
+            return;
+        };
+        let p = i + k;
+        let aterm = bytes[p] == b'.';
+        let after = p + 1;
+        if aterm && after < e {
+            let c = bytes[after];
+            // SB6: ATerm × Numeric.
+            if c.is_ascii_digit() {
+                i = after;
+                continue;
+            }
+            // SB7: (Upper | Lower) ATerm × Upper.
+            if c.is_ascii_uppercase() && p > s && bytes[p - 1].is_ascii_alphabetic() {
+                i = after;
+                continue;
+            }
+        }
+        // SB9, SB10: no break inside SATerm Close* Sp*.
+        let mut q = after;
+        while q < e && is_close(bytes[q]) {
+            q += 1;
+        }
+        while q < e && is_sp(bytes[q]) {
+            q += 1;
+        }
+        if q >= e {
+            // The break falls after the line terminator (or at the end of the text).
+            return;
+        }
+        let c = bytes[q];
+        // SB8a: SATerm Close* Sp* × (SContinue | SATerm).
+        if matches!(c, b',' | b'-' | b':' | b';') || is_saterm(c) {
+            i = q;
+            continue;
+        }
+        // SB8: ATerm Close* Sp* × (¬(OLetter | Upper | Lower | ParaSep | SATerm))* Lower.
+        if aterm {
+            let lower = bytes[q..e]
+                .iter()
+                .find(|b| b.is_ascii_alphabetic() || is_saterm(**b))
+                .is_some_and(|b| b.is_ascii_lowercase());
+            if lower {
+                i = q;
+                continue;
+            }
+        }
+        // SB11.
+        out.push(q);
+        i = q;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sentences(text: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        Segmenter::new().sentences_into(text, &mut v);
+        v.iter().map(|s| &text[s.start..s.end]).collect()
+    }
+
+    fn library(text: &str) -> Vec<usize> {
+        let mut v: Vec<usize> = text
+            .split_sentence_bound_indices()
+            .map(|(i, _)| i)
+            .collect();
+        if !text.is_empty() {
+            v.push(text.len());
+        }
+        v
+    }
+
+    fn fast(text: &str) -> Vec<usize> {
+        let mut v = Vec::new();
+        uax29_breaks_into(text, &mut v);
+        v
+    }
+
+    #[test]
+    fn fast_path_matches_the_library_on_tricky_cases() {
+        for t in [
+            "",
+            "a",
+            "Hi! there. Yes?",
+            "The U.S. Agriculture Department said. It was 5.93 mln.",
+            "He said \"stop.\" Then (he left.) Now",
+            "etc., and more... What? Yes!? No.\r\nNext line\rthird",
+            "a.b e.g. the x. 12 y. Z",
+            "end. (a) end.  [B] end.' c",
+            "Wait... what Wait... What",
+            ".\n.\n\n. x",
+            "Mr. Smith met Dr. Jones. \n\n",
+            "x.\t\u{b}y",
+        ] {
+            assert_eq!(fast(t), library(t), "{t:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_matches_the_library(s in "[a-cA-C0-9 .!?,:;\"'()\\-\n\r\t]{0,60}") {
+            prop_assert_eq!(fast(&s), library(&s));
+        }
+
+        #[test]
+        fn mixed_text_matches_the_library(s in "[aB1 .!?\"'\n’”é。\u{2029}\u{85}\u{a0}]{0,40}") {
+            prop_assert_eq!(fast(&s), library(&s));
+        }
+
+        #[test]
+        fn spans_are_trimmed_ordered_and_on_char_boundaries(s in "[aB1 .!?\n’é]{0,60}") {
+            let mut v = Vec::new();
+            Segmenter::new().sentences_into(&s, &mut v);
+            let mut last = 0;
+            for sp in v {
+                prop_assert!(sp.start >= last && sp.start < sp.end);
+                prop_assert!(s.is_char_boundary(sp.start) && s.is_char_boundary(sp.end));
+                let t = &s[sp.start..sp.end];
+                prop_assert_eq!(t, t.trim());
+                last = sp.end;
+            }
+        }
+    }
+
+    #[test]
+    fn abbreviations_do_not_end_sentences() {
+        assert_eq!(
+            sentences(
+                "The harbour master Lt. Gen. Ola Brannock-Hale opened the lock. \
+                 The U.S. Agriculture Department agreed. They met on Feb. 26, 1987. \
+                 George W. Bush spoke at 5 p.m. Tuesday. It was sold to the U.S. The deal closed."
+            ),
+            vec![
+                "The harbour master Lt. Gen. Ola Brannock-Hale opened the lock.",
+                "The U.S. Agriculture Department agreed.",
+                "They met on Feb. 26, 1987.",
+                "George W. Bush spoke at 5 p.m. Tuesday.",
+                "It was sold to the U.S.",
+                "The deal closed."
+            ]
+        );
+        // A month not followed by a day, and a number before the dot, end a sentence.
+        assert_eq!(
+            sentences("Prices rose in Feb. Sales fell. The rate was 6.5. Then it fell."),
+            vec![
+                "Prices rose in Feb.",
+                "Sales fell.",
+                "The rate was 6.5.",
+                "Then it fell."
+            ]
+        );
+    }
+
+    #[test]
+    fn line_breaks_end_headlines_captions_and_list_lines() {
+        let t = "Harbour gates jam again\n\nThe gates failed on Monday. Crews worked all night.\n\
+                 Related News:\nCouncil backs cycle lanes on Mill Street\nWeekend road closures\n";
+        assert_eq!(
+            sentences(t),
+            vec![
+                "Harbour gates jam again",
+                "The gates failed on Monday.",
+                "Crews worked all night.",
+                "Related News:",
+                "Council backs cycle lanes on Mill Street",
+                "Weekend road closures"
+            ]
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_are_joined() {
+        // Wire copy wrapped at about 60 columns, paragraphs indented, a sign-off line.
+        let t = "Frost lingered over the valley orchards for most of the week,\n\
+                 delaying the blossom by ten days and worrying growers who\n\
+                 sell to the canning plant at Dunmere, the guild said.\n    \
+                 The late blossom will cut the early crop. Deliveries\n\
+                 to the plant were 4,210 crates of 20 kilos, down from a\n\
+                 year ago.\n Wirefeed\n";
+        assert_eq!(
+            sentences(t),
+            vec![
+                "Frost lingered over the valley orchards for most of the week,\ndelaying the \
+                 blossom by ten days and worrying growers who\nsell to the canning plant at \
+                 Dunmere, the guild said.",
+                "The late blossom will cut the early crop.",
+                "Deliveries\nto the plant were 4,210 crates of 20 kilos, down from a\nyear ago.",
+                "Wirefeed"
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_index_the_original_text() {
+        let t = "  Café owners met.\r\n\r\nThey agreed! ";
+        let mut v = Vec::new();
+        Segmenter::new().sentences_into(t, &mut v);
+        assert_eq!(
+            v,
+            vec![Span { start: 2, end: 19 }, Span { start: 23, end: 35 }]
+        );
+        assert_eq!(&t[2..19], "Café owners met.");
+        assert_eq!(&t[23..35], "They agreed!");
+    }
+}
