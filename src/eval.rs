@@ -84,6 +84,9 @@ pub struct Evaluation {
     /// Adjusted Rand index of the found clusters against the planted families (documents
     /// outside any cluster or family are singletons).
     pub ari: f64,
+    /// Within-page sentence near-repeats: precision over the reported `within_document`
+    /// repeat pairs, recall over the planted repeats (see [`Found::repeats`]).
+    pub repeats: Prf,
 }
 
 struct TruthPair {
@@ -112,6 +115,10 @@ pub struct Found {
     pub pairs: BTreeSet<(String, String)>,
     /// Clusters of ids.
     pub clusters: Vec<Vec<String>>,
+    /// Reported `within_document` repeats as (document, first span, second span): every pair
+    /// of occurrences of one repeat group in one document. A planted repeat is found when a
+    /// reported pair's spans overlap the planted sentences' spans, in either order.
+    pub repeats: Vec<(String, Span, Span)>,
 }
 
 fn ordered(a: &str, b: &str) -> (String, String) {
@@ -152,6 +159,34 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
             .collect();
         if v.get("pairs").is_none() {
             found.pairs = cluster_pairs(&found.clusters);
+        }
+        for r in v["repeats"].as_array().into_iter().flatten() {
+            if r["kind"] != "within_document" {
+                continue;
+            }
+            let occ: Vec<(String, u64, u64)> = r["occurrences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|o| {
+                    Some((
+                        o["doc"].as_str()?.to_string(),
+                        o["start"].as_u64()?,
+                        o["end"].as_u64()?,
+                    ))
+                })
+                .collect();
+            for i in 0..occ.len() {
+                for j in i + 1..occ.len() {
+                    if occ[i].0 == occ[j].0 {
+                        found.repeats.push((
+                            occ[i].0.clone(),
+                            (occ[i].1, occ[i].2),
+                            (occ[j].1, occ[j].2),
+                        ));
+                    }
+                }
+            }
         }
         return Ok(found);
     }
@@ -253,6 +288,41 @@ pub fn detection_curve(
             pairs: n,
         })
         .collect())
+}
+
+/// A byte span `(start, end)` in a document's original text.
+pub type Span = (u64, u64);
+
+/// The planted repeats of a truth file: (document, first span, second span).
+fn read_truth_repeats(truth_path: &std::path::Path) -> Result<Vec<(String, Span, Span)>> {
+    let mut out = Vec::new();
+    for (i, line) in read_lines(truth_path)?.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(truth_path, i, e))?;
+        if v["type"] != "repeat" {
+            continue;
+        }
+        let span = |k: &str| -> Option<Span> { Some((v[k][0].as_u64()?, v[k][1].as_u64()?)) };
+        match (v["doc"].as_str(), span("first"), span("second")) {
+            (Some(d), Some(a), Some(b)) => out.push((d.to_string(), a, b)),
+            _ => {
+                return Err(bad(
+                    truth_path,
+                    i,
+                    "a repeat needs `doc`, `first` and `second`",
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// True when the reported pair `(x, y)` covers the planted pair `(a, b)` in either order.
+fn same_repeat(x: Span, y: Span, a: Span, b: Span) -> bool {
+    (overlaps(x, a) && overlaps(y, b)) || (overlaps(x, b) && overlaps(y, a))
 }
 
 fn read_truth(truth_path: &std::path::Path) -> Result<Vec<TruthPair>> {
@@ -390,7 +460,33 @@ pub fn evaluate(
                 .unwrap_or_else(|| format!("doc:{d}"))
         })
         .collect();
+    let planted = read_truth_repeats(truth_path)?;
+    let matches = |d: &str, x: Span, y: Span| {
+        planted
+            .iter()
+            .any(|(pd, a, b)| pd == d && same_repeat(x, y, *a, *b))
+    };
+    let rep = Prf {
+        true_positives: found
+            .repeats
+            .iter()
+            .filter(|(d, x, y)| matches(d, *x, *y))
+            .count() as u64,
+        found: found.repeats.len() as u64,
+        relevant: planted.len() as u64,
+        recalled: planted
+            .iter()
+            .filter(|(d, a, b)| {
+                found
+                    .repeats
+                    .iter()
+                    .any(|(fd, x, y)| fd == d && same_repeat(*x, *y, *a, *b))
+            })
+            .count() as u64,
+        ..Prf::default()
+    };
     Ok(Evaluation {
+        repeats: rep.finish(),
         documents: order.len() as u64,
         threshold,
         at_threshold: at.finish(),

@@ -137,3 +137,46 @@ fn eval_agrees_with_a_hand_computed_example() {
     ]);
     assert_eq!(o.stdout, o2.stdout);
 }
+
+/// Sentence repeats by hand: two planted repeats (in a and d); the report has two
+/// within-document pairs, one on a's planted spans (in the other order) and one elsewhere in d.
+/// Precision 1/2, recall 1/2. Boilerplate and cross-document groups are not within-page repeats
+/// and are not scored.
+#[test]
+fn eval_scores_sentence_repeats_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = ["a", "d"]
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "text": "one two three four five six seven eight nine ten"}).to_string() + "\n")
+        .collect::<String>();
+    let truth = "{\"type\":\"header\"}\n\
+        {\"type\":\"repeat\",\"doc\":\"a\",\"first\":[0,20],\"second\":[100,120]}\n\
+        {\"type\":\"repeat\",\"doc\":\"d\",\"first\":[0,20],\"second\":[50,70]}\n";
+    let occ = |doc: &str, s: u64, e: u64| serde_json::json!({"doc": doc, "start": s, "end": e, "text": "x"});
+    let report = serde_json::json!({
+        "pairs": [], "clusters": [],
+        "repeats": [
+            {"kind": "within_document", "occurrences": [occ("a", 102, 118), occ("a", 5, 15)]},
+            {"kind": "within_document", "occurrences": [occ("d", 200, 220), occ("d", 300, 320)]},
+            {"kind": "boilerplate", "occurrences": [occ("a", 0, 20), occ("d", 0, 20)]}
+        ]
+    });
+    let c = write(dir.path(), "corpus.jsonl", corpus.as_bytes());
+    let t = write(dir.path(), "truth.jsonl", truth.as_bytes());
+    let r = write(dir.path(), "report.json", report.to_string().as_bytes());
+    let o = run(&[
+        "eval",
+        "--json",
+        "--truth",
+        t.to_str().unwrap(),
+        "--corpus",
+        c.to_str().unwrap(),
+        r.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["repeats"]["found"], 2);
+    assert_eq!(v["repeats"]["relevant"], 2);
+    assert_eq!(v["repeats"]["precision"], 0.5);
+    assert_eq!(v["repeats"]["recall"], 0.5);
+}

@@ -476,6 +476,12 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
                 b.recall, b.recalled, b.relevant, b.f1
             )?;
             writeln!(out, "cluster ARI: {:.4}", e.ari)?;
+            let r = &e.repeats;
+            writeln!(
+                out,
+                "sentence repeats (within a page): precision {:.4} ({}/{}), recall {:.4} ({}/{})",
+                r.precision, r.true_positives, r.found, r.recall, r.recalled, r.relevant
+            )?;
             writeln!(
                 out,
                 "{:<10} {:>8} {:>8} {:>12} {:>10} {:>10}",
