@@ -7,7 +7,6 @@
 //! index, and only then are the verdicts written out. A run killed at any moment therefore leaves an index holding every record whose
 //! verdict reached an output, and a rerun replays them (see `syndup::stream`).
 
-use super::{SchemeArg, ShingleArg};
 use clap::Args;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,8 +14,8 @@ use std::process::ExitCode;
 use syndup::input::{self, InputFile, InputKind};
 use syndup::stream::{annotate_into, PreparedBatch, Record};
 use syndup::{
-    Config, Error, ErrorKind, Fields, Index, KeepPolicy, Problem, Scheme, ShingleKind, Source,
-    StreamFilter, Verdict, VerifyMode,
+    Config, Error, ErrorKind, Fields, Index, KeepPolicy, Problem, Source, StreamFilter, Verdict,
+    VerifyMode,
 };
 
 /// A batch of input is decided at the latest this long after its first bytes arrived (when it
@@ -81,30 +80,8 @@ pub(super) struct FilterArgs {
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
 
-    /// Shingle unit.
-    #[arg(long, value_enum, default_value_t = ShingleArg::Word, help_heading = "Similarity")]
-    shingle: ShingleArg,
-    /// Shingle length k (words or characters).
-    #[arg(short = 'k', long, default_value_t = 5, help_heading = "Similarity")]
-    ngram: usize,
-    /// Jaccard similarity at or above which a record is a near-duplicate.
-    #[arg(short, long, default_value_t = 0.8, help_heading = "Similarity")]
-    threshold: f64,
-    /// MinHash signature length.
-    #[arg(long, default_value_t = 128, help_heading = "MinHash and LSH")]
-    num_perm: usize,
-    /// MinHash seed.
-    #[arg(long, default_value_t = 1, help_heading = "MinHash and LSH")]
-    seed: u64,
-    /// MinHash scheme.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Densified, help_heading = "MinHash and LSH")]
-    scheme: SchemeArg,
-    /// LSH bands (with --rows); derived from --threshold when absent.
-    #[arg(long, requires = "rows", help_heading = "MinHash and LSH")]
-    bands: Option<usize>,
-    /// LSH rows per band (with --bands).
-    #[arg(long, requires = "bands", help_heading = "MinHash and LSH")]
-    rows: Option<usize>,
+    #[command(flatten)]
+    sketch: super::SketchArgs,
     /// At most this many indexed records are compared per shared band key.
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
@@ -116,21 +93,7 @@ pub(super) struct FilterArgs {
 
 impl FilterArgs {
     fn config(&self) -> Config {
-        Config {
-            shingle: match self.shingle {
-                ShingleArg::Word => ShingleKind::Word,
-                ShingleArg::Char => ShingleKind::Char,
-            },
-            ngram: self.ngram,
-            num_perm: self.num_perm,
-            seed: self.seed,
-            scheme: match self.scheme {
-                SchemeArg::Densified => Scheme::Densified,
-                SchemeArg::Classic => Scheme::Classic,
-            },
-            threshold: self.threshold,
-            bands: self.bands,
-            rows: self.rows,
+        let mut c = Config {
             verify: if self.exact {
                 VerifyMode::Exact
             } else {
@@ -152,7 +115,10 @@ impl FilterArgs {
                 date: None,
                 title: None,
             },
-        }
+            ..Config::default()
+        };
+        self.sketch.apply(&mut c);
+        c
     }
 }
 

@@ -113,6 +113,57 @@ struct GenerateArgs {
     out_dir: PathBuf,
 }
 
+/// Shingle, MinHash and LSH settings, the same flags for `scan` and `filter` (an index is only
+/// comparable with runs that use the same values).
+#[derive(Args, Debug)]
+pub(crate) struct SketchArgs {
+    /// Shingle unit. Text in scripts without spaces (Chinese, Japanese, Thai) is cut into
+    /// characters automatically, even with `word`.
+    #[arg(long, value_enum, default_value_t = ShingleArg::Word, help_heading = "Similarity")]
+    shingle: ShingleArg,
+    /// Shingle length k (words or characters).
+    #[arg(short = 'k', long, default_value_t = 5, help_heading = "Similarity")]
+    ngram: usize,
+    /// Jaccard similarity at or above which two texts are near-duplicates.
+    #[arg(short, long, default_value_t = 0.8, help_heading = "Similarity")]
+    threshold: f64,
+    /// MinHash signature length.
+    #[arg(long, default_value_t = 128, help_heading = "MinHash and LSH")]
+    num_perm: usize,
+    /// MinHash seed.
+    #[arg(long, default_value_t = 1, help_heading = "MinHash and LSH")]
+    seed: u64,
+    /// MinHash scheme: `densified` one-permutation hashing (fast) or `classic` k-permutation.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Densified, help_heading = "MinHash and LSH")]
+    scheme: SchemeArg,
+    /// LSH bands (with --rows); derived from --threshold when absent.
+    #[arg(long, requires = "rows", help_heading = "MinHash and LSH")]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", help_heading = "MinHash and LSH")]
+    rows: Option<usize>,
+}
+
+impl SketchArgs {
+    /// Sets these values on `c`.
+    pub(crate) fn apply(&self, c: &mut Config) {
+        c.shingle = match self.shingle {
+            ShingleArg::Word => ShingleKind::Word,
+            ShingleArg::Char => ShingleKind::Char,
+        };
+        c.ngram = self.ngram;
+        c.num_perm = self.num_perm;
+        c.seed = self.seed;
+        c.scheme = match self.scheme {
+            SchemeArg::Densified => Scheme::Densified,
+            SchemeArg::Classic => Scheme::Classic,
+        };
+        c.threshold = self.threshold;
+        c.bands = self.bands;
+        c.rows = self.rows;
+    }
+}
+
 #[derive(Args, Debug)]
 struct ScanArgs {
     /// Files, directories, or - for standard input.
@@ -177,16 +228,8 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
 
-    /// Shingle unit. Text in scripts without spaces (Chinese, Japanese, Thai) is cut into
-    /// characters automatically, even with `word`.
-    #[arg(long, value_enum, default_value_t = ShingleArg::Word, help_heading = "Similarity")]
-    shingle: ShingleArg,
-    /// Shingle length k (words or characters).
-    #[arg(short = 'k', long, default_value_t = 5, help_heading = "Similarity")]
-    ngram: usize,
-    /// Jaccard similarity at or above which two documents are near-duplicates.
-    #[arg(short, long, default_value_t = 0.8, help_heading = "Similarity")]
-    threshold: f64,
+    #[command(flatten)]
+    sketch: SketchArgs,
     /// How candidates are verified. `exact` compares the exact shingle sets (keeps 8 bytes per
     /// distinct shingle in memory, about 8 bytes per word). `estimate` uses the MinHash
     /// signatures only: much less memory, but Jaccard is an estimate (standard error about
@@ -204,21 +247,6 @@ struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ClusterArg::Guarded, help_heading = "Similarity")]
     cluster: ClusterArg,
 
-    /// MinHash signature length.
-    #[arg(long, default_value_t = 128, help_heading = "MinHash and LSH")]
-    num_perm: usize,
-    /// MinHash seed.
-    #[arg(long, default_value_t = 1, help_heading = "MinHash and LSH")]
-    seed: u64,
-    /// MinHash scheme: `densified` one-permutation hashing (fast) or `classic` k-permutation.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Densified, help_heading = "MinHash and LSH")]
-    scheme: SchemeArg,
-    /// LSH bands (with --rows); derived from --threshold when absent.
-    #[arg(long, requires = "rows", help_heading = "MinHash and LSH")]
-    bands: Option<usize>,
-    /// LSH rows per band (with --bands).
-    #[arg(long, requires = "bands", help_heading = "MinHash and LSH")]
-    rows: Option<usize>,
     /// LSH buckets larger than this give star edges to their first document only.
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
@@ -355,21 +383,7 @@ enum SchemeArg {
 
 impl ScanArgs {
     fn config(&self) -> Config {
-        Config {
-            shingle: match self.shingle {
-                ShingleArg::Word => ShingleKind::Word,
-                ShingleArg::Char => ShingleKind::Char,
-            },
-            ngram: self.ngram,
-            num_perm: self.num_perm,
-            seed: self.seed,
-            scheme: match self.scheme {
-                SchemeArg::Densified => Scheme::Densified,
-                SchemeArg::Classic => Scheme::Classic,
-            },
-            threshold: self.threshold,
-            bands: self.bands,
-            rows: self.rows,
+        let mut c = Config {
             verify: match self.verify {
                 VerifyArg::Exact => VerifyMode::Exact,
                 VerifyArg::Estimate => VerifyMode::Estimate,
@@ -408,7 +422,10 @@ impl ScanArgs {
                 max_occurrences: self.max_occurrences,
                 num_perm: self.sentence_num_perm,
             },
-        }
+            ..Config::default()
+        };
+        self.sketch.apply(&mut c);
+        c
     }
 
     fn format(&self) -> Format {
