@@ -638,81 +638,16 @@ impl<'d> Scan<'d> {
         origin: &Origin,
         bytes: &[u8],
     ) -> std::result::Result<Processed, Problem> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            origin.problem(
-                None,
-                ProblemKind::InvalidUtf8,
-                format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
-            )
-        })?;
+        let problem =
+            |(kind, id, message): input::RecordError| origin.problem(id.as_deref(), kind, message);
+        let text = input::decode(bytes).map_err(problem)?;
         if origin.line.is_none() {
             // A whole-file document: the id is the path.
             return self.process_fields(w, origin, origin.path, text, None, None);
         }
-        let fields = &self.det.config.fields;
-        let rec = input::parse_record(text, fields)
-            .map_err(|m| origin.problem(None, ProblemKind::MalformedJson, m))?;
-        let id = if fields.id.is_empty() {
-            format!("{}:{}", origin.path, origin.line.unwrap_or(0))
-        } else {
-            match &rec.id {
-                Some(v) => match v.as_text() {
-                    Some(s) => s.to_string(),
-                    None => {
-                        return Err(origin.problem(
-                            None,
-                            ProblemKind::NotAString,
-                            format!("id field `{}` is {}, not a string or number", fields.id, article(v)),
-                        ))
-                    }
-                },
-                None => {
-                    return Err(origin.problem(
-                        None,
-                        ProblemKind::MissingField,
-                        format!(
-                            "missing id field `{}` (name it with --id-field, or pass --id-field '' to use path:line as the id)",
-                            fields.id
-                        ),
-                    ))
-                }
-            }
-        };
-        let body = match &rec.text {
-            Some(FieldValue::Str(s)) => s,
-            Some(v) => {
-                return Err(origin.problem(
-                    Some(&id),
-                    ProblemKind::NotAString,
-                    format!(
-                        "text field `{}` is {}, not a string",
-                        fields.text,
-                        article(v)
-                    ),
-                ))
-            }
-            None => {
-                return Err(origin.problem(
-                    Some(&id),
-                    ProblemKind::MissingField,
-                    format!(
-                        "missing text field `{}` (name it with --text-field)",
-                        fields.text
-                    ),
-                ))
-            }
-        };
-        let date = rec
-            .date
-            .as_ref()
-            .and_then(|v| v.as_text())
-            .map(str::to_string);
-        let title = rec
-            .title
-            .as_ref()
-            .and_then(|v| v.as_text())
-            .map(str::to_string);
-        self.process_fields(w, origin, &id, body, date, title)
+        let rec = input::record_fields(text, &self.det.config.fields, origin.path, origin.line)
+            .map_err(problem)?;
+        self.process_fields(w, origin, &rec.id, &rec.text, rec.date, rec.title)
     }
 
     fn process_fields(
@@ -1558,13 +1493,4 @@ fn text_hash(text: &str) -> u64 {
 #[inline]
 fn is_boilerplate(boiler: &[Boilerplate], hash: u64) -> bool {
     !boiler.is_empty() && boiler.binary_search_by_key(&hash, |b| b.hash).is_ok()
-}
-
-fn article(v: &FieldValue) -> String {
-    match v {
-        FieldValue::Other(t) if t.starts_with(['a', 'o']) => format!("an {t}"),
-        FieldValue::Other(t) => format!("a {t}"),
-        FieldValue::Number(_) => "a number".into(),
-        FieldValue::Str(_) => "a string".into(),
-    }
 }

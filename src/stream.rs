@@ -67,7 +67,7 @@ use crate::config::Config;
 use crate::document::{Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::{self, Header, Index, Mode, StoredKind};
-use crate::input::{self, FieldValue};
+use crate::input;
 use crate::lsh;
 use crate::minhash::{self, Signer};
 use crate::shingle::Shingler;
@@ -592,69 +592,13 @@ impl Preparer {
                         ),
                     ));
                 }
-                let line = std::str::from_utf8(bytes).map_err(|e| {
-                    item.problem(
-                        None,
-                        ProblemKind::InvalidUtf8,
-                        format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
-                    )
-                })?;
-                let fields = &self.config.fields;
-                let rec = input::parse_record(line, fields)
-                    .map_err(|m| item.problem(None, ProblemKind::MalformedJson, m))?;
-                let id = if fields.id.is_empty() {
-                    format!("{}:{}", item.path, item.line.unwrap_or(0))
-                } else {
-                    match &rec.id {
-                        Some(v) => match v.as_text() {
-                            Some(s) => s.to_string(),
-                            None => {
-                                return Err(item.problem(
-                                    None,
-                                    ProblemKind::NotAString,
-                                    format!(
-                                        "id field `{}` is {}, not a string or number",
-                                        fields.id,
-                                        article(v)
-                                    ),
-                                ))
-                            }
-                        },
-                        None => return Err(item.problem(
-                            None,
-                            ProblemKind::MissingField,
-                            format!(
-                                "missing id field `{}` (name it with --id-field, or pass --id-field '' to use path:line as the id)",
-                                fields.id
-                            ),
-                        )),
-                    }
+                let problem = |(kind, id, message): input::RecordError| {
+                    item.problem(id.as_deref(), kind, message)
                 };
-                let text = match rec.text {
-                    Some(FieldValue::Str(s)) => s,
-                    Some(v) => {
-                        return Err(item.problem(
-                            Some(&id),
-                            ProblemKind::NotAString,
-                            format!(
-                                "text field `{}` is {}, not a string",
-                                fields.text,
-                                article(&v)
-                            ),
-                        ))
-                    }
-                    None => {
-                        return Err(item.problem(
-                            Some(&id),
-                            ProblemKind::MissingField,
-                            format!(
-                                "missing text field `{}` (name it with --text-field)",
-                                fields.text
-                            ),
-                        ))
-                    }
-                };
-                (id, text)
+                let line = input::decode(bytes).map_err(problem)?;
+                let rec = input::record_fields(line, &self.config.fields, item.path, item.line)
+                    .map_err(problem)?;
+                (rec.id, rec.text)
             }
         };
         if text.len() > max {
@@ -694,15 +638,6 @@ impl Preparer {
             keys,
             shingles: exact.then(|| shingles.clone()),
         })
-    }
-}
-
-fn article(v: &FieldValue) -> String {
-    match v {
-        FieldValue::Other(t) if t.starts_with(['a', 'o']) => format!("an {t}"),
-        FieldValue::Other(t) => format!("a {t}"),
-        FieldValue::Number(_) => "a number".into(),
-        FieldValue::Str(_) => "a string".into(),
     }
 }
 

@@ -56,6 +56,117 @@ pub fn parse_record<'a>(line: &'a str, fields: &Fields) -> Result<Parsed<'a>, St
     Ok(parsed)
 }
 
+/// Why a record cannot be used: the problem kind, the record's id when it was read, and a
+/// lower-case message naming the flag to change.
+pub type RecordError = (crate::ProblemKind, Option<String>, String);
+
+/// The fields of a usable JSON Lines record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordFields<'a> {
+    /// The id: the id field (string or number), or `path:line` when the id field name is empty.
+    pub id: String,
+    /// The text field (borrowed from the line when it has no escapes).
+    pub text: Cow<'a, str>,
+    /// The date field as given, if a string or number.
+    pub date: Option<String>,
+    /// The title field as given, if a string or number.
+    pub title: Option<String>,
+}
+
+/// Decodes one record's bytes, or says where the UTF-8 breaks.
+pub fn decode(bytes: &[u8]) -> Result<&str, RecordError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        (
+            crate::ProblemKind::InvalidUtf8,
+            None,
+            format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
+        )
+    })
+}
+
+/// Reads one JSON Lines record (`line` of `path`, 1-based `line_no`) into the fields scan and
+/// filter use, with the same checks and messages for both: malformed JSON, a missing or
+/// non-string id (numbers are accepted) or text field.
+pub fn record_fields<'a>(
+    line: &'a str,
+    fields: &Fields,
+    path: &str,
+    line_no: Option<u64>,
+) -> Result<RecordFields<'a>, RecordError> {
+    use crate::ProblemKind;
+    let rec = parse_record(line, fields).map_err(|m| (ProblemKind::MalformedJson, None, m))?;
+    let id = if fields.id.is_empty() {
+        format!("{path}:{}", line_no.unwrap_or(0))
+    } else {
+        match &rec.id {
+            Some(v) => match v.as_text() {
+                Some(s) => s.to_string(),
+                None => {
+                    return Err((
+                        ProblemKind::NotAString,
+                        None,
+                        format!("id field `{}` is {}, not a string or number", fields.id, article(v)),
+                    ))
+                }
+            },
+            None => {
+                return Err((
+                    ProblemKind::MissingField,
+                    None,
+                    format!(
+                        "missing id field `{}` (name it with --id-field, or pass --id-field '' to use path:line as the id)",
+                        fields.id
+                    ),
+                ))
+            }
+        }
+    };
+    let date = rec
+        .date
+        .as_ref()
+        .and_then(|v| v.as_text())
+        .map(str::to_string);
+    let title = rec
+        .title
+        .as_ref()
+        .and_then(|v| v.as_text())
+        .map(str::to_string);
+    let text = match rec.text {
+        Some(FieldValue::Str(s)) => s,
+        Some(v) => {
+            let msg = format!(
+                "text field `{}` is {}, not a string",
+                fields.text,
+                article(&v)
+            );
+            return Err((ProblemKind::NotAString, Some(id), msg));
+        }
+        None => {
+            let msg = format!(
+                "missing text field `{}` (name it with --text-field)",
+                fields.text
+            );
+            return Err((ProblemKind::MissingField, Some(id), msg));
+        }
+    };
+    Ok(RecordFields {
+        id,
+        text,
+        date,
+        title,
+    })
+}
+
+/// "a number", "an object", ...: the kind of a value, for messages.
+fn article(v: &FieldValue) -> String {
+    match v {
+        FieldValue::Other(t) if t.starts_with(['a', 'o']) => format!("an {t}"),
+        FieldValue::Other(t) => format!("a {t}"),
+        FieldValue::Number(_) => "a number".into(),
+        FieldValue::Str(_) => "a string".into(),
+    }
+}
+
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

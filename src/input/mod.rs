@@ -10,7 +10,9 @@
 mod jsonl;
 mod lines;
 
-pub use jsonl::{parse_record, FieldValue, Parsed};
+pub use jsonl::{
+    decode, parse_record, record_fields, FieldValue, Parsed, RecordError, RecordFields,
+};
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
 
 use crate::document::{Problem, ProblemKind};
