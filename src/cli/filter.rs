@@ -60,22 +60,8 @@ pub(super) struct FilterArgs {
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
 
-    /// JSON field with the record id (string or integer); '' uses path:line.
-    #[arg(
-        long,
-        default_value = "id",
-        value_name = "NAME",
-        help_heading = "Input"
-    )]
-    id_field: String,
-    /// JSON field with the text.
-    #[arg(
-        long,
-        default_value = "text",
-        value_name = "NAME",
-        help_heading = "Input"
-    )]
-    text_field: String,
+    #[command(flatten)]
+    record: super::RecordArgs,
     /// Reject (with reason) records larger than this many bytes; they are never held whole.
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
@@ -110,8 +96,8 @@ impl FilterArgs {
             strict: false,
             max_doc_bytes: self.max_doc_bytes,
             fields: Fields {
-                id: self.id_field.clone(),
-                text: self.text_field.clone(),
+                id: self.record.id_field.clone(),
+                text: self.record.text_field.clone(),
                 date: None,
                 title: None,
             },

@@ -113,6 +113,27 @@ struct GenerateArgs {
     out_dir: PathBuf,
 }
 
+/// How JSON Lines records are read, the same flags for `scan` and `filter`.
+#[derive(Args, Debug)]
+pub(crate) struct RecordArgs {
+    /// JSON field with the document id (string or integer); '' uses path:line.
+    #[arg(
+        long,
+        default_value = "id",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    id_field: String,
+    /// JSON field with the text.
+    #[arg(
+        long,
+        default_value = "text",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    text_field: String,
+}
+
 /// Shingle, MinHash and LSH settings, the same flags for `scan` and `filter` (an index is only
 /// comparable with runs that use the same values).
 #[derive(Args, Debug)]
@@ -189,22 +210,8 @@ struct ScanArgs {
     #[arg(short, long, help_heading = "Output", conflicts_with = "quiet")]
     verbose: bool,
 
-    /// JSON field with the document id (string or integer); '' uses path:line.
-    #[arg(
-        long,
-        default_value = "id",
-        value_name = "NAME",
-        help_heading = "Input"
-    )]
-    id_field: String,
-    /// JSON field with the text.
-    #[arg(
-        long,
-        default_value = "text",
-        value_name = "NAME",
-        help_heading = "Input"
-    )]
-    text_field: String,
+    #[command(flatten)]
+    record: RecordArgs,
     /// JSON field with a date (ISO 8601, DD-MON-YYYY hh:mm:ss, or Unix seconds); '' for none.
     #[arg(
         long,
@@ -401,8 +408,8 @@ impl ScanArgs {
             strict: self.strict,
             max_doc_bytes: self.max_doc_bytes,
             fields: Fields {
-                id: self.id_field.clone(),
-                text: self.text_field.clone(),
+                id: self.record.id_field.clone(),
+                text: self.record.text_field.clone(),
                 date: (!self.date_field.is_empty()).then(|| self.date_field.clone()),
                 title: (!self.title_field.is_empty()).then(|| self.title_field.clone()),
             },
