@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// A passage present in both documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Passage {
     /// Byte offset of the passage's start in the first document's original text.
     pub a_start: usize,
@@ -33,12 +34,13 @@ pub struct Passage {
 
 /// The shared passages of two documents and how much of each they cover.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Alignment {
     /// Passages in first-document order.
     pub passages: Vec<Passage>,
-    /// Share of the first document's words inside a passage.
+    /// Share of the first document's words inside a passage (4 decimals).
     pub coverage_a: f64,
-    /// Share of the second document's words inside a passage.
+    /// Share of the second document's words inside a passage (4 decimals).
     pub coverage_b: f64,
 }
 
@@ -55,12 +57,17 @@ fn shingle_hashes(tokens: &[Token], k: usize) -> Vec<u64> {
 
 /// Aligns `a` and `b` on word `k`-shingles.
 pub fn align(a: &str, b: &str, k: usize) -> Alignment {
-    let k = k.max(1);
     let mut tok = Tokenizer::new();
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
     tok.tokens_into(a, &mut ta);
     tok.tokens_into(b, &mut tb);
-    let (ha, hb) = (shingle_hashes(&ta, k), shingle_hashes(&tb, k));
+    align_tokens(&ta, &tb, k)
+}
+
+/// [`align`] on texts already tokenised (spans index the original texts).
+pub fn align_tokens(ta: &[Token], tb: &[Token], k: usize) -> Alignment {
+    let k = k.max(1);
+    let (ha, hb) = (shingle_hashes(ta, k), shingle_hashes(tb, k));
     // First position of each shingle of b, by binary search over sorted (hash, position).
     let mut index: Vec<(u64, usize)> = hb.iter().copied().zip(0..).collect();
     index.sort_unstable();
@@ -103,7 +110,7 @@ pub fn align(a: &str, b: &str, k: usize) -> Alignment {
         if c.is_empty() {
             0.0
         } else {
-            c.iter().filter(|&&x| x).count() as f64 / c.len() as f64
+            crate::report::round4(c.iter().filter(|&&x| x).count() as f64 / c.len() as f64)
         }
     };
     Alignment {

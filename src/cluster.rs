@@ -4,13 +4,13 @@
 //! cluster: near-duplicate is not transitive (A~B and B~C with C far from A), and on real
 //! corpora long chains pull unrelated documents into one giant component. So each component is
 //! split around representatives: the best remaining document by the keep policy becomes a
-//! representative, every remaining member whose exact Jaccard with it meets the threshold
-//! joins its cluster, and the rest is split into components again (using only their own
+//! representative, every remaining member that meets the [`Criteria`] with it (exact Jaccard
+//! at the threshold, or containment either way when that is on) joins its cluster, and the rest is split into components again (using only their own
 //! matches) and processed the same way. Invariant: every member of a cluster meets the
-//! threshold against the cluster's representative. A document left alone after the split is
+//! criteria against the cluster's representative. A document left alone after the split is
 //! not in any cluster, but its matches still appear among the pairs.
 
-use crate::verify::{Match, Similarity};
+use crate::verify::{Criteria, Match, Similarity};
 use rayon::prelude::*;
 
 /// Union-find with path halving; the smaller index becomes the root, so roots are
@@ -88,7 +88,7 @@ pub fn components(n: usize, edges: impl Iterator<Item = (u32, u32)>) -> Vec<Vec<
 pub fn cluster<B, S>(
     n: usize,
     matches: &[Match],
-    threshold: f64,
+    criteria: Criteria,
     guarded: bool,
     before: B,
     similarity: S,
@@ -125,7 +125,7 @@ where
         .zip(edges)
         .flat_map_iter(|(comp, e)| {
             if guarded {
-                split(comp, e, threshold, &before, &lookup)
+                split(comp, e, &criteria, &before, &lookup)
             } else {
                 vec![whole(comp, &before, &lookup)]
             }
@@ -166,7 +166,7 @@ where
 fn split<B, L>(
     comp: Vec<u32>,
     edges: Vec<(u32, u32)>,
-    threshold: f64,
+    criteria: &Criteria,
     before: &B,
     lookup: &L,
 ) -> Vec<Cluster>
@@ -190,7 +190,7 @@ where
                 continue;
             }
             let s = lookup(x, rep);
-            if s.meets(threshold) {
+            if criteria.meets(&s) {
                 members.push((x, s));
             } else {
                 left.push(x);
@@ -267,10 +267,17 @@ mod tests {
             size_a: 10,
             size_b: 10,
         };
-        let whole = cluster(4, &matches, 0.8, false, |x, y| x < y, far);
+        let whole = cluster(
+            4,
+            &matches,
+            Criteria::jaccard(0.8),
+            false,
+            |x, y| x < y,
+            far,
+        );
         assert_eq!(whole.len(), 1, "plain components chain");
         assert_eq!(whole[0].members.len(), 3);
-        let clusters = cluster(4, &matches, 0.8, true, |x, y| x < y, far);
+        let clusters = cluster(4, &matches, Criteria::jaccard(0.8), true, |x, y| x < y, far);
         assert_eq!(clusters.len(), 2);
         assert_eq!(clusters[0].representative, 0);
         assert_eq!(
@@ -295,7 +302,14 @@ mod tests {
             size_a: 10,
             size_b: 10,
         };
-        let c = cluster(3, &matches, 0.8, true, |x, y| x > y, same);
+        let c = cluster(
+            3,
+            &matches,
+            Criteria::jaccard(0.8),
+            true,
+            |x, y| x > y,
+            same,
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].representative, 2);
         assert_eq!(

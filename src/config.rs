@@ -190,6 +190,9 @@ pub struct Fields {
     pub date: Option<String>,
     /// Field holding a title shown in reports, if any (default `title`).
     pub title: Option<String>,
+    /// Field holding a group such as the publisher (string or number), if any; see
+    /// [`GroupPairs`].
+    pub group: Option<String>,
 }
 
 impl Default for Fields {
@@ -199,6 +202,64 @@ impl Default for Fields {
             text: "text".into(),
             date: Some("date".into()),
             title: Some("title".into()),
+            group: None,
+        }
+    }
+}
+
+/// Which pairs are compared when documents have a group field (`--group-field`, e.g. the
+/// publisher).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupPairs {
+    /// Every pair, whatever the groups. The default.
+    All,
+    /// Only pairs from different groups: matches inside one group (a site reusing its own
+    /// template or boilerplate) are ignored. The usual choice for syndication.
+    Across,
+    /// Only pairs inside one group (a site's own reuse).
+    Within,
+}
+
+/// Containment: pairs where much of one document lies inside another even though their
+/// Jaccard similarity is low (a story trimmed, put under a new intro, or embedded in a longer
+/// page). See [`crate::containment`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContainmentConfig {
+    /// Directed containment (share of one document's shingles found in the other) at or
+    /// above which a pair is reported; `None` turns containment off (Jaccard only).
+    pub threshold: Option<f64>,
+    /// The contained document needs at least this many distinct shingles (a two-line text is
+    /// "contained" in every page that quotes it).
+    pub min_shingles: u32,
+    /// Content-defined sampling rate of the candidate search: one shingle in `sample` (by
+    /// hash) is indexed. 1 indexes all of them (best recall on short texts); `None` picks from
+    /// the threshold (see [`ContainmentConfig::sample_rate`]).
+    pub sample: Option<u64>,
+    /// Sampled shingles found in more documents than this are not indexed (boilerplate).
+    pub max_df: usize,
+}
+
+impl Default for ContainmentConfig {
+    fn default() -> ContainmentConfig {
+        ContainmentConfig {
+            threshold: Some(0.7),
+            min_shingles: 20,
+            sample: None,
+            max_df: 200,
+        }
+    }
+}
+
+impl ContainmentConfig {
+    /// The sampling rate in use: the given one, else 4 at thresholds of 0.5 and above (a
+    /// contained document of `min_shingles` shingles still has about 5 samples) and 1 below
+    /// (low thresholds mean a few shared sentences, which sparse samples would miss).
+    pub fn sample_rate(&self) -> u64 {
+        match (self.sample, self.threshold) {
+            (Some(r), _) => r.max(1),
+            (None, Some(t)) if t >= 0.5 => 4,
+            _ => 1,
         }
     }
 }
@@ -239,6 +300,15 @@ pub struct Config {
     pub fields: Fields,
     /// The sentence stage: repeats and boilerplate.
     pub sentences: SentenceConfig,
+    /// Partial copies by containment.
+    pub containment: ContainmentConfig,
+    /// Compare only documents whose dates are at most this many days apart (documents
+    /// without a readable date are compared with every other).
+    pub window_days: Option<u32>,
+    /// Which pairs to compare when the group field is set.
+    pub group_pairs: GroupPairs,
+    /// Compute the aligned shared passages of every reported pair (texts are read again).
+    pub passages: bool,
 }
 
 impl Default for Config {
@@ -260,6 +330,10 @@ impl Default for Config {
             max_doc_bytes: 64 << 20,
             fields: Fields::default(),
             sentences: SentenceConfig::default(),
+            containment: ContainmentConfig::default(),
+            window_days: None,
+            group_pairs: GroupPairs::All,
+            passages: true,
         }
     }
 }
@@ -313,6 +387,26 @@ impl Config {
         if self.keep == KeepPolicy::Earliest && self.fields.date.is_none() {
             return Err(Error::config(
                 "--keep earliest needs the date field: add --date-field NAME",
+            ));
+        }
+        if let Some(c) = self.containment.threshold {
+            if !(c > 0.0 && c <= 1.0) {
+                return Err(Error::config(format!(
+                    "--containment must be in (0, 1] (or `off`), got {c}"
+                )));
+            }
+        }
+        if self.containment.max_df < 2 {
+            return Err(Error::config("--containment-max-df must be at least 2"));
+        }
+        if self.window_days.is_some() && self.fields.date.is_none() {
+            return Err(Error::config(
+                "--window needs the date field: add --date-field NAME",
+            ));
+        }
+        if self.group_pairs != GroupPairs::All && self.fields.group.is_none() {
+            return Err(Error::config(
+                "--group-pairs across|within needs the group field: add --group-field NAME",
             ));
         }
         self.sentences.validate()

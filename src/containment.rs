@@ -53,12 +53,12 @@ impl Default for Params {
 }
 
 /// Candidate pairs from per-document samples (see [`sample`]).
-pub fn candidates(samples: &[Vec<u64>], p: &Params) -> Vec<(u32, u32)> {
+pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32, u32)> {
     // Inverted index as a sorted list of (hash, doc): no hash-map order anywhere.
     let mut post: Vec<(u64, u32)> = samples
         .iter()
         .enumerate()
-        .flat_map(|(d, s)| s.iter().map(move |&h| (h, d as u32)))
+        .flat_map(|(d, s)| s.as_ref().iter().map(move |&h| (h, d as u32)))
         .collect();
     post.par_sort_unstable();
     // Runs of one hash: keep those with 2..=max_df documents.
@@ -93,7 +93,7 @@ pub fn candidates(samples: &[Vec<u64>], p: &Params) -> Vec<(u32, u32)> {
                 .filter(|&d| d as usize > a)
                 .collect();
             others.sort_unstable();
-            let sa = samples[a].len().max(1) as f64;
+            let sa = samples[a].as_ref().len().max(1) as f64;
             let mut found = Vec::new();
             let mut k = 0;
             while k < others.len() {
@@ -103,11 +103,16 @@ pub fn candidates(samples: &[Vec<u64>], p: &Params) -> Vec<(u32, u32)> {
                     m += 1;
                 }
                 let shared = m - k;
-                let sb = samples[b as usize].len().max(1) as f64;
+                let sb = samples[b as usize].as_ref().len().max(1) as f64;
                 let est = (shared as f64 / sa).max(shared as f64 / sb);
                 if shared
                     >= p.min_shared
-                        .min(samples[a].len().min(samples[b as usize].len()))
+                        .min(
+                            samples[a]
+                                .as_ref()
+                                .len()
+                                .min(samples[b as usize].as_ref().len()),
+                        )
                         .max(1)
                     && est >= need
                 {

@@ -22,7 +22,10 @@
 //! The text itself is not kept.
 
 use crate::cluster;
-use crate::config::{ClusterMode, Config, KeepPolicy, SentenceMode, ShingleKind, VerifyMode};
+use crate::config::{
+    ClusterMode, Config, GroupPairs, KeepPolicy, SentenceMode, ShingleKind, VerifyMode,
+};
+use crate::containment;
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, Batch, FieldValue, InputFile, InputKind, Source};
@@ -35,7 +38,7 @@ use crate::report::{
     SentenceParameters, Stats,
 };
 use crate::shingle::{self, Shingler};
-use crate::verify::{Match, Similarity};
+use crate::verify::{Criteria, Match, Relation, Similarity};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -85,6 +88,8 @@ pub struct Timings {
     pub cluster: Duration,
     /// Boilerplate, sentence repeats and reading their texts again.
     pub repeats: Duration,
+    /// Reading the texts of reported pairs again and aligning their shared passages.
+    pub passages: Duration,
 }
 
 /// A report and how long each stage took.
@@ -124,6 +129,11 @@ struct Plan {
     numbers: bool,
     /// Documents are signed after reading (once boilerplate is known).
     defer_sign: bool,
+    /// Containment samples are kept (containment on).
+    samples: bool,
+    /// Texts are read again after the scan (sentence quotes, aligned passages), so each
+    /// document's text hash is kept to check it is the text scanned.
+    reread: bool,
 }
 
 impl Plan {
@@ -140,6 +150,8 @@ impl Plan {
             tokens: word_tokens || (sentences && full),
             numbers: sentences && full,
             defer_sign: exclude,
+            samples: c.containment.threshold.is_some(),
+            reread: sentences || c.passages,
         }
     }
 }
@@ -165,6 +177,11 @@ struct Store {
     shingles: Vec<Box<[u64]>>,
     tokens: Vec<Box<[u64]>>,
     sigs: Vec<u32>,
+    /// Containment samples (see [`crate::containment::sample`]).
+    samples: Vec<Box<[u64]>>,
+    /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
+    groups: Vec<u32>,
+    group_index: ahash::AHashMap<Box<str>, u32>,
     index: ahash::AHashMap<Box<str>, DocIdx>,
     origins: Vec<Origin0>,
     text_hashes: Vec<u64>,
@@ -185,18 +202,28 @@ struct Processed {
     id: String,
     title: String,
     date: Option<String>,
+    group: Option<String>,
     bytes: u64,
     /// Shingles to keep (when shingles are kept, not token hashes).
     shingles: Vec<u64>,
     /// Shingle count for `sizes` and the stats (0 when signing is deferred).
     size: u32,
     sig: Vec<u32>,
+    sample: Vec<u64>,
     tokens: Vec<u64>,
     repeats: DocRepeats,
     text_hash: u64,
     text: Option<Box<str>>,
     offset: u64,
     len: u64,
+}
+
+/// A record's optional fields.
+#[derive(Default)]
+struct Meta {
+    date: Option<String>,
+    title: Option<String>,
+    group: Option<String>,
 }
 
 /// Per-thread buffers.
@@ -304,6 +331,16 @@ impl Detector {
         (self.bands, self.rows)
     }
 
+    /// What makes a pair reported: Jaccard, or containment when that is on.
+    pub fn criteria(&self) -> Criteria {
+        let c = &self.config;
+        Criteria {
+            jaccard: c.threshold,
+            containment: c.containment.threshold,
+            min_shingles: c.containment.min_shingles,
+        }
+    }
+
     /// The report's parameters section.
     pub fn parameters(&self) -> Parameters {
         let c = &self.config;
@@ -332,6 +369,15 @@ impl Detector {
             max_doc_bytes: c.max_doc_bytes,
             fields: c.fields.clone(),
             sentences: self.sentence_parameters(0),
+            containment: report::ContainmentParameters {
+                threshold: c.containment.threshold,
+                min_shingles: c.containment.min_shingles,
+                sample: c.containment.sample_rate(),
+                max_df: c.containment.max_df,
+            },
+            window_days: c.window_days,
+            group_pairs: c.group_pairs,
+            passages: c.passages,
         }
     }
 
@@ -441,8 +487,11 @@ impl Detector {
                             &origin,
                             &d.id,
                             &d.text,
-                            d.date.clone(),
-                            d.title.clone(),
+                            Meta {
+                                date: d.date.clone(),
+                                title: d.title.clone(),
+                                group: d.group.clone(),
+                            },
                         )
                     },
                 )
@@ -520,7 +569,7 @@ impl<'d> Scan<'d> {
                         line: r.line,
                         offset: r.offset,
                         len: (r.end - r.start) as u64,
-                        keep_text: det.plan.sentences && stdin[r.file as usize],
+                        keep_text: det.plan.reread && stdin[r.file as usize],
                     };
                     this.process_record(w, &origin, batch.record(r))
                 },
@@ -585,6 +634,18 @@ impl<'d> Scan<'d> {
         s.ids.push(id);
         s.titles.push(p.title.into());
         s.date_keys.push(p.date.as_deref().and_then(parse_date));
+        let group = match p.group {
+            None => u32::MAX,
+            Some(g) => match s.group_index.get(g.as_str()) {
+                Some(&n) => n,
+                None => {
+                    let n = s.group_index.len() as u32;
+                    s.group_index.insert(g.into(), n);
+                    n
+                }
+            },
+        };
+        s.groups.push(group);
         s.dates.push(p.date.map(Into::into));
         s.bytes.push(p.bytes);
         s.sizes.push(p.size);
@@ -603,10 +664,15 @@ impl<'d> Scan<'d> {
             s.tokens.push(p.tokens.into_boxed_slice());
         }
         s.sigs.extend_from_slice(&p.sig);
-        if plan.sentences {
-            let base = s.sent_hash.len() as u32;
+        if plan.samples && !plan.defer_sign {
+            s.samples.push(p.sample.into_boxed_slice());
+        }
+        if plan.reread {
             s.text_hashes.push(p.text_hash);
             s.kept_texts.push(p.text);
+        }
+        if plan.sentences {
+            let base = s.sent_hash.len() as u32;
             for (h, w) in &p.repeats.sentences {
                 s.sent_hash.push(*h);
                 s.sent_words.push(*w);
@@ -643,11 +709,16 @@ impl<'d> Scan<'d> {
         let text = input::decode(bytes).map_err(problem)?;
         if origin.line.is_none() {
             // A whole-file document: the id is the path.
-            return self.process_fields(w, origin, origin.path, text, None, None);
+            return self.process_fields(w, origin, origin.path, text, Meta::default());
         }
         let rec = input::record_fields(text, &self.det.config.fields, origin.path, origin.line)
             .map_err(problem)?;
-        self.process_fields(w, origin, &rec.id, &rec.text, rec.date, rec.title)
+        let meta = Meta {
+            date: rec.date,
+            title: rec.title,
+            group: rec.group,
+        };
+        self.process_fields(w, origin, &rec.id, &rec.text, meta)
     }
 
     fn process_fields(
@@ -656,9 +727,9 @@ impl<'d> Scan<'d> {
         origin: &Origin,
         id: &str,
         text: &str,
-        date: Option<String>,
-        title: Option<String>,
+        meta: Meta,
     ) -> std::result::Result<Processed, Problem> {
+        let Meta { date, title, group } = meta;
         let c = &self.det.config;
         let plan = self.det.plan;
         if text.len() > c.max_doc_bytes {
@@ -689,10 +760,12 @@ impl<'d> Scan<'d> {
                 _ => snippet(text),
             },
             date,
+            group,
             bytes: text.len() as u64,
             shingles: Vec::new(),
             size: 0,
             sig: Vec::new(),
+            sample: Vec::new(),
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
             text_hash: 0,
@@ -711,6 +784,8 @@ impl<'d> Scan<'d> {
             out.repeats = w
                 .repeat
                 .document(text, &w.tokens, &hashes, &c.sentences, plan.numbers);
+        }
+        if plan.reread {
             out.text_hash = text_hash(text);
             if origin.keep_text {
                 out.text = Some(text.into());
@@ -739,6 +814,9 @@ impl<'d> Scan<'d> {
             let mut sig = Vec::with_capacity(c.num_perm);
             self.det.signer.sign_into(&shingles, &mut sig);
             out.sig = sig;
+            if plan.samples {
+                out.sample = containment::sample(&shingles, c.containment.sample_rate());
+            }
             out.shingles = shingles;
         }
         if plan.tokens {
@@ -834,7 +912,8 @@ impl<'d> Scan<'d> {
             let k = c.num_perm;
             let mut sigs = vec![0u32; n * k];
             let this = &self;
-            let per_doc: Vec<(u32, u64)> = sigs
+            let rate = c.containment.sample_rate();
+            let per_doc: Vec<(u32, u64, Box<[u64]>)> = sigs
                 .par_chunks_mut(k)
                 .enumerate()
                 .map_init(
@@ -848,14 +927,22 @@ impl<'d> Scan<'d> {
                         sig.clear();
                         det.signer.sign_into(buf, sig);
                         out.copy_from_slice(sig);
-                        (buf.len() as u32, left_out)
+                        let sample = if plan.samples {
+                            containment::sample(buf, rate).into_boxed_slice()
+                        } else {
+                            Box::default()
+                        };
+                        (buf.len() as u32, left_out, sample)
                     },
                 )
                 .collect();
-            for (d, (size, left_out)) in per_doc.into_iter().enumerate() {
+            for (d, (size, left_out, sample)) in per_doc.into_iter().enumerate() {
                 self.store.sizes[d] = size;
                 self.stats.shingles += size as u64;
                 self.stats.boilerplate_shingles += left_out;
+                if plan.samples {
+                    self.store.samples.push(sample);
+                }
             }
             self.store.sigs = sigs;
             // Estimates need no shingle sets, and only `full` mode reads tokens again.
@@ -874,13 +961,37 @@ impl<'d> Scan<'d> {
             det.rows,
             c.max_bucket,
         );
-        timings.candidates = t.elapsed();
         self.stats.candidates = cands.pairs.len() as u64;
         self.stats.giant_buckets = cands.giant_buckets;
+        let mut pairs = cands.pairs;
+        if let Some(threshold) = c.containment.threshold {
+            let params = containment::Params {
+                threshold,
+                max_df: c.containment.max_df,
+                ..containment::Params::default()
+            };
+            let extra = containment::candidates(&self.store.samples, &params);
+            self.store.samples = Vec::new();
+            let before = pairs.len();
+            pairs.extend(extra);
+            pairs.par_sort_unstable();
+            pairs.dedup();
+            self.stats.containment_candidates = (pairs.len() - before) as u64;
+        }
+        if c.window_days.is_some() || c.group_pairs != GroupPairs::All {
+            let before = pairs.len();
+            let this = &self;
+            pairs = pairs
+                .into_par_iter()
+                .filter(|&(a, b)| this.comparable(a, b))
+                .collect();
+            self.stats.skipped_pairs = (before - pairs.len()) as u64;
+        }
+        timings.candidates = t.elapsed();
         if c.verify == VerifyMode::Exact {
             // Sort and deduplicate the shingle sets of candidate documents only.
             let mut involved = vec![false; n];
-            for &(a, b) in &cands.pairs {
+            for &(a, b) in &pairs {
                 involved[a as usize] = true;
                 involved[b as usize] = true;
             }
@@ -927,16 +1038,16 @@ impl<'d> Scan<'d> {
         progress.stage(Stage::Verify);
         let t = Instant::now();
         let this = &self;
-        let matches: Vec<Match> = cands
-            .pairs
+        let criteria = det.criteria();
+        let matches: Vec<Match> = pairs
             .par_iter()
             .filter_map(|&(a, b)| {
                 let sim = this.similarity(a, b);
-                sim.meets(c.threshold).then_some(Match { a, b, sim })
+                criteria.meets(&sim).then_some(Match { a, b, sim })
             })
             .collect();
         timings.verify = t.elapsed();
-        drop(cands);
+        drop(pairs);
 
         progress.stage(Stage::Cluster);
         let t = Instant::now();
@@ -955,14 +1066,33 @@ impl<'d> Scan<'d> {
             }
         };
         let guarded = c.cluster == ClusterMode::Guarded;
-        let clusters = cluster::cluster(n, &matches, c.threshold, guarded, before, |a, b| {
+        let clusters = cluster::cluster(n, &matches, criteria, guarded, before, |a, b| {
             this.similarity(a, b)
         });
 
         let mut cluster_of = vec![0u64; n];
         let mut reports = Vec::with_capacity(clusters.len());
-        let member = |d: DocIdx, sim: Option<&Similarity>| -> MemberReport {
+        let sources: Vec<(DocIdx, &str)> = clusters
+            .par_iter()
+            .map(|cl| {
+                let docs: Vec<DocIdx> = std::iter::once(cl.representative)
+                    .chain(cl.members.iter().map(|m| m.0))
+                    .collect();
+                this.source_of(&docs, &criteria)
+            })
+            .collect();
+        let member = |d: DocIdx, sim: Option<&Similarity>, source: DocIdx| -> MemberReport {
             let i = d as usize;
+            let role = if d == source {
+                "source"
+            } else {
+                // The relation to the source (members joined through the representative
+                // only share part of the text with it).
+                match criteria.relation(&this.similarity(d, source)) {
+                    Some(Relation::NearDuplicate) => "copy",
+                    _ => "partial_copy",
+                }
+            };
             MemberReport {
                 doc: s.ids[i].to_string(),
                 title: s.titles[i].to_string(),
@@ -970,32 +1100,41 @@ impl<'d> Scan<'d> {
                 bytes: s.bytes[i],
                 shingles: s.sizes[i],
                 representative: sim.is_none(),
+                role: role.into(),
                 jaccard: sim.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
                 containment: sim
                     .map(|x| report::round4(x.containment_a_in_b()))
                     .unwrap_or(1.0),
             }
         };
-        for (k, cl) in clusters.iter().enumerate() {
+        let mut clustered = 0u64;
+        for (k, (cl, &(source, source_by))) in clusters.iter().zip(&sources).enumerate() {
             let id = k as u64 + 1;
             cluster_of[cl.representative as usize] = id;
-            let mut details = vec![member(cl.representative, None)];
+            let mut details = vec![member(cl.representative, None, source)];
             for (d, sim) in &cl.members {
                 cluster_of[*d as usize] = id;
-                details.push(member(*d, Some(sim)));
+                details.push(member(*d, Some(sim), source));
             }
-            self.stats.clustered_documents += details.len() as u64;
+            clustered += details.len() as u64;
             reports.push(ClusterReport {
                 id,
                 representative: details[0].doc.clone(),
                 members: details.iter().map(|m| m.doc.clone()).collect(),
                 details,
+                source: s.ids[source as usize].to_string(),
+                source_by: source_by.into(),
             });
         }
-        let pairs: Vec<PairReport> = matches
+        let mut pairs: Vec<PairReport> = matches
             .iter()
             .map(|m| {
                 let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
+                let (relation, contained) = match criteria.relation(&m.sim) {
+                    Some(Relation::AInB) => ("contained", Some(m.a)),
+                    Some(Relation::BInA) => ("contained", Some(m.b)),
+                    _ => ("near_duplicate", None),
+                };
                 PairReport {
                     a: s.ids[m.a as usize].to_string(),
                     b: s.ids[m.b as usize].to_string(),
@@ -1007,12 +1146,25 @@ impl<'d> Scan<'d> {
                     shingles_a: m.sim.size_a,
                     shingles_b: m.sim.size_b,
                     cluster: (ca != 0 && ca == cb).then_some(ca),
+                    relation: relation.into(),
+                    contained: contained.map(|d| s.ids[d as usize].to_string()),
+                    alignment: None,
                 }
             })
             .collect();
+        self.stats.clustered_documents += clustered;
+        self.stats.contained_pairs = pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
         timings.cluster = t.elapsed();
-        drop(matches);
         self.store.shingles = Vec::new();
+        if c.passages {
+            let t = Instant::now();
+            let found = self.alignments(&matches, &texts)?;
+            for (p, al) in pairs.iter_mut().zip(found) {
+                p.alignment = Some(al);
+            }
+            timings.passages = t.elapsed();
+        }
+        drop(matches);
 
         let repeats = if plan.sentences {
             progress.stage(Stage::Repeats);
@@ -1044,6 +1196,105 @@ impl<'d> Scan<'d> {
             problems: problems.into_iter().map(|(_, p)| p).collect(),
         };
         Ok(Outcome { report, timings })
+    }
+
+    /// Whether `--window` and `--group-pairs` allow comparing documents `a` and `b`.
+    /// Documents without a readable date, or without a group, are compared with every other.
+    fn comparable(&self, a: DocIdx, b: DocIdx) -> bool {
+        let c = &self.det.config;
+        let s = &self.store;
+        let (a, b) = (a as usize, b as usize);
+        if let (Some(days), Some(x), Some(y)) = (c.window_days, s.date_keys[a], s.date_keys[b]) {
+            if x.abs_diff(y) > days as u64 * 86_400 {
+                return false;
+            }
+        }
+        let (ga, gb) = (s.groups[a], s.groups[b]);
+        if ga == u32::MAX || gb == u32::MAX {
+            return true;
+        }
+        match c.group_pairs {
+            GroupPairs::All => true,
+            GroupPairs::Across => ga != gb,
+            GroupPairs::Within => ga == gb,
+        }
+    }
+
+    /// The likely original of a cluster (`docs`, the representative first) and how it was
+    /// chosen: the earliest date; among members with that date (or all, without dates) the
+    /// first in input order that every other member is a near-duplicate of or contained in,
+    /// when at least one is contained (clusters of up to [`SOURCE_MAX_MEMBERS`]); else the
+    /// first in input order.
+    fn source_of(&self, docs: &[DocIdx], criteria: &Criteria) -> (DocIdx, &'static str) {
+        let s = &self.store;
+        let mut pool: Vec<DocIdx> = docs.to_vec();
+        pool.sort_unstable();
+        let mut by = "first_seen";
+        if let Some(min) = docs.iter().filter_map(|&d| s.date_keys[d as usize]).min() {
+            pool.retain(|&d| s.date_keys[d as usize] == Some(min));
+            by = "date";
+            if pool.len() == 1 {
+                return (pool[0], by);
+            }
+        }
+        if docs.len() <= SOURCE_MAX_MEMBERS {
+            for &m in &pool {
+                let mut contains_one = false;
+                let holds_all = docs.iter().all(|&o| {
+                    if o == m {
+                        return true;
+                    }
+                    match criteria.relation(&self.similarity(o, m)) {
+                        Some(Relation::NearDuplicate) => true,
+                        Some(Relation::AInB) => {
+                            contains_one = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                });
+                if holds_all && contains_one {
+                    return (m, if by == "date" { by } else { "containment" });
+                }
+            }
+        }
+        (pool[0], by)
+    }
+
+    /// The aligned shared passages of every match, in match order. Texts are read again in
+    /// chunks of pairs, so memory stays bounded however many pairs there are.
+    fn alignments(&self, matches: &[Match], texts: &Texts) -> Result<Vec<crate::align::Alignment>> {
+        let c = &self.det.config;
+        let k = match c.shingle {
+            ShingleKind::Word => c.ngram,
+            // Character shingles say nothing about word runs: align on word trigrams.
+            ShingleKind::Char => 3,
+        };
+        let mut out = Vec::with_capacity(matches.len());
+        for chunk in matches.chunks(ALIGN_CHUNK) {
+            let mut wanted: Vec<usize> = chunk
+                .iter()
+                .flat_map(|m| [m.a as usize, m.b as usize])
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let found = self.fetch_texts(&wanted, texts)?;
+            let tokens: Vec<Vec<Token>> = found
+                .par_iter()
+                .map_init(Tokenizer::new, |tok, text| {
+                    let mut v = Vec::new();
+                    tok.tokens_into(text, &mut v);
+                    v
+                })
+                .collect();
+            let at = |d: u32| wanted.binary_search(&(d as usize)).unwrap_or(0);
+            out.par_extend(
+                chunk
+                    .par_iter()
+                    .map(|m| crate::align::align_tokens(&tokens[at(m.a)], &tokens[at(m.b)], k)),
+            );
+        }
+        Ok(out)
     }
 
     /// The document of global sentence `i`.
@@ -1409,6 +1660,24 @@ impl<'d> Scan<'d> {
         wanted: &[usize],
         texts: &Texts,
     ) -> Result<Vec<(String, Vec<crate::sentence::Span>)>> {
+        let found = self.fetch_texts(wanted, texts)?;
+        let mut out = Vec::with_capacity(wanted.len());
+        let mut tok = Tokenizer::new();
+        let mut tokens = Vec::new();
+        let mut worker = repeat::Worker::default();
+        for text in found {
+            tokens.clear();
+            tok.tokens_into(&text, &mut tokens);
+            worker.sentences(&text, &tokens);
+            let spans = worker.sentences.iter().map(|x| x.span).collect();
+            out.push((text, spans));
+        }
+        Ok(out)
+    }
+
+    /// The texts of documents `wanted` (sorted), read again and checked against the hash
+    /// taken during the scan.
+    fn fetch_texts(&self, wanted: &[usize], texts: &Texts) -> Result<Vec<String>> {
         let s = &self.store;
         let mut raw: Vec<Option<String>> = vec![None; wanted.len()];
         match texts {
@@ -1442,7 +1711,7 @@ impl<'d> Scan<'d> {
                     for (&(_, _, k), bytes) in run.iter().zip(records) {
                         let changed = || {
                             Error::config(format!(
-                                "{} changed during the scan: cannot quote its sentences",
+                                "{} changed during the scan: cannot quote it",
                                 f.display()
                             ))
                         };
@@ -1463,26 +1732,26 @@ impl<'d> Scan<'d> {
             }
         }
         let mut out = Vec::with_capacity(wanted.len());
-        let mut tok = Tokenizer::new();
-        let mut tokens = Vec::new();
-        let mut worker = repeat::Worker::default();
         for (k, &d) in wanted.iter().enumerate() {
             let text = raw[k].take().unwrap_or_default();
             if text_hash(&text) != s.text_hashes[d] {
                 return Err(Error::config(format!(
-                    "the text of `{}` changed during the scan: cannot quote its sentences",
+                    "the text of `{}` changed during the scan: cannot quote it",
                     s.ids[d]
                 )));
             }
-            tokens.clear();
-            tok.tokens_into(&text, &mut tokens);
-            worker.sentences(&text, &tokens);
-            let spans = worker.sentences.iter().map(|x| x.span).collect();
-            out.push((text, spans));
+            out.push(text);
         }
         Ok(out)
     }
 }
+
+/// Clusters with more members than this get their source by date or input order only (the
+/// containment rule compares every pair of members).
+const SOURCE_MAX_MEMBERS: usize = 64;
+
+/// Pairs aligned per batch of texts read again.
+const ALIGN_CHUNK: usize = 4096;
 
 /// The hash kept to check that a document read again is the one scanned.
 fn text_hash(text: &str) -> u64 {

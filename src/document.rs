@@ -25,6 +25,8 @@ pub struct Document {
     pub date: Option<String>,
     /// A title to show in reports, if any.
     pub title: Option<String>,
+    /// The group (e.g. publisher), if any; see [`crate::config::GroupPairs`].
+    pub group: Option<String>,
 }
 
 /// What kind of problem an input record had.

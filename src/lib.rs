@@ -85,8 +85,8 @@ pub mod stream;
 pub mod verify;
 
 pub use config::{
-    ClusterMode, Config, Fields, KeepPolicy, Scheme, SentenceConfig, SentenceMode, ShingleKind,
-    VerifyMode,
+    ClusterMode, Config, ContainmentConfig, Fields, GroupPairs, KeepPolicy, Scheme, SentenceConfig,
+    SentenceMode, ShingleKind, VerifyMode,
 };
 pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};

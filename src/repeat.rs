@@ -334,7 +334,7 @@ pub fn groups(
     let clusters = crate::cluster::cluster(
         ids.len(),
         &matches,
-        threshold,
+        crate::verify::Criteria::jaccard(threshold),
         true,
         |x, y| x < y,
         |x, y| similarity(ids[x as usize], ids[y as usize]),

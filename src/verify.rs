@@ -125,6 +125,68 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
     n
 }
 
+/// What makes two documents a reported pair: Jaccard at or above `jaccard`, or (with
+/// containment on) one document at least `containment` inside the other, the contained one
+/// having at least `min_shingles` shingles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Criteria {
+    /// Jaccard threshold (near-duplicates).
+    pub jaccard: f64,
+    /// Directed containment threshold; `None`: Jaccard only.
+    pub containment: Option<f64>,
+    /// Fewest distinct shingles of a contained document.
+    pub min_shingles: u32,
+}
+
+/// How two documents of a pair relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Relation {
+    /// Both are largely the same text (Jaccard at or above the threshold).
+    NearDuplicate,
+    /// The first document lies (mostly) inside the second.
+    AInB,
+    /// The second document lies (mostly) inside the first.
+    BInA,
+}
+
+impl Criteria {
+    /// Jaccard only.
+    pub fn jaccard(threshold: f64) -> Criteria {
+        Criteria {
+            jaccard: threshold,
+            containment: None,
+            min_shingles: 0,
+        }
+    }
+
+    /// The pair's relation, or `None` when it meets neither threshold. Near-duplicate wins
+    /// when Jaccard meets its threshold; otherwise the larger directed containment decides
+    /// the direction (ties: the second document inside the first, as copies usually come
+    /// later).
+    pub fn relation(&self, s: &Similarity) -> Option<Relation> {
+        if s.meets(self.jaccard) {
+            return Some(Relation::NearDuplicate);
+        }
+        let c = self.containment?;
+        // shared >= c * size, on the integers, for the side with fewer shingles.
+        let inside = |size: u32| {
+            size >= self.min_shingles.max(1) && s.shared as f64 >= c * size as f64 - 1e-9
+        };
+        if s.size_b <= s.size_a && inside(s.size_b) {
+            Some(Relation::BInA)
+        } else if s.size_a < s.size_b && inside(s.size_a) {
+            Some(Relation::AInB)
+        } else {
+            None
+        }
+    }
+
+    /// True when the pair is reported.
+    pub fn meets(&self, s: &Similarity) -> bool {
+        self.relation(s).is_some()
+    }
+}
+
 /// A verified match between two documents (dense indices, `a < b`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
@@ -138,6 +200,35 @@ pub struct Match {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn relations_follow_jaccard_then_the_smaller_side() {
+        use super::{Criteria, Relation, Similarity};
+        let c = Criteria {
+            jaccard: 0.8,
+            containment: Some(0.7),
+            min_shingles: 10,
+        };
+        let sim = |shared, size_a, size_b| Similarity {
+            shared,
+            size_a,
+            size_b,
+        };
+        assert_eq!(
+            c.relation(&sim(90, 100, 100)),
+            Some(Relation::NearDuplicate)
+        );
+        // A truncated copy: 50 of b's 50 shingles are in a (J = 0.5).
+        assert_eq!(c.relation(&sim(50, 100, 50)), Some(Relation::BInA));
+        assert_eq!(c.relation(&sim(50, 50, 100)), Some(Relation::AInB));
+        // 70% of the smaller side is exactly the threshold; 69% is below.
+        assert_eq!(c.relation(&sim(70, 100, 300)), Some(Relation::AInB));
+        assert_eq!(c.relation(&sim(69, 100, 300)), None);
+        // A tiny text inside a page is not a partial copy.
+        assert_eq!(c.relation(&sim(9, 9, 300)), None);
+        assert_eq!(Criteria::jaccard(0.8).relation(&sim(50, 50, 100)), None);
+        assert!(c.meets(&sim(50, 100, 50)) && !c.meets(&sim(10, 100, 100)));
+    }
+
     use super::*;
 
     #[test]

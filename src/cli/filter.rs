@@ -100,7 +100,14 @@ impl FilterArgs {
                 text: self.record.text_field.clone(),
                 date: None,
                 title: None,
+                group: None,
             },
+            // The filter's verdicts are by Jaccard (containment is a `scan` relation).
+            containment: syndup::ContainmentConfig {
+                threshold: None,
+                ..Default::default()
+            },
+            passages: false,
             ..Config::default()
         };
         self.sketch.apply(&mut c);

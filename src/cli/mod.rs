@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use syndup::{
-    ClusterMode, Config, Detector, Fields, Format, KeepPolicy, Scheme, SentenceConfig,
-    SentenceMode, ShingleKind, Source, VerifyMode,
+    ClusterMode, Config, ContainmentConfig, Detector, Fields, Format, GroupPairs, KeepPolicy,
+    Scheme, SentenceConfig, SentenceMode, ShingleKind, Source, VerifyMode,
 };
 
 mod filter;
@@ -228,6 +228,9 @@ struct ScanArgs {
         help_heading = "Input"
     )]
     title_field: String,
+    /// JSON field with a group such as the publisher (string or number); see --group-pairs.
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
+    group_field: Option<String>,
     /// Stop at the first bad record instead of reporting it and going on.
     #[arg(long, help_heading = "Input")]
     strict: bool,
@@ -253,6 +256,48 @@ struct ScanArgs {
     /// components, as other tools do (chains of matches can join far-apart documents).
     #[arg(long, value_enum, default_value_t = ClusterArg::Guarded, help_heading = "Similarity")]
     cluster: ClusterArg,
+
+    /// Partial copies: also report pairs where at least this share of one document's shingles
+    /// lies in the other (a story trimmed, under a new intro, or inside a longer page), however
+    /// low their Jaccard. `off` for Jaccard only. For partial reuse of a few sentences (e.g.
+    /// plagiarism) use `--containment 0.2 --ngram 3`.
+    #[arg(long, default_value = "0.7", value_name = "C|off", value_parser = parse_containment, help_heading = "Containment")]
+    containment: ContainmentArg,
+    /// A contained document needs at least this many distinct shingles (a one-line text would
+    /// otherwise be "contained" in every page that quotes it).
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
+    containment_min_shingles: u32,
+    /// Index one shingle in R (by hash) in the containment search; 1 indexes all (slower, best
+    /// on short texts). Default: 4 at --containment 0.5 and above, else 1.
+    #[arg(long, value_name = "R", help_heading = "Containment")]
+    containment_sample: Option<u64>,
+    /// Shingles found in more documents than this are not indexed by the containment search
+    /// (boilerplate; they would make it quadratic).
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
+    containment_max_df: usize,
+    /// Do not compute the aligned shared passages of each pair (they need the texts read
+    /// again: a little time).
+    #[arg(long, help_heading = "Containment")]
+    no_passages: bool,
+    /// Compare only documents at most this many days apart by the date field (documents
+    /// without a readable date are compared with all).
+    #[arg(long, value_name = "DAYS", help_heading = "Containment")]
+    window: Option<u32>,
+    /// With --group-field: `across` (the default with a group field) compares only documents
+    /// of different groups, ignoring a site's reuse of its own text; `within` only documents
+    /// of one group; `all` every pair. Documents without a group are compared with all.
+    #[arg(long, value_enum, value_name = "WHICH", help_heading = "Containment")]
+    group_pairs: Option<GroupPairsArg>,
 
     /// LSH buckets larger than this give star edges to their first document only.
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
@@ -377,6 +422,27 @@ enum ClusterArg {
     Components,
 }
 #[derive(ValueEnum, Clone, Copy, Debug)]
+enum GroupPairsArg {
+    All,
+    Across,
+    Within,
+}
+
+/// `--containment`: a threshold, or `None` for `off`.
+#[derive(Clone, Copy, Debug)]
+struct ContainmentArg(Option<f64>);
+
+/// `off` or a containment threshold.
+fn parse_containment(s: &str) -> Result<ContainmentArg, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(ContainmentArg(None));
+    }
+    s.parse::<f64>()
+        .map(|c| ContainmentArg(Some(c)))
+        .map_err(|_| format!("expected a number in (0, 1] or `off`, got `{s}`"))
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
 enum SentencesArg {
     Off,
     Standard,
@@ -412,7 +478,21 @@ impl ScanArgs {
                 text: self.record.text_field.clone(),
                 date: (!self.date_field.is_empty()).then(|| self.date_field.clone()),
                 title: (!self.title_field.is_empty()).then(|| self.title_field.clone()),
+                group: self.group_field.clone().filter(|g| !g.is_empty()),
             },
+            containment: ContainmentConfig {
+                threshold: self.containment.0,
+                min_shingles: self.containment_min_shingles,
+                sample: self.containment_sample,
+                max_df: self.containment_max_df,
+            },
+            window_days: self.window,
+            group_pairs: match (self.group_pairs, &self.group_field) {
+                (Some(GroupPairsArg::All), _) | (None, None) => GroupPairs::All,
+                (Some(GroupPairsArg::Across), _) | (None, Some(_)) => GroupPairs::Across,
+                (Some(GroupPairsArg::Within), _) => GroupPairs::Within,
+            },
+            passages: !self.no_passages,
             sentences: SentenceConfig {
                 mode: match self.sentences {
                     SentencesArg::Off => SentenceMode::Off,

@@ -43,6 +43,8 @@ pub struct Parsed<'a> {
     pub date: Option<FieldValue<'a>>,
     /// The title field.
     pub title: Option<FieldValue<'a>>,
+    /// The group field.
+    pub group: Option<FieldValue<'a>>,
 }
 
 /// Parses one line (valid UTF-8) as a JSON object and extracts the configured fields.
@@ -71,6 +73,8 @@ pub struct RecordFields<'a> {
     pub date: Option<String>,
     /// The title field as given, if a string or number.
     pub title: Option<String>,
+    /// The group field as given, if a string or number.
+    pub group: Option<String>,
 }
 
 /// Decodes one record's bytes, or says where the UTF-8 breaks.
@@ -131,6 +135,11 @@ pub fn record_fields<'a>(
         .as_ref()
         .and_then(|v| v.as_text())
         .map(str::to_string);
+    let group = rec
+        .group
+        .as_ref()
+        .and_then(|v| v.as_text())
+        .map(str::to_string);
     let text = match rec.text {
         Some(FieldValue::Str(s)) => s,
         Some(v) => {
@@ -154,6 +163,7 @@ pub fn record_fields<'a>(
         text,
         date,
         title,
+        group,
     })
 }
 
@@ -206,6 +216,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 &mut out.date
             } else if fields.title.as_deref() == Some(key) {
                 &mut out.title
+            } else if fields.group.as_deref() == Some(key) {
+                &mut out.group
             } else {
                 map.next_value::<IgnoredAny>()?;
                 continue;

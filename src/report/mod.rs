@@ -25,7 +25,7 @@ pub mod svg;
 pub mod text;
 
 use crate::config::{
-    ClusterMode, Fields, KeepPolicy, Scheme, SentenceMode, ShingleKind, VerifyMode,
+    ClusterMode, Fields, GroupPairs, KeepPolicy, Scheme, SentenceMode, ShingleKind, VerifyMode,
 };
 use crate::document::Problem;
 use crate::lsh::CurvePoint;
@@ -124,6 +124,28 @@ pub struct Parameters {
     pub fields: Fields,
     /// The sentence stage's settings.
     pub sentences: SentenceParameters,
+    /// Containment settings.
+    pub containment: ContainmentParameters,
+    /// `--window`: only documents at most this many days apart are compared.
+    pub window_days: Option<u32>,
+    /// `--group-pairs`: `all`, `across` or `within` groups of `fields.group`.
+    pub group_pairs: GroupPairs,
+    /// Whether pairs carry their aligned shared passages.
+    pub passages: bool,
+}
+
+/// Containment settings (see [`crate::containment`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainmentParameters {
+    /// Directed containment at or above which a pair is reported; `null` when off.
+    pub threshold: Option<f64>,
+    /// Fewest distinct shingles of a contained document.
+    pub min_shingles: u32,
+    /// One shingle in `sample` (by hash) is indexed in the candidate search.
+    pub sample: u64,
+    /// Sampled shingles in more documents than this are not indexed.
+    pub max_df: usize,
 }
 
 /// The sentence stage's settings (see [`crate::repeat`]).
@@ -189,8 +211,14 @@ pub struct Stats {
     pub candidates: u64,
     /// LSH buckets larger than `max_bucket` (star edges only).
     pub giant_buckets: u64,
+    /// Further candidates from the containment search (not already LSH candidates).
+    pub containment_candidates: u64,
+    /// Candidate pairs not compared because of `--window` or `--group-pairs`.
+    pub skipped_pairs: u64,
     /// Candidates that verified (the `pairs`).
     pub matches: u64,
+    /// Pairs whose relation is `contained`.
+    pub contained_pairs: u64,
     /// Clusters.
     pub clusters: u64,
     /// Documents in clusters.
@@ -223,8 +251,14 @@ pub struct ClusterReport {
     pub representative: String,
     /// Member ids: the representative first, then the others in input order.
     pub members: Vec<String>,
-    /// Per member (same order): title, date, size and similarity to the representative.
+    /// Per member (same order): title, date, size, role and similarity to the representative.
     pub details: Vec<MemberReport>,
+    /// Id of the likely original (see `source_by`).
+    pub source: String,
+    /// How the source was guessed: `date` (the earliest date; ties decided as below),
+    /// `containment` (the one member every other is a near-duplicate of or contained in; the
+    /// first such), or `first_seen` (neither applies: the first in input order).
+    pub source_by: String,
 }
 
 /// One member of a cluster.
@@ -243,6 +277,10 @@ pub struct MemberReport {
     pub shingles: u32,
     /// True for the representative.
     pub representative: bool,
+    /// `source` (the likely original), `copy` (a near-duplicate of the source) or
+    /// `partial_copy` (contains, or is contained in, the source without being a
+    /// near-duplicate).
+    pub role: String,
     /// Jaccard with the representative (1 for the representative itself).
     pub jaccard: f64,
     /// Share of this member's shingles found in the representative.
@@ -273,6 +311,14 @@ pub struct PairReport {
     pub shingles_b: u32,
     /// The cluster holding both, if one does (the chaining guard can separate a pair).
     pub cluster: Option<u64>,
+    /// `near_duplicate` (Jaccard at or above the threshold) or `contained` (one lies inside
+    /// the other: directed containment at or above `parameters.containment.threshold`).
+    pub relation: String,
+    /// For `contained`: the id of the document inside the other (`a` or `b`).
+    pub contained: Option<String>,
+    /// The shared passages as byte spans in both texts, with the share of each document's
+    /// words they cover (`null` when `parameters.passages` is false).
+    pub alignment: Option<crate::align::Alignment>,
 }
 
 /// A repeated sentence: a group of occurrences that repeat each other.

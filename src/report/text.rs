@@ -1,5 +1,5 @@
-//! The human-readable report: a summary, then clusters with ids, titles or first words, dates
-//! and scores, then pairs the chaining guard left outside any cluster, then repeated sentences
+//! The human-readable report: a summary, then clusters with ids, roles, titles or first words,
+//! dates and scores, then every pair with its relation and shared passages, then repeated sentences
 //! with their documents and byte offsets, then boilerplate by document frequency, then
 //! problems.
 //!
@@ -118,9 +118,15 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         .min(60);
     for c in &r.clusters {
         writeln!(out)?;
+        let source = clean(&c.source);
+        let by = match c.source_by.as_str() {
+            "date" => "earliest date",
+            "containment" => "holds the others",
+            _ => "first seen",
+        };
         writeln!(
             out,
-            "cluster {} ({} documents), representative {}",
+            "cluster {} ({} documents), representative {}, likely source {source} ({by})",
             c.id,
             c.members.len(),
             clean(&c.representative)
@@ -131,6 +137,10 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             } else {
                 format!("J {:.2}  C {:.2}", m.jaccard, m.containment)
             };
+            let role = match m.role.as_str() {
+                "partial_copy" => "partial copy",
+                r => r,
+            };
             let date = m
                 .date
                 .as_deref()
@@ -138,36 +148,88 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 .unwrap_or_default();
             writeln!(
                 out,
-                "  {:<idw$}  {score:<14}  {date}{}",
+                "  {:<idw$}  {role:<12}  {score:<14}  {date}{}",
                 clean(&m.doc),
                 clean(&m.title),
             )?;
         }
     }
-    let loose: Vec<_> = r.pairs.iter().filter(|p| p.cluster.is_none()).collect();
-    if !loose.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "verified pairs outside any cluster (split by the chaining guard):"
-        )?;
-        for p in loose {
-            writeln!(
-                out,
-                "  {} ~ {}  J {:.2}  C {:.2}",
-                clean(&p.a),
-                clean(&p.b),
-                p.jaccard,
-                p.containment
-            )?;
-        }
-    }
+    write_pairs(r, out)?;
     write_repeats(r, out)?;
     if !r.problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "problems ({}):", r.problems.len())?;
         for pr in &r.problems {
             writeln!(out, "  {}", clean(&pr.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Passages listed per pair in the text report (the JSON has them all).
+const MAX_PASSAGES: usize = 5;
+
+/// Every verified pair: relation, scores, and where the shared passages are.
+fn write_pairs(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    if r.pairs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "pairs ({}; C(a in b) is the share of a's shingles found in b; passages are byte spans a = b):",
+        r.pairs.len()
+    )?;
+    for p in &r.pairs {
+        let relation = match &p.contained {
+            Some(inner) => {
+                let outer = if *inner == p.a { &p.b } else { &p.a };
+                format!("{} inside {}", clean(inner), clean(outer))
+            }
+            None => "near-duplicates".into(),
+        };
+        let cluster = match p.cluster {
+            Some(c) => format!("cluster {c}"),
+            None => "in no cluster (chaining guard)".into(),
+        };
+        writeln!(
+            out,
+            "  {} ~ {}: {relation}; J {:.2}, C(a in b) {:.2}, C(b in a) {:.2}; {cluster}",
+            clean(&p.a),
+            clean(&p.b),
+            p.jaccard,
+            p.containment_a_in_b,
+            p.containment_b_in_a,
+        )?;
+        let Some(al) = &p.alignment else { continue };
+        writeln!(
+            out,
+            "    {} covering {:.0}% of a and {:.0}% of b",
+            plural(
+                al.passages.len() as u64,
+                "shared passage",
+                "shared passages"
+            ),
+            al.coverage_a * 100.0,
+            al.coverage_b * 100.0
+        )?;
+        for x in al.passages.iter().take(MAX_PASSAGES) {
+            writeln!(
+                out,
+                "      a {}..{} = b {}..{}  ({})",
+                x.a_start,
+                x.a_end,
+                x.b_start,
+                x.b_end,
+                plural(x.words as u64, "word", "words")
+            )?;
+        }
+        if al.passages.len() > MAX_PASSAGES {
+            writeln!(
+                out,
+                "      ... and {} more",
+                al.passages.len() - MAX_PASSAGES
+            )?;
         }
     }
     Ok(())
