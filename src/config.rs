@@ -296,6 +296,9 @@ pub struct Config {
     pub strict: bool,
     /// Documents (and JSON lines) larger than this many bytes are reported and skipped.
     pub max_doc_bytes: usize,
+    /// Read records that are not valid UTF-8 as Windows-1252 where they break (counted in
+    /// `stats.recoded`) instead of reporting them as `invalid_utf8` problems.
+    pub windows_1252: bool,
     /// JSON field names.
     pub fields: Fields,
     /// The sentence stage: repeats and boilerplate.
@@ -328,6 +331,7 @@ impl Default for Config {
             max_bucket: 200,
             strict: false,
             max_doc_bytes: 64 << 20,
+            windows_1252: false,
             fields: Fields::default(),
             sentences: SentenceConfig::default(),
             containment: ContainmentConfig::default(),

@@ -11,8 +11,9 @@
 //! sampled in every document that has it. Then `|S(A) ∩ S(B)| / |S(A)|` estimates the
 //! containment of A in B. An inverted index from sampled hash to documents finds the pairs that
 //! share samples; a pair is a candidate when the estimate reaches `slack x threshold` for either
-//! direction. Hashes found in more than `max_df` documents (boilerplate) are skipped: they would
-//! make the work quadratic and say little about copying. Deterministic: sorted postings, sorted
+//! direction. Prefix filtering keeps the work near-linear (see [`candidates`]); posting lists of
+//! hashes in more than `max_df` documents (boilerplate) are never walked, though such hashes
+//! still count when a pair's shared samples are counted. Deterministic: sorted postings, sorted
 //! output.
 
 use rayon::prelude::*;
@@ -53,7 +54,15 @@ impl Default for Params {
 }
 
 /// Candidate pairs from per-document samples (see [`sample`]).
+///
+/// Each document A walks the posting lists of its samples that occur in other documents and
+/// counts, in a dense per-thread array, how many it shares with every document B that has at
+/// least as many samples (so each pair is counted once, from its smaller side). A pair is a
+/// candidate when that count reaches `slack x threshold` of A's samples. Posting lists longer
+/// than `max_df` are not walked. The work is the sum over samples of their document frequency.
 pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32, u32)> {
+    let n = samples.len();
+    let size = |d: usize| samples[d].as_ref().len();
     // Inverted index as a sorted list of (hash, doc): no hash-map order anywhere.
     let mut post: Vec<(u64, u32)> = samples
         .iter()
@@ -61,69 +70,104 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
         .flat_map(|(d, s)| s.as_ref().iter().map(move |&h| (h, d as u32)))
         .collect();
     post.par_sort_unstable();
-    // Runs of one hash: keep those with 2..=max_df documents.
-    let mut groups: Vec<&[(u64, u32)]> = Vec::new();
+    // Runs of one hash in at least two documents, ranked rarest first (ties by hash).
+    let mut runs: Vec<(u32, u32)> = Vec::new(); // (document frequency, start in `post`)
     let mut i = 0;
     while i < post.len() {
         let mut j = i + 1;
         while j < post.len() && post[j].0 == post[i].0 {
             j += 1;
         }
-        if j - i >= 2 && j - i <= p.max_df {
-            groups.push(&post[i..j]);
+        if j - i >= 2 {
+            runs.push(((j - i) as u32, i as u32));
         }
         i = j;
     }
-    // Per-document lists of the groups it is in, then co-occurrence counts per document.
-    let n = samples.len();
-    let mut of_doc: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (g, grp) in groups.iter().enumerate() {
-        for &(_, d) in grp.iter() {
-            of_doc[d as usize].push(g as u32);
+    // Rarest first: a stable counting sort by frequency keeps hash order within one
+    // frequency (the runs come in hash order), with no random access into `post`.
+    let runs = {
+        let top = runs.iter().map(|r| r.0 as usize).max().unwrap_or(0);
+        let mut at = vec![0usize; top + 2];
+        for r in &runs {
+            at[r.0 as usize + 1] += 1;
+        }
+        for f in 1..at.len() {
+            at[f] += at[f - 1];
+        }
+        let mut sorted = vec![(0u32, 0u32); runs.len()];
+        for r in runs {
+            sorted[at[r.0 as usize]] = r;
+            at[r.0 as usize] += 1;
+        }
+        sorted
+    };
+    // Each document's shared samples as ranks, rarest first (CSR layout).
+    let mut first = vec![0u32; n + 1];
+    for &(df, start) in &runs {
+        for &(_, d) in &post[start as usize..(start + df) as usize] {
+            first[d as usize + 1] += 1;
         }
     }
+    for d in 0..n {
+        first[d + 1] += first[d];
+    }
+    let mut fill = first.clone();
+    let mut ranks = vec![0u32; first[n] as usize];
+    for (r, &(df, start)) in runs.iter().enumerate() {
+        for &(_, d) in &post[start as usize..(start + df) as usize] {
+            ranks[fill[d as usize] as usize] = r as u32;
+            fill[d as usize] += 1;
+        }
+    }
+    drop(fill);
+    let of = |d: usize| &ranks[first[d] as usize..first[d + 1] as usize];
     let need = (p.slack * p.threshold).max(0.0);
+    // (samples, index): the smaller side of a pair is the one that probes.
+    let key = |d: usize| (size(d), d);
     let mut out: Vec<(u32, u32)> = (0..n)
         .into_par_iter()
-        .flat_map_iter(|a| {
-            // Later documents sharing a sample with `a`, with multiplicity.
-            let mut others: Vec<u32> = of_doc[a]
-                .iter()
-                .flat_map(|&g| groups[g as usize].iter().map(|&(_, d)| d))
-                .filter(|&d| d as usize > a)
-                .collect();
-            others.sort_unstable();
-            let sa = samples[a].as_ref().len().max(1) as f64;
-            let mut found = Vec::new();
-            let mut k = 0;
-            while k < others.len() {
-                let b = others[k];
-                let mut m = k + 1;
-                while m < others.len() && others[m] == b {
-                    m += 1;
+        .map_init(
+            || (vec![0u32; n], Vec::<u32>::new()),
+            |(count, touched), a| {
+                let mine = of(a);
+                let sa = size(a);
+                let m = ((need * sa as f64).ceil() as usize)
+                    .max(p.min_shared.min(sa))
+                    .max(1);
+                let mut found = Vec::new();
+                if mine.len() < m {
+                    return found;
                 }
-                let shared = m - k;
-                let sb = samples[b as usize].as_ref().len().max(1) as f64;
-                let est = (shared as f64 / sa).max(shared as f64 / sb);
-                if shared
-                    >= p.min_shared
-                        .min(
-                            samples[a]
-                                .as_ref()
-                                .len()
-                                .min(samples[b as usize].as_ref().len()),
-                        )
-                        .max(1)
-                    && est >= need
-                {
-                    found.push((a as u32, b));
+                // Shared samples with every later-probing document, counted in a dense
+                // array (the per-thread `count` is all zeros between documents).
+                for &r in mine {
+                    let (df, start) = runs[r as usize];
+                    if df as usize > p.max_df {
+                        continue;
+                    }
+                    for &(_, b) in &post[start as usize..(start + df) as usize] {
+                        if key(b as usize) > key(a) {
+                            let c = &mut count[b as usize];
+                            if *c == 0 {
+                                touched.push(b);
+                            }
+                            *c += 1;
+                        }
+                    }
                 }
-                k = m;
-            }
-            found
-        })
+                for &b in touched.iter() {
+                    if count[b as usize] as usize >= m {
+                        found.push((a.min(b as usize) as u32, a.max(b as usize) as u32));
+                    }
+                    count[b as usize] = 0;
+                }
+                touched.clear();
+                found
+            },
+        )
+        .flatten_iter()
         .collect();
-    out.sort_unstable();
+    out.par_sort_unstable();
     out
 }
 
@@ -156,6 +200,53 @@ mod tests {
         let b: Vec<u64> = doc(0..100).into_iter().chain(doc(5000..5900)).collect(); // 10% shared
         let samples: Vec<Vec<u64>> = [a, b].iter().map(|d| sample(d, 2)).collect();
         assert!(candidates(&samples, &Params::default()).is_empty());
+    }
+
+    #[test]
+    fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
+        // Documents made of random blocks of a small vocabulary of shared passages, so pairs
+        // overlap by every amount.
+        let mut state = 7u64;
+        let mut next = || {
+            state = mix64(state.wrapping_add(1));
+            state
+        };
+        let docs: Vec<Vec<u64>> = (0..120)
+            .map(|_| {
+                let blocks = 1 + next() % 6;
+                (0..blocks)
+                    .flat_map(|_| {
+                        let b = next() % 15;
+                        doc(b * 100..b * 100 + 10 + (b % 4) * 20)
+                    })
+                    .collect()
+            })
+            .collect();
+        let samples: Vec<Vec<u64>> = docs.iter().map(|d| sample(d, 1)).collect();
+        for threshold in [0.2, 0.5, 0.7, 0.9] {
+            let p = Params {
+                threshold,
+                max_df: usize::MAX,
+                ..Params::default()
+            };
+            let need = p.slack * p.threshold;
+            let mut brute = Vec::new();
+            for a in 0..samples.len() {
+                for b in a + 1..samples.len() {
+                    let (x, y) = (&samples[a], &samples[b]);
+                    let shared = x.iter().filter(|h| y.binary_search(h).is_ok()).count();
+                    let small = x.len().min(y.len());
+                    let m = ((need * small as f64).ceil() as usize)
+                        .max(p.min_shared.min(small))
+                        .max(1);
+                    if shared >= m {
+                        brute.push((a as u32, b as u32));
+                    }
+                }
+            }
+            assert!(!brute.is_empty());
+            assert_eq!(candidates(&samples, &p), brute, "threshold {threshold}");
+        }
     }
 
     #[test]

@@ -212,6 +212,8 @@ struct Processed {
     sample: Vec<u64>,
     tokens: Vec<u64>,
     repeats: DocRepeats,
+    /// Read as Windows-1252 (not valid UTF-8).
+    recoded: bool,
     text_hash: u64,
     text: Option<Box<str>>,
     offset: u64,
@@ -367,6 +369,7 @@ impl Detector {
             cluster: c.cluster,
             max_bucket: c.max_bucket,
             max_doc_bytes: c.max_doc_bytes,
+            windows_1252: c.windows_1252,
             fields: c.fields.clone(),
             sentences: self.sentence_parameters(0),
             containment: report::ContainmentParameters {
@@ -693,6 +696,7 @@ impl<'d> Scan<'d> {
             self.stats.sentences += p.repeats.sentences.len() as u64;
             self.stats.changed_numbers += p.repeats.changed_numbers;
         }
+        self.stats.recoded += p.recoded as u64;
         self.stats.documents += 1;
         self.stats.records += 1;
         Ok(())
@@ -706,7 +710,28 @@ impl<'d> Scan<'d> {
     ) -> std::result::Result<Processed, Problem> {
         let problem =
             |(kind, id, message): input::RecordError| origin.problem(id.as_deref(), kind, message);
-        let text = input::decode(bytes).map_err(problem)?;
+        let decoded;
+        let (text, recoded) = match input::decode(bytes) {
+            Ok(t) => (t, false),
+            Err(_) if self.det.config.windows_1252 => {
+                decoded = input::decode_windows_1252_fallback(bytes);
+                (decoded.as_str(), true)
+            }
+            Err(e) => return Err(problem(e)),
+        };
+        let mut out = self.process_text(w, origin, text)?;
+        out.recoded = recoded;
+        Ok(out)
+    }
+
+    fn process_text(
+        &self,
+        w: &mut Work,
+        origin: &Origin,
+        text: &str,
+    ) -> std::result::Result<Processed, Problem> {
+        let problem =
+            |(kind, id, message): input::RecordError| origin.problem(id.as_deref(), kind, message);
         if origin.line.is_none() {
             // A whole-file document: the id is the path.
             return self.process_fields(w, origin, origin.path, text, Meta::default());
@@ -766,6 +791,7 @@ impl<'d> Scan<'d> {
             size: 0,
             sig: Vec::new(),
             sample: Vec::new(),
+            recoded: false,
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
             text_hash: 0,
@@ -963,94 +989,79 @@ impl<'d> Scan<'d> {
         );
         self.stats.candidates = cands.pairs.len() as u64;
         self.stats.giant_buckets = cands.giant_buckets;
-        let mut pairs = cands.pairs;
+        let pairs = self.comparable_only(cands.pairs);
+        timings.candidates = t.elapsed();
+        let mut prepared = vec![false; n];
+        self.prepare_sets(&pairs, &boiler, &mut prepared);
+
+        progress.stage(Stage::Verify);
+        let t = Instant::now();
+        let criteria = det.criteria();
+        let mut matches = self.verify(&pairs, &criteria);
+        timings.verify = t.elapsed();
+
         if let Some(threshold) = c.containment.threshold {
+            // Containment candidates among near-duplicate classes: each class of documents
+            // joined by Jaccard matches is searched through one member (its first), then
+            // every pair across two classes found is verified. Large families of copies
+            // would otherwise make the shared-sample search quadratic, and their pairs are
+            // known already.
+            let t = Instant::now();
+            let mut uf = cluster::UnionFind::new(n);
+            for m in &matches {
+                if criteria.relation(&m.sim) == Some(Relation::NearDuplicate) {
+                    uf.union(m.a, m.b);
+                }
+            }
+            let root: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
+            let mut samples = std::mem::take(&mut self.store.samples);
+            for (d, sample) in samples.iter_mut().enumerate() {
+                if root[d] != d as u32 {
+                    *sample = Box::default();
+                }
+            }
             let params = containment::Params {
                 threshold,
                 max_df: c.containment.max_df,
                 ..containment::Params::default()
             };
-            let extra = containment::candidates(&self.store.samples, &params);
-            self.store.samples = Vec::new();
-            let before = pairs.len();
-            pairs.extend(extra);
-            pairs.par_sort_unstable();
-            pairs.dedup();
-            self.stats.containment_candidates = (pairs.len() - before) as u64;
-        }
-        if c.window_days.is_some() || c.group_pairs != GroupPairs::All {
-            let before = pairs.len();
-            let this = &self;
-            pairs = pairs
-                .into_par_iter()
-                .filter(|&(a, b)| this.comparable(a, b))
-                .collect();
-            self.stats.skipped_pairs = (before - pairs.len()) as u64;
-        }
-        timings.candidates = t.elapsed();
-        if c.verify == VerifyMode::Exact {
-            // Sort and deduplicate the shingle sets of candidate documents only.
-            let mut involved = vec![false; n];
-            for &(a, b) in &pairs {
-                involved[a as usize] = true;
-                involved[b as usize] = true;
-            }
-            if plan.word_tokens {
-                // Shingle sets are made from the token hashes, for candidates only.
-                let this = &self;
-                let sets: Vec<Box<[u64]>> = (0..n)
-                    .into_par_iter()
-                    .map(|d| {
-                        if !involved[d] {
-                            return Box::default();
-                        }
-                        let mut v = Vec::new();
-                        this.doc_shingles(d, &boiler, &mut v);
-                        v.sort_unstable();
-                        v.dedup();
-                        v.into_boxed_slice()
+            let found = containment::candidates(&samples, &params);
+            drop(samples);
+            // Class members, by root.
+            let mut by_root: Vec<(u32, u32)> =
+                (0..n as u32).map(|d| (root[d as usize], d)).collect();
+            by_root.sort_unstable();
+            let class = |r: u32| {
+                let i = by_root.partition_point(|x| x.0 < r);
+                let j = by_root.partition_point(|x| x.0 <= r);
+                &by_root[i..j]
+            };
+            let mut extra: Vec<(u32, u32)> = found
+                .iter()
+                .flat_map(|&(a, b)| {
+                    class(a).iter().flat_map(move |&(_, x)| {
+                        class(b).iter().map(move |&(_, y)| (x.min(y), x.max(y)))
                     })
-                    .collect();
-                for (d, set) in sets.iter().enumerate() {
-                    if involved[d] {
-                        self.store.sizes[d] = set.len() as u32;
-                    }
-                }
-                self.store.shingles = sets;
-            } else {
-                let store = &mut self.store;
-                store
-                    .shingles
-                    .par_iter_mut()
-                    .zip(store.sizes.par_iter_mut())
-                    .zip(involved.par_iter())
-                    .filter(|(_, &inv)| inv)
-                    .for_each(|((set, size), _)| {
-                        let mut v = std::mem::take(set).into_vec();
-                        v.sort_unstable();
-                        v.dedup();
-                        *size = v.len() as u32;
-                        *set = v.into_boxed_slice();
-                    });
-            }
+                })
+                .collect();
+            extra.par_sort_unstable();
+            extra.dedup();
+            extra.retain(|p| pairs.binary_search(p).is_err());
+            let extra = self.comparable_only(extra);
+            self.stats.containment_candidates = extra.len() as u64;
+            timings.candidates += t.elapsed();
+            let t = Instant::now();
+            self.prepare_sets(&extra, &boiler, &mut prepared);
+            matches.extend(self.verify(&extra, &criteria));
+            matches.par_sort_unstable_by_key(|m| (m.a, m.b));
+            timings.verify += t.elapsed();
         }
-
-        progress.stage(Stage::Verify);
-        let t = Instant::now();
-        let this = &self;
-        let criteria = det.criteria();
-        let matches: Vec<Match> = pairs
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let sim = this.similarity(a, b);
-                criteria.meets(&sim).then_some(Match { a, b, sim })
-            })
-            .collect();
-        timings.verify = t.elapsed();
+        self.store.samples = Vec::new();
         drop(pairs);
 
         progress.stage(Stage::Cluster);
         let t = Instant::now();
+        let this = &self;
         let s = &self.store;
         let before = |x: DocIdx, y: DocIdx| -> bool {
             let (xi, yi) = (x as usize, y as usize);
@@ -1196,6 +1207,94 @@ impl<'d> Scan<'d> {
             problems: problems.into_iter().map(|(_, p)| p).collect(),
         };
         Ok(Outcome { report, timings })
+    }
+
+    /// The pairs `--window` and `--group-pairs` allow (counting the others as skipped).
+    fn comparable_only(&mut self, pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        let c = &self.det.config;
+        if c.window_days.is_none() && c.group_pairs == GroupPairs::All {
+            return pairs;
+        }
+        let before = pairs.len();
+        let this = &*self;
+        let kept: Vec<(u32, u32)> = pairs
+            .into_par_iter()
+            .filter(|&(a, b)| this.comparable(a, b))
+            .collect();
+        self.stats.skipped_pairs += (before - kept.len()) as u64;
+        kept
+    }
+
+    /// Verifies candidate pairs: the ones meeting `criteria`, in pair order.
+    fn verify(&self, pairs: &[(u32, u32)], criteria: &Criteria) -> Vec<Match> {
+        pairs
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let sim = self.similarity(a, b);
+                criteria.meets(&sim).then_some(Match { a, b, sim })
+            })
+            .collect()
+    }
+
+    /// Makes the exact shingle sets of the documents in `pairs` ready for verification
+    /// (sorted and deduplicated; built from token hashes when those are kept), skipping
+    /// documents already `prepared`. Nothing to do under `--verify estimate`.
+    fn prepare_sets(
+        &mut self,
+        pairs: &[(u32, u32)],
+        boiler: &[Boilerplate],
+        prepared: &mut [bool],
+    ) {
+        if self.det.config.verify != VerifyMode::Exact {
+            return;
+        }
+        let n = prepared.len();
+        let mut todo = vec![false; n];
+        for &(a, b) in pairs {
+            for d in [a as usize, b as usize] {
+                todo[d] = !prepared[d];
+            }
+        }
+        if self.det.plan.word_tokens {
+            // Shingle sets are made from the token hashes, for candidates only.
+            let this = &*self;
+            let sets: Vec<(usize, Box<[u64]>)> = (0..n)
+                .into_par_iter()
+                .filter(|&d| todo[d])
+                .map(|d| {
+                    let mut v = Vec::new();
+                    this.doc_shingles(d, boiler, &mut v);
+                    v.sort_unstable();
+                    v.dedup();
+                    (d, v.into_boxed_slice())
+                })
+                .collect();
+            if self.store.shingles.len() != n {
+                self.store.shingles = vec![Box::default(); n];
+            }
+            for (d, set) in sets {
+                self.store.sizes[d] = set.len() as u32;
+                self.store.shingles[d] = set;
+            }
+        } else {
+            let store = &mut self.store;
+            store
+                .shingles
+                .par_iter_mut()
+                .zip(store.sizes.par_iter_mut())
+                .zip(todo.par_iter())
+                .filter(|(_, &t)| t)
+                .for_each(|((set, size), _)| {
+                    let mut v = std::mem::take(set).into_vec();
+                    v.sort_unstable();
+                    v.dedup();
+                    *size = v.len() as u32;
+                    *set = v.into_boxed_slice();
+                });
+        }
+        for d in 0..n {
+            prepared[d] |= todo[d];
+        }
     }
 
     /// Whether `--window` and `--group-pairs` allow comparing documents `a` and `b`.
@@ -1715,7 +1814,13 @@ impl<'d> Scan<'d> {
                                 f.display()
                             ))
                         };
-                        let text = String::from_utf8(bytes).map_err(|_| changed())?;
+                        let text = match String::from_utf8(bytes) {
+                            Ok(t) => t,
+                            Err(e) if self.det.config.windows_1252 => {
+                                input::decode_windows_1252_fallback(e.as_bytes())
+                            }
+                            Err(_) => return Err(changed()),
+                        };
                         let text = if s.origins[wanted[k]].line.is_some() {
                             let rec = input::parse_record(&text, &self.det.config.fields)
                                 .map_err(|_| changed())?;

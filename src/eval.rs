@@ -87,6 +87,29 @@ pub struct Evaluation {
     /// Within-page sentence near-repeats: precision over the reported `within_document`
     /// repeat pairs, recall over the planted repeats (see [`Found::repeats`]).
     pub repeats: Prf,
+    /// Partial copies (base-copy pairs of the `partial` level): found as `contained` with the
+    /// right document inside.
+    pub partial: PartialScore,
+}
+
+/// How well partial copies are found with their direction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PartialScore {
+    /// Planted base-copy pairs whose copy is truncated, embedded in a page or under a new
+    /// intro.
+    pub planted: u64,
+    /// Of those, reported as a pair (any relation).
+    pub found: u64,
+    /// Of those, reported as `contained` with the right document inside the other.
+    pub direction_right: u64,
+    /// `direction_right / planted`.
+    pub recall_with_direction: f64,
+    /// Reported `contained` pairs.
+    pub contained_found: u64,
+    /// Of those, inside one planted family.
+    pub contained_correct: u64,
+    /// `contained_correct / contained_found` (1 when none).
+    pub contained_precision: f64,
 }
 
 struct TruthPair {
@@ -94,6 +117,26 @@ struct TruthPair {
     b: String,
     family: String,
     level: String,
+    edits: Vec<String>,
+    base: Option<String>,
+}
+
+impl TruthPair {
+    /// For a base-copy pair with a partial edit: the document that lies inside the other
+    /// (a truncated copy inside its base; the base inside a page that embeds it or adds an
+    /// intro).
+    fn expected_inside(&self) -> Option<&str> {
+        let base = self.base.as_deref()?;
+        let copy = if self.a == base { &self.b } else { &self.a };
+        let has = |name: &str| self.edits.iter().any(|e| e.starts_with(name));
+        if has("truncate:") {
+            Some(copy)
+        } else if has("embed:") || has("new_intro:") {
+            Some(base)
+        } else {
+            None
+        }
+    }
 }
 
 fn read_lines(path: &std::path::Path) -> Result<Vec<String>> {
@@ -115,6 +158,8 @@ pub struct Found {
     pub pairs: BTreeSet<(String, String)>,
     /// Clusters of ids.
     pub clusters: Vec<Vec<String>>,
+    /// For pairs reported as `contained`: the pair (smaller id first) and the id inside.
+    pub contained: BTreeMap<(String, String), String>,
     /// Reported `within_document` repeats as (document, first span, second span): every pair
     /// of occurrences of one repeat group in one document. A planted repeat is found when a
     /// reported pair's spans overlap the planted sentences' spans, in either order.
@@ -149,6 +194,9 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
         for p in v["pairs"].as_array().into_iter().flatten() {
             if let (Some(a), Some(b)) = (p["a"].as_str(), p["b"].as_str()) {
                 found.pairs.insert(ordered(a, b));
+                if let Some(inner) = p["contained"].as_str() {
+                    found.contained.insert(ordered(a, b), inner.to_string());
+                }
             }
         }
         found.clusters = v["clusters"]
@@ -342,6 +390,13 @@ fn read_truth(truth_path: &std::path::Path) -> Result<Vec<TruthPair>> {
             b: s("b")?,
             family: s("family")?,
             level: s("level")?,
+            edits: v["edits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.as_str().map(str::to_string))
+                .collect(),
+            base: v["base"].as_str().map(str::to_string),
         });
     }
     Ok(truth)
@@ -485,7 +540,34 @@ pub fn evaluate(
             .count() as u64,
         ..Prf::default()
     };
+    let mut partial = PartialScore::default();
+    for p in &truth {
+        let Some(inside) = p.expected_inside() else {
+            continue;
+        };
+        let key = ordered(&p.a, &p.b);
+        partial.planted += 1;
+        partial.found += found.pairs.contains(&key) as u64;
+        partial.direction_right +=
+            (found.contained.get(&key).map(String::as_str) == Some(inside)) as u64;
+    }
+    partial.contained_found = found.contained.len() as u64;
+    partial.contained_correct = found
+        .contained
+        .keys()
+        .filter(|(a, b)| same_family(a, b))
+        .count() as u64;
+    let ratio = |n: u64, d: u64| {
+        if d == 0 {
+            1.0
+        } else {
+            crate::report::round4(n as f64 / d as f64)
+        }
+    };
+    partial.recall_with_direction = ratio(partial.direction_right, partial.planted);
+    partial.contained_precision = ratio(partial.contained_correct, partial.contained_found);
     Ok(Evaluation {
+        partial,
         repeats: rep.finish(),
         documents: order.len() as u64,
         threshold,

@@ -98,3 +98,62 @@ fn reuters_matches_the_exact_oracle() {
     assert_eq!(precision, 1.0);
     assert!(recall >= 0.995, "recall {recall}");
 }
+
+/// Clough-Stevenson plagiarism corpus (partial reuse): with the settings the README gives for
+/// partial reuse, answers are linked to their own task's original by a reported pair (`cut`
+/// at least 17 of 19, `light` 18 of 19, `heavy` 12 of 19), and no `non` answer (written
+/// independently) is linked to any original. 17 answers are Windows-1252, not UTF-8.
+#[test]
+fn clough_stevenson_answers_are_linked_to_their_original() {
+    let Some(dir) = shared("data/clough-stevenson-plagiarism") else {
+        return;
+    };
+    let o = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "-q",
+        "--format",
+        "json",
+        "--ngram",
+        "3",
+        "--containment",
+        "0.2",
+        "--windows-1252",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((r.stats.documents, r.stats.problems), (100, 0));
+    let name = |p: &str| p.rsplit('/').next().unwrap().to_string();
+    // answer file -> originals it is paired with
+    let mut linked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in &r.pairs {
+        let (a, b) = (name(&p.a), name(&p.b));
+        for (x, y) in [(&a, &b), (&b, &a)] {
+            if y.starts_with("orig_") && !x.starts_with("orig_") {
+                linked.entry(x.clone()).or_default().insert(y.clone());
+            }
+        }
+    }
+    let info = std::fs::read_to_string(dir.join("file_information.csv")).unwrap();
+    // category -> (answers, linked to their original, linked to another original)
+    let mut table: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    for line in info.lines().skip(1) {
+        let f: Vec<&str> = line.trim().split(',').collect();
+        let (file, task, category) = (f[0], f[1], f[2]);
+        let own = format!("orig_task{task}.txt");
+        let e = table.entry(category.to_string()).or_default();
+        e.0 += 1;
+        let l = linked.get(file).cloned().unwrap_or_default();
+        e.1 += l.contains(&own) as u32;
+        e.2 += l.iter().any(|o| *o != own) as u32;
+    }
+    eprintln!("category  answers  linked to own original  linked to another");
+    for (c, (n, own, other)) in &table {
+        eprintln!("{c:<8}  {n:>7}  {own:>22}  {other:>17}");
+    }
+    assert!(table["cut"].1 >= 17, "{table:?}");
+    assert!(table["light"].1 >= 18, "{table:?}");
+    assert!(table["heavy"].1 >= 12, "{table:?}");
+    assert_eq!(table["non"].1, 0, "{table:?}");
+    assert!(table.values().all(|t| t.2 == 0), "{table:?}");
+}

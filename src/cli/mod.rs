@@ -234,6 +234,11 @@ struct ScanArgs {
     /// Stop at the first bad record instead of reporting it and going on.
     #[arg(long, help_heading = "Input")]
     strict: bool,
+    /// Read text that is not valid UTF-8 as Windows-1252 (Latin-1 plus curly quotes; older
+    /// Western European files) where it breaks, instead of reporting the record as a problem.
+    /// Such records are counted (`recoded`); byte offsets index the decoded UTF-8 text.
+    #[arg(long, help_heading = "Input")]
+    windows_1252: bool,
     /// Skip (and report) documents larger than this many bytes.
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
@@ -473,6 +478,7 @@ impl ScanArgs {
             max_bucket: self.max_bucket,
             strict: self.strict,
             max_doc_bytes: self.max_doc_bytes,
+            windows_1252: self.windows_1252,
             fields: Fields {
                 id: self.record.id_field.clone(),
                 text: self.record.text_field.clone(),
@@ -585,6 +591,12 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
                 out,
                 "sentence repeats (within a page): precision {:.4} ({}/{}), recall {:.4} ({}/{})",
                 r.precision, r.true_positives, r.found, r.recall, r.recalled, r.relevant
+            )?;
+            let q = &e.partial;
+            writeln!(
+                out,
+                "partial copies (base-copy): recall with direction {:.4} ({}/{}; {} found at all); contained pairs precision {:.4} ({}/{})",
+                q.recall_with_direction, q.direction_right, q.planted, q.found, q.contained_precision, q.contained_correct, q.contained_found
             )?;
             writeln!(
                 out,

@@ -88,6 +88,45 @@ pub fn decode(bytes: &[u8]) -> Result<&str, RecordError> {
     })
 }
 
+/// Windows-1252 for the bytes 0x80..=0x9F (the rest of the high half is Latin-1); the five
+/// bytes Windows-1252 leaves undefined map to the C1 control of the same value, as WHATWG's
+/// encoding standard does.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}', '\u{8f}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
+];
+
+/// Decodes bytes that are not valid UTF-8: valid UTF-8 runs stay as they are, and every byte
+/// of an invalid sequence is read as Windows-1252 (the usual encoding of older Western
+/// European text files). Never fails; the result is what byte offsets in reports index.
+pub fn decode_windows_1252_fallback(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` is valid UTF-8: it ends at `valid_up_to`.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len()).max(1);
+                for &b in &bad[..n] {
+                    out.push(match b {
+                        0x80..=0x9f => CP1252_HIGH[(b - 0x80) as usize],
+                        _ => b as char,
+                    });
+                }
+                rest = &bad[n..];
+            }
+        }
+    }
+}
+
 /// Reads one JSON Lines record (`line` of `path`, 1-based `line_no`) into the fields scan and
 /// filter use, with the same checks and messages for both: malformed JSON, a missing or
 /// non-string id (numbers are accepted) or text field.
@@ -299,6 +338,19 @@ impl<'de> de::Deserialize<'de> for FieldValue<'de> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn windows_1252_fallback_keeps_utf8_and_maps_the_rest() {
+        use super::decode_windows_1252_fallback as d;
+        assert_eq!(d(b"plain"), "plain");
+        // "café" in Latin-1, curly quotes and a euro sign in Windows-1252, then real UTF-8.
+        assert_eq!(
+            d(b"caf\xe9 \x93q\x94 \x80 na\xc3\xafve"),
+            "café “q” € naïve"
+        );
+        // A truncated UTF-8 sequence at the end is read byte by byte.
+        assert_eq!(d(b"x\xc3"), "xÃ");
+    }
+
     use super::*;
 
     #[test]

@@ -11,7 +11,8 @@ mod jsonl;
 mod lines;
 
 pub use jsonl::{
-    decode, parse_record, record_fields, FieldValue, Parsed, RecordError, RecordFields,
+    decode, decode_windows_1252_fallback, parse_record, record_fields, FieldValue, Parsed,
+    RecordError, RecordFields,
 };
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
 

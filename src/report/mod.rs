@@ -120,6 +120,8 @@ pub struct Parameters {
     pub max_bucket: usize,
     /// Largest document read, in bytes.
     pub max_doc_bytes: usize,
+    /// Whether text that is not valid UTF-8 is read as Windows-1252.
+    pub windows_1252: bool,
     /// JSON field names read.
     pub fields: Fields,
     /// The sentence stage's settings.
@@ -201,6 +203,9 @@ pub struct Stats {
     pub problems_by_kind: BTreeMap<String, u64>,
     /// Blank lines in JSON Lines input (skipped, not records).
     pub blank_lines: u64,
+    /// Documents that were not valid UTF-8 and were read as Windows-1252
+    /// (`parameters.windows_1252`).
+    pub recoded: u64,
     /// Bytes read (after decompression).
     pub input_bytes: u64,
     /// Bytes of document text scanned.
