@@ -11,3 +11,4 @@ mod input_errors;
 mod properties;
 mod sentences;
 mod shared_data;
+mod syndication;
