@@ -66,17 +66,48 @@ pub fn align(a: &str, b: &str, k: usize) -> Alignment {
 
 /// [`align`] on texts already tokenised (spans index the original texts).
 pub fn align_tokens(ta: &[Token], tb: &[Token], k: usize) -> Alignment {
+    align_prepared(
+        &Prepared::new(ta.to_vec(), k),
+        &Prepared::new(tb.to_vec(), k),
+        k,
+    )
+}
+
+/// A text ready to be aligned many times: its tokens, its `k`-shingle hashes in text order,
+/// and those hashes sorted with their first position.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    tokens: Vec<Token>,
+    shingles: Vec<u64>,
+    index: Vec<(u64, u32)>,
+}
+
+impl Prepared {
+    /// Prepares a tokenised text for alignments on `k`-shingles.
+    pub fn new(tokens: Vec<Token>, k: usize) -> Prepared {
+        let shingles = shingle_hashes(&tokens, k.max(1));
+        let mut index: Vec<(u64, u32)> = shingles.iter().copied().zip(0..).collect();
+        index.sort_unstable();
+        index.dedup_by_key(|e| e.0);
+        Prepared {
+            tokens,
+            shingles,
+            index,
+        }
+    }
+}
+
+/// [`align`] on prepared texts (both prepared with the same `k`).
+pub fn align_prepared(pa: &Prepared, pb: &Prepared, k: usize) -> Alignment {
     let k = k.max(1);
-    let (ha, hb) = (shingle_hashes(ta, k), shingle_hashes(tb, k));
-    // First position of each shingle of b, by binary search over sorted (hash, position).
-    let mut index: Vec<(u64, usize)> = hb.iter().copied().zip(0..).collect();
-    index.sort_unstable();
-    index.dedup_by_key(|e| e.0);
+    let (ta, tb) = (&pa.tokens, &pb.tokens);
+    let (ha, hb) = (&pa.shingles, &pb.shingles);
+    let index = &pb.index;
     let find = |h: u64| {
         index
             .binary_search_by_key(&h, |e| e.0)
             .ok()
-            .map(|i| index[i].1)
+            .map(|i| index[i].1 as usize)
     };
     // Words covered by a shingle at position `i` of a token list of length `n`.
     let span = |i: usize, n: usize| (i, (i + k).min(n));

@@ -56,6 +56,8 @@ pub enum Stage {
     Cluster,
     /// Boilerplate and sentence repeats.
     Repeats,
+    /// Aligning the shared passages of reported pairs.
+    Passages,
 }
 
 /// Receives progress; the CLI draws a bar, the library itself never prints.
@@ -1168,6 +1170,7 @@ impl<'d> Scan<'d> {
         timings.cluster = t.elapsed();
         self.store.shingles = Vec::new();
         if c.passages {
+            progress.stage(Stage::Passages);
             let t = Instant::now();
             let found = self.alignments(&matches, &texts)?;
             for (p, al) in pairs.iter_mut().zip(found) {
@@ -1378,19 +1381,20 @@ impl<'d> Scan<'d> {
             wanted.sort_unstable();
             wanted.dedup();
             let found = self.fetch_texts(&wanted, texts)?;
-            let tokens: Vec<Vec<Token>> = found
+            let prepared: Vec<crate::align::Prepared> = found
                 .par_iter()
                 .map_init(Tokenizer::new, |tok, text| {
                     let mut v = Vec::new();
                     tok.tokens_into(text, &mut v);
-                    v
+                    crate::align::Prepared::new(v, k)
                 })
                 .collect();
+            drop(found);
             let at = |d: u32| wanted.binary_search(&(d as usize)).unwrap_or(0);
             out.par_extend(
-                chunk
-                    .par_iter()
-                    .map(|m| crate::align::align_tokens(&tokens[at(m.a)], &tokens[at(m.b)], k)),
+                chunk.par_iter().map(|m| {
+                    crate::align::align_prepared(&prepared[at(m.a)], &prepared[at(m.b)], k)
+                }),
             );
         }
         Ok(out)
@@ -1856,7 +1860,7 @@ impl<'d> Scan<'d> {
 const SOURCE_MAX_MEMBERS: usize = 64;
 
 /// Pairs aligned per batch of texts read again.
-const ALIGN_CHUNK: usize = 4096;
+const ALIGN_CHUNK: usize = 16_384;
 
 /// The hash kept to check that a document read again is the one scanned.
 fn text_hash(text: &str) -> u64 {

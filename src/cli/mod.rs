@@ -757,7 +757,7 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let t = &outcome.timings;
         eprintln!(
-            "syndup: {} documents ({}) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {} clusters, {} duplicates, {} repeats, {} problems [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s, repeats {:.2} s]",
+            "syndup: {} documents ({}) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {} clusters, {} duplicates, {} repeats, {} problems [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s, passages {:.2} s, repeats {:.2} s]",
             s.documents,
             syndup::report::text::human_bytes(s.input_bytes),
             secs,
@@ -771,6 +771,7 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
             t.candidates.as_secs_f64(),
             t.verify.as_secs_f64(),
             t.cluster.as_secs_f64(),
+            t.passages.as_secs_f64(),
             t.repeats.as_secs_f64(),
         );
     }
@@ -787,6 +788,8 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
                 syndup::Stage::Candidates => ("candidates", t.candidates),
                 syndup::Stage::Verify => ("verify", t.verify),
                 syndup::Stage::Cluster => ("cluster", t.cluster),
+                syndup::Stage::Passages => ("passages", t.passages),
+                syndup::Stage::Repeats => ("repeats", t.repeats),
                 _ => ("other", std::time::Duration::ZERO),
             };
             let secs = secs.as_secs_f64().max(1e-9);

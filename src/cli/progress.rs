@@ -73,6 +73,7 @@ impl Progress for Bar {
                 Stage::Verify => "verifying",
                 Stage::Cluster => "clustering",
                 Stage::Repeats => "repeats",
+                Stage::Passages => "passages",
                 _ => "working",
             });
         }
