@@ -90,6 +90,9 @@ fn html_report_renders_in_headless_chromium() {
         "samples",
         evil.to_str().unwrap(),
         "-q",
+        "--sentences=full",
+        "--boilerplate-min-docs",
+        "2",
         "--format",
         "html",
         "-o",
@@ -114,7 +117,32 @@ fn html_report_renders_in_headless_chromium() {
         dom.matches("<mark class=\"shared\">").count() >= 2,
         "highlights"
     );
-    assert!(dom.contains("(96% shared)") || dom.contains("% shared)"));
+    // Roles: the wire story's source, its copies and its two partial copies.
+    assert!(dom.contains("likely source wire-harbor-0 (date)"), "{dom}");
+    assert_eq!(
+        dom.matches("data-role=\"partial_copy\"").count(),
+        2,
+        "{dom}"
+    );
+    assert_eq!(dom.matches("data-role=\"source\"").count(), 5);
+    // The side-by-side view opens on a partial copy: the story under a local intro, whose
+    // intro is tinted as text found only there.
+    assert!(
+        dom.contains("wire-harbor-3 (partial copy, 100% shared)")
+            || dom.contains("wire-harbor-4 (partial copy, 71% shared)"),
+        "{dom}"
+    );
+    assert!(dom.contains("wire-harbor-0 (likely source,"));
+    assert!(
+        dom.contains("<span class=\"diff\">"),
+        "differences are tinted"
+    );
+    // Sentence repeats in context, the repeated sentence highlighted; boilerplate with its
+    // document frequency.
+    assert!(dom.contains("data-kind=\"within_document\""));
+    assert!(dom.matches("<mark class=\"repeat\">").count() >= 2);
+    assert!(dom.contains("The regional transport authority is sending twenty extra buses"));
+    assert!(dom.contains("data-kind=\"boilerplate\"") && dom.contains("in 2 documents"));
     // Hostile text is shown as text, never run.
     assert!(
         dom.contains("&lt;img src=x onerror="),

@@ -705,11 +705,18 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     let to_stdout_text = args.output.is_none() && matches!(args.format, FormatArg::Text);
     let html = matches!(args.format, FormatArg::Html);
     let texts = if html {
-        // The report holds no text: read the cluster members' texts again for the page.
+        // The report holds no whole texts: read the cluster members' texts again for the
+        // side-by-side view, and the texts around repeated sentences.
         let wanted: std::collections::BTreeSet<String> = report
             .clusters
             .iter()
             .flat_map(|c| c.members.iter().cloned())
+            .chain(
+                report
+                    .repeats
+                    .iter()
+                    .flat_map(|r| r.occurrences.iter().map(|o| o.doc.clone())),
+            )
             .collect();
         syndup::input::read_texts_of(
             &sources,

@@ -2,10 +2,12 @@
 //!
 //! Input: a [`Report`] and, optionally, the texts of cluster members (the report itself carries
 //! no text). Output: a page with an overview (counts, parameters, the S-curve with the threshold
-//! marked, histograms of pair similarity and cluster size), the clusters (paginated and
-//! rendered lazily from embedded JSON, so 10,000 clusters open fast), a side-by-side view of a
-//! member and its representative with the shared passages ([`crate::align`]) highlighted in both
-//! texts, sentence repeats, and problems.
+//! marked, histograms of pair Jaccard, pair containment and cluster size), the clusters
+//! (paginated and rendered lazily from embedded JSON, so 10,000 clusters open fast) with each
+//! member's role (source, copy, partial copy), a side-by-side view of a member and its
+//! cluster's likely source with the shared passages ([`crate::align`]) highlighted in both texts
+//! and the differences tinted, sentence repeats in context with the repeated sentence
+//! highlighted, boilerplate by document frequency, and problems.
 //!
 //! Safety: document text never becomes markup. The server-side parts go through [`escape`];
 //! the data is embedded as JSON inside `<script type="application/json">` with `<`, `>` and `&`
@@ -71,11 +73,46 @@ fn segments(text: &str, spans: &[(usize, usize)]) -> Segments {
 #[derive(Serialize)]
 struct Compare {
     member: String,
-    representative: String,
+    source: String,
+    role: String,
     coverage_member: f64,
-    coverage_representative: f64,
+    coverage_source: f64,
     member_text: Segments,
-    representative_text: Segments,
+    source_text: Segments,
+}
+
+/// An occurrence of a repeated sentence with up to [`CONTEXT`] bytes of text around it.
+#[derive(Serialize)]
+struct InContext {
+    doc: String,
+    start: u64,
+    end: u64,
+    before: String,
+    text: String,
+    after: String,
+}
+
+/// Bytes of context shown on each side of a repeated sentence (cut at a character boundary).
+const CONTEXT: usize = 160;
+
+fn context(text: &str, start: usize, end: usize) -> Option<(String, String, String)> {
+    if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return None;
+    }
+    let mut from = start.saturating_sub(CONTEXT);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (end + CONTEXT).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let ell = |cut: bool| if cut { "…" } else { "" };
+    Some((
+        format!("{}{}", ell(from > 0), &text[from..start]),
+        text[start..end].to_string(),
+        format!("{}{}", &text[end..to], ell(to < text.len())),
+    ))
 }
 
 fn histogram(title: &str, values: &[f64], bins: &[(f64, f64, String)]) -> String {
@@ -117,39 +154,97 @@ pub fn write(
 ) -> std::io::Result<()> {
     let p = &r.parameters;
     let s = &r.stats;
+    // The aligned passages of reported pairs, by (a, b).
+    let aligned: BTreeMap<(&str, &str), &crate::align::Alignment> = r
+        .pairs
+        .iter()
+        .filter_map(|x| Some(((x.a.as_str(), x.b.as_str()), x.alignment.as_ref()?)))
+        .collect();
     let mut compares = Vec::new();
     'outer: for c in &r.clusters {
-        for m in c.members.iter().skip(1) {
+        for m in &c.details {
+            if m.doc == c.source {
+                continue;
+            }
             if compares.len() >= max_compare {
                 break 'outer;
             }
-            if let (Some(mt), Some(rt)) = (texts.get(m), texts.get(&c.representative)) {
-                let al = align(mt, rt, p.ngram);
-                let ma: Vec<(usize, usize)> =
-                    al.passages.iter().map(|x| (x.a_start, x.a_end)).collect();
-                let rb: Vec<(usize, usize)> =
-                    al.passages.iter().map(|x| (x.b_start, x.b_end)).collect();
-                compares.push(Compare {
-                    member: m.clone(),
-                    representative: c.representative.clone(),
-                    coverage_member: super::round4(al.coverage_a),
-                    coverage_representative: super::round4(al.coverage_b),
-                    member_text: segments(mt, &ma),
-                    representative_text: segments(rt, &rb),
-                });
+            let (Some(mt), Some(st)) = (texts.get(&m.doc), texts.get(&c.source)) else {
+                continue;
+            };
+            // Passages as (member span, source span), from the report when the pair is in
+            // it (either way round), else aligned here.
+            let spans: Vec<((usize, usize), (usize, usize))>;
+            let (cov_m, cov_s);
+            if let Some(al) = aligned.get(&(m.doc.as_str(), c.source.as_str())) {
+                spans = al
+                    .passages
+                    .iter()
+                    .map(|x| ((x.a_start, x.a_end), (x.b_start, x.b_end)))
+                    .collect();
+                (cov_m, cov_s) = (al.coverage_a, al.coverage_b);
+            } else if let Some(al) = aligned.get(&(c.source.as_str(), m.doc.as_str())) {
+                spans = al
+                    .passages
+                    .iter()
+                    .map(|x| ((x.b_start, x.b_end), (x.a_start, x.a_end)))
+                    .collect();
+                (cov_m, cov_s) = (al.coverage_b, al.coverage_a);
+            } else {
+                let al = align(mt, st, p.ngram);
+                spans = al
+                    .passages
+                    .iter()
+                    .map(|x| ((x.a_start, x.a_end), (x.b_start, x.b_end)))
+                    .collect();
+                (cov_m, cov_s) = (al.coverage_a, al.coverage_b);
             }
+            let ms: Vec<(usize, usize)> = spans.iter().map(|x| x.0).collect();
+            let ss: Vec<(usize, usize)> = spans.iter().map(|x| x.1).collect();
+            compares.push(Compare {
+                member: m.doc.clone(),
+                source: c.source.clone(),
+                role: m.role.clone(),
+                coverage_member: super::round4(cov_m),
+                coverage_source: super::round4(cov_s),
+                member_text: segments(mt, &ms),
+                source_text: segments(st, &ss),
+            });
         }
     }
+    // Repeats with their occurrences in context (when the text is at hand).
+    let repeats: Vec<serde_json::Value> = r
+        .repeats
+        .iter()
+        .map(|x| {
+            let occ: Vec<InContext> = x
+                .occurrences
+                .iter()
+                .map(|o| {
+                    let (before, text, after) = texts
+                        .get(&o.doc)
+                        .and_then(|t| context(t, o.start as usize, o.end as usize))
+                        .unwrap_or_else(|| (String::new(), o.text.clone(), String::new()));
+                    InContext {
+                        doc: o.doc.clone(),
+                        start: o.start,
+                        end: o.end,
+                        before,
+                        text,
+                        after,
+                    }
+                })
+                .collect();
+            serde_json::json!({"kind": x.kind, "similarity": x.similarity, "documents": x.documents, "count": x.count, "occurrences": occ})
+        })
+        .collect();
     let jaccards: Vec<f64> = r.pairs.iter().map(|x| x.jaccard).collect();
+    let containments: Vec<f64> = r.pairs.iter().map(|x| x.containment).collect();
     let sizes: Vec<f64> = r.clusters.iter().map(|c| c.members.len() as f64).collect();
     let jbins: Vec<(f64, f64, String)> = (0..10)
         .map(|i| {
-            let lo = 0.5 + i as f64 * 0.05;
-            (
-                lo,
-                if i == 9 { 1.01 } else { lo + 0.05 },
-                format!("{lo:.2}"),
-            )
+            let lo = i as f64 * 0.1;
+            (lo, if i == 9 { 1.01 } else { lo + 0.1 }, format!("{lo:.1}"))
         })
         .collect();
     let sbins: Vec<(f64, f64, String)> = [
@@ -165,7 +260,7 @@ pub fn write(
     .collect();
     let data = serde_json::json!({
         "clusters": r.clusters,
-        "repeats": r.repeats,
+        "repeats": repeats,
         "problems": r.problems,
         "compare": compares,
     });
@@ -181,7 +276,9 @@ section{{background:#fff;margin:14px 20px;padding:12px 16px;border:1px solid #dd
 h2{{margin:4px 0 10px;font-size:17px}} table{{border-collapse:collapse}} td,th{{padding:2px 10px 2px 0;text-align:left;vertical-align:top}}
 .figs{{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}} figure{{margin:0}} figcaption{{font-weight:600}}
 .cluster{{border-top:1px solid #eee;padding:6px 0}} .cluster h3{{margin:2px 0;font-size:15px}}
-.member{{display:grid;grid-template-columns:minmax(12em,22em) 9em 7em 1fr;gap:8px;padding:1px 0}}
+.member{{display:grid;grid-template-columns:minmax(12em,22em) 7em 9em 7em 1fr;gap:8px;padding:1px 0}}
+.role{{font-size:12px;border-radius:3px;padding:0 4px;justify-self:start;align-self:start}} .role.source{{background:#d7ecd9}} .role.copy{{background:#e4e9f5}} .role.partial_copy{{background:#f6e3c8}}
+span.diff{{background:#fde2e2}} mark.repeat{{background:#ffd59a}}
 .rep{{font-weight:600}} button.cmp{{font-size:12px}} .muted{{color:#777}}
 #compare .cols{{display:grid;grid-template-columns:1fr 1fr;gap:16px}} #compare pre{{white-space:pre-wrap;font:13px/1.5 Georgia,serif;background:#fcfcfc;border:1px solid #eee;padding:8px;max-height:70vh;overflow:auto}}
 mark.shared{{background:#fff0a8}} .pager button{{margin-right:4px}}
@@ -193,10 +290,11 @@ mark.shared{{background:#fff0a8}} .pager button{{margin-right:4px}}
 <tr><th>MinHash</th><td>{num_perm} permutations, {scheme}, seed {seed}</td></tr>
 <tr><th>LSH</th><td>threshold {threshold} → {bands} bands × {rows} rows ({from})</td></tr>
 <tr><th>verification / clusters</th><td>{verify} / {cluster}, keep {keep}</td></tr>
+<tr><th>containment</th><td>{containment}; {contained} of the pairs are partial copies (one inside the other)</td></tr>
 <tr><th>input</th><td>{files} files, {bytes} bytes, {records} records, {candidates} candidates</td></tr></table>
-<div class="figs"><figure><figcaption>S-curve: chance to become a candidate</figcaption>{curve}</figure>{hj}{hs}</div></section>
+<div class="figs"><figure><figcaption>S-curve: chance to become a candidate</figcaption>{curve}</figure>{hj}{hc}{hs}</div></section>
 <section id="clusters"><h2>Clusters</h2><input id="filter" placeholder="filter by id or title" size="40"> <span id="count" class="muted"></span><div id="list"></div><div class="pager" id="pager"></div></section>
-<section id="compare"><h2>Side by side</h2><p id="cmp-help" class="muted">Choose “compare” next to a cluster member to see it beside its representative; shared passages are highlighted in both.</p><div class="cols"><div><h3 id="cmp-a-title"></h3><pre id="cmp-a"></pre></div><div><h3 id="cmp-b-title"></h3><pre id="cmp-b"></pre></div></div></section>
+<section id="compare"><h2>Side by side</h2><p id="cmp-help" class="muted">Choose “compare” next to a cluster member to see it beside the cluster's likely source: <mark class="shared">shared passages</mark> are highlighted in both texts, <span class="diff">text found in only one</span> is tinted.</p><div class="cols"><div><h3 id="cmp-a-title"></h3><pre id="cmp-a"></pre></div><div><h3 id="cmp-b-title"></h3><pre id="cmp-b"></pre></div></div></section>
 <section id="repeats"><h2>Sentence repeats and boilerplate</h2><div id="repeat-list"></div></section>
 <section id="problems"><h2>Problems</h2><div id="problem-list"></div></section>
 <script type="application/json" id="data">{data}</script>
@@ -206,22 +304,24 @@ const D = JSON.parse(document.getElementById("data").textContent);
 const PAGE = 50;
 let page = 0, shown = D.clusters;
 function el(tag, cls, text) {{ const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = String(text); return e; }}
-const cmpIndex = new Map(D.compare.map((c, i) => [c.member + "\u0000" + c.representative, i]));
+const cmpIndex = new Map(D.compare.map((c, i) => [c.member + "\u0000" + c.source, i]));
 function render() {{
   const list = document.getElementById("list"); list.replaceChildren();
   const from = page * PAGE, to = Math.min(shown.length, from + PAGE);
   document.getElementById("count").textContent = shown.length + " clusters" + (shown.length ? ", showing " + (from + 1) + "–" + to : "");
   for (const c of shown.slice(from, to)) {{
     const box = el("div", "cluster"); box.dataset.cluster = c.id;
-    box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents"));
+    box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents · likely source " + c.source + " (" + c.source_by.replace("_", " ") + ")"));
     for (const m of c.details) {{
       const row = el("div", "member" + (m.representative ? " rep" : ""));
+      row.dataset.role = m.role;
       row.appendChild(el("span", "", m.doc));
-      row.appendChild(el("span", "", m.representative ? "representative" : "J " + m.jaccard.toFixed(2) + "  C " + m.containment.toFixed(2)));
+      row.appendChild(el("span", "role " + m.role, m.role.replace("_", " ")));
+      row.appendChild(el("span", "", m.representative ? "kept" : "J " + m.jaccard.toFixed(2) + "  C " + m.containment.toFixed(2)));
       row.appendChild(el("span", "muted", m.date || ""));
       const t = el("span", "", m.title);
-      const k = cmpIndex.get(m.doc + "\u0000" + c.representative);
-      if (!m.representative && k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k, true); t.prepend(b, " "); }}
+      const k = cmpIndex.get(m.doc + "\u0000" + c.source);
+      if (k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k, true); t.prepend(b, " "); }}
       row.appendChild(t); box.appendChild(row);
     }}
     list.appendChild(box);
@@ -234,12 +334,12 @@ function render() {{
     pager.append(prev, next, el("span", "muted", " page " + (page + 1) + " of " + pages));
   }}
 }}
-function fill(id, segs) {{ const pre = document.getElementById(id); pre.replaceChildren(); for (const [t, m] of segs) pre.appendChild(m ? el("mark", "shared", t) : document.createTextNode(t)); }}
+function fill(id, segs) {{ const pre = document.getElementById(id); pre.replaceChildren(); for (const [t, m] of segs) pre.appendChild(m ? el("mark", "shared", t) : (/\S/.test(t) ? el("span", "diff", t) : document.createTextNode(t))); }}
 function compare(k, scroll) {{
   const c = D.compare[k];
-  document.getElementById("cmp-a-title").textContent = c.member + " (" + Math.round(c.coverage_member * 100) + "% shared)";
-  document.getElementById("cmp-b-title").textContent = c.representative + " (representative, " + Math.round(c.coverage_representative * 100) + "% shared)";
-  fill("cmp-a", c.member_text); fill("cmp-b", c.representative_text);
+  document.getElementById("cmp-a-title").textContent = c.member + " (" + c.role.replace("_", " ") + ", " + Math.round(c.coverage_member * 100) + "% shared)";
+  document.getElementById("cmp-b-title").textContent = c.source + " (likely source, " + Math.round(c.coverage_source * 100) + "% shared)";
+  fill("cmp-a", c.member_text); fill("cmp-b", c.source_text);
   if (scroll) document.getElementById("compare").scrollIntoView();
 }}
 document.getElementById("filter").oninput = (e) => {{
@@ -249,16 +349,23 @@ document.getElementById("filter").oninput = (e) => {{
 }};
 const rl = document.getElementById("repeat-list");
 if (!D.repeats.length) rl.appendChild(el("p", "muted", "No sentence repeats in this report."));
-for (const r of D.repeats) {{
-  const box = el("div", "cluster"); box.appendChild(el("span", "kind", r.kind)); box.appendChild(el("span", "", "similarity " + r.similarity));
-  for (const o of r.occurrences) box.appendChild(el("div", "occ", o.doc + " [" + o.start + ".." + o.end + "]: " + o.text));
+const boiler = D.repeats.filter(r => r.kind === "boilerplate").sort((a, b) => b.documents - a.documents);
+for (const r of D.repeats.filter(r => r.kind !== "boilerplate").concat(boiler)) {{
+  const box = el("div", "cluster repeat"); box.dataset.kind = r.kind;
+  box.appendChild(el("span", "kind", r.kind.replace("_", " ")));
+  box.appendChild(el("span", "", r.kind === "boilerplate" ? "in " + r.documents + " documents" : "similarity " + r.similarity + " · " + r.count + " occurrences"));
+  for (const o of r.occurrences) {{
+    const d = el("div", "occ"); d.appendChild(el("span", "muted", o.doc + " [" + o.start + ".." + o.end + "]: "));
+    d.append(o.before); d.appendChild(el("mark", "repeat", o.text)); d.append(o.after);
+    box.appendChild(d);
+  }}
   rl.appendChild(box);
 }}
 const pl = document.getElementById("problem-list");
 if (!D.problems.length) pl.appendChild(el("p", "muted", "No problems."));
 for (const p of D.problems) pl.appendChild(el("div", "", p.path + (p.line ? ":" + p.line : "") + ": " + p.message));
 render();
-if (D.compare.length) compare(0, false);
+if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_copy"); compare(k < 0 ? 0 : k, false); }}
 </script></body></html>
 "#,
         docs = s.documents,
@@ -285,6 +392,14 @@ if (D.compare.length) compare(0, false);
         candidates = s.candidates,
         curve = svg::s_curve(p.bands, p.rows, p.threshold, &[]),
         hj = histogram("pair Jaccard", &jaccards, &jbins),
+        hc = histogram("pair containment (larger side)", &containments, &jbins),
+        containment = escape(&match p.containment.threshold {
+            Some(c) => format!(
+                "a pair is also reported when {c} of one document's shingles lie in the other"
+            ),
+            None => "off (Jaccard only)".into(),
+        }),
+        contained = s.contained_pairs,
         hs = histogram("cluster size", &sizes, &sbins),
         data = script_json(&data),
     )
