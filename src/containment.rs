@@ -7,22 +7,22 @@
 //! MinHash/LSH estimates Jaccard, which is small when one text is short and the other long even
 //! if the short one is fully inside the long one. Containment needs a sample that is the same in
 //! both documents whatever their sizes: content-defined sampling (Broder 1997; the "mod-m"
-//! sample; Manber 1994): a shingle is sampled when its hash is 0 modulo `rate`, so a shingle is
-//! sampled in every document that has it. Then `|S(A) ∩ S(B)| / |S(A)|` estimates the
-//! containment of A in B. An inverted index from sampled hash to documents finds the pairs that
-//! share samples; a pair is a candidate when the estimate reaches `slack x threshold` for either
-//! direction. Prefix filtering keeps the work near-linear (see [`candidates`]); posting lists of
-//! hashes in more than `max_df` documents (boilerplate) are never walked, though such hashes
-//! still count when a pair's shared samples are counted. Deterministic: sorted postings, sorted
-//! output.
+//! sample; Manber 1994): a shingle is sampled when its hash is in the lowest `1/rate` of the
+//! range, so a shingle is sampled in every document that has it. Then `|S(A) ∩ S(B)| / |S(A)|`
+//! estimates the containment of A in B. An inverted index from sampled hash to documents finds
+//! the pairs that share samples; a pair is a candidate when the estimate reaches
+//! `slack x threshold` for its smaller side (see [`candidates`]). Posting lists of hashes in
+//! more than `max_df` documents (boilerplate) are never walked. Deterministic: sorted
+//! postings, sorted output.
 
 use rayon::prelude::*;
 
-/// The sampled shingles of a document: sorted, deduplicated hashes with `h % rate == 0`
-/// (`rate` 1 keeps them all). The hashes are well mixed, so the low bits are uniform.
+/// The sampled shingles of a document: sorted, deduplicated hashes in the lowest `1/rate` of
+/// the hash range (`rate` 1 keeps them all). The hashes are well mixed, so that is one shingle
+/// in `rate`, and a shingle sampled at rate 8 is also sampled at rate 4.
 pub fn sample(shingles: &[u64], rate: u64) -> Vec<u64> {
-    let rate = rate.max(1);
-    let mut v: Vec<u64> = shingles.iter().copied().filter(|h| h % rate == 0).collect();
+    let cut = u64::MAX / rate.max(1);
+    let mut v: Vec<u64> = shingles.iter().copied().filter(|&h| h <= cut).collect();
     v.sort_unstable();
     v.dedup();
     v
@@ -124,22 +124,26 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
     let need = (p.slack * p.threshold).max(0.0);
     // (samples, index): the smaller side of a pair is the one that probes.
     let key = |d: usize| (size(d), d);
-    let mut out: Vec<(u32, u32)> = (0..n)
+    // Documents in blocks, each block with one dense counter array (allocating one per
+    // rayon split would spend more time zeroing pages than counting).
+    let block = (n / 64).max(1024);
+    let mut out: Vec<(u32, u32)> = (0..n.div_ceil(block))
         .into_par_iter()
-        .map_init(
-            || (vec![0u32; n], Vec::<u32>::new()),
-            |(count, touched), a| {
+        .flat_map_iter(|bi| {
+            let mut count = vec![0u32; n];
+            let mut touched: Vec<u32> = Vec::new();
+            let mut found = Vec::new();
+            for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
                 let sa = size(a);
                 let m = ((need * sa as f64).ceil() as usize)
                     .max(p.min_shared.min(sa))
                     .max(1);
-                let mut found = Vec::new();
                 if mine.len() < m {
-                    return found;
+                    continue;
                 }
-                // Shared samples with every later-probing document, counted in a dense
-                // array (the per-thread `count` is all zeros between documents).
+                // Shared samples with every document that has at least as many samples
+                // (`count` is all zeros between documents).
                 for &r in mine {
                     let (df, start) = runs[r as usize];
                     if df as usize > p.max_df {
@@ -162,10 +166,9 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
                     count[b as usize] = 0;
                 }
                 touched.clear();
-                found
-            },
-        )
-        .flatten_iter()
+            }
+            found
+        })
         .collect();
     out.par_sort_unstable();
     out

@@ -278,7 +278,7 @@ struct ScanArgs {
     )]
     containment_min_shingles: u32,
     /// Index one shingle in R (by hash) in the containment search; 1 indexes all (slower, best
-    /// on short texts). Default: 4 at --containment 0.5 and above, else 1.
+    /// on short texts of under 50 words). Default: 8 at --containment 0.5 and above, else 1.
     #[arg(long, value_name = "R", help_heading = "Containment")]
     containment_sample: Option<u64>,
     /// Shingles found in more documents than this are not indexed by the containment search
