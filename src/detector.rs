@@ -1811,47 +1811,54 @@ impl<'d> Scan<'d> {
                         .map(|&(_, off, k)| (off, s.origins[wanted[k]].len as usize))
                         .collect();
                     let records = input::reread(f, &ranges)?;
-                    for (&(_, _, k), bytes) in run.iter().zip(records) {
-                        let changed = || {
-                            Error::config(format!(
-                                "{} changed during the scan: cannot quote it",
-                                f.display()
-                            ))
-                        };
-                        let text = match String::from_utf8(bytes) {
-                            Ok(t) => t,
-                            Err(e) if self.det.config.windows_1252 => {
-                                input::decode_windows_1252_fallback(e.as_bytes())
+                    let changed = || {
+                        Error::config(format!(
+                            "{} changed during the scan: cannot quote it",
+                            f.display()
+                        ))
+                    };
+                    // Decoding and JSON parsing in parallel, results in record order.
+                    let parsed: Vec<(usize, String)> = run
+                        .par_iter()
+                        .zip(records.into_par_iter())
+                        .map(|(&(_, _, k), bytes)| {
+                            let text = match String::from_utf8(bytes) {
+                                Ok(t) => t,
+                                Err(e) if self.det.config.windows_1252 => {
+                                    input::decode_windows_1252_fallback(e.as_bytes())
+                                }
+                                Err(_) => return Err(changed()),
+                            };
+                            if s.origins[wanted[k]].line.is_none() {
+                                return Ok((k, text));
                             }
-                            Err(_) => return Err(changed()),
-                        };
-                        let text = if s.origins[wanted[k]].line.is_some() {
                             let rec = input::parse_record(&text, &self.det.config.fields)
                                 .map_err(|_| changed())?;
                             match rec.text {
-                                Some(FieldValue::Str(t)) => t.into_owned(),
-                                _ => return Err(changed()),
+                                Some(FieldValue::Str(t)) => Ok((k, t.into_owned())),
+                                _ => Err(changed()),
                             }
-                        } else {
-                            text
-                        };
+                        })
+                        .collect::<Result<_>>()?;
+                    for (k, text) in parsed {
                         raw[k] = Some(text);
                     }
                 }
             }
         }
-        let mut out = Vec::with_capacity(wanted.len());
-        for (k, &d) in wanted.iter().enumerate() {
-            let text = raw[k].take().unwrap_or_default();
-            if text_hash(&text) != s.text_hashes[d] {
-                return Err(Error::config(format!(
-                    "the text of `{}` changed during the scan: cannot quote it",
-                    s.ids[d]
-                )));
-            }
-            out.push(text);
-        }
-        Ok(out)
+        raw.into_par_iter()
+            .zip(wanted.par_iter())
+            .map(|(text, &d)| {
+                let text = text.unwrap_or_default();
+                if text_hash(&text) != s.text_hashes[d] {
+                    return Err(Error::config(format!(
+                        "the text of `{}` changed during the scan: cannot quote it",
+                        s.ids[d]
+                    )));
+                }
+                Ok(text)
+            })
+            .collect()
     }
 }
 
