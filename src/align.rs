@@ -44,6 +44,27 @@ pub struct Alignment {
     pub coverage_b: f64,
 }
 
+impl Alignment {
+    /// The same alignment seen from the second document (`a` and `b` exchanged).
+    pub fn swapped(&self) -> Alignment {
+        Alignment {
+            passages: self
+                .passages
+                .iter()
+                .map(|p| Passage {
+                    a_start: p.b_start,
+                    a_end: p.b_end,
+                    b_start: p.a_start,
+                    b_end: p.a_end,
+                    words: p.words,
+                })
+                .collect(),
+            coverage_a: self.coverage_b,
+            coverage_b: self.coverage_a,
+        }
+    }
+}
+
 fn shingle_hashes(tokens: &[Token], k: usize) -> Vec<u64> {
     let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
     if hashes.is_empty() {
@@ -169,6 +190,10 @@ mod tests {
         assert_eq!(&page[p.b_start..p.b_end], STORY.trim_end_matches('.'));
         assert_eq!(al.coverage_a, 1.0);
         assert!(al.coverage_b < 0.9 && al.coverage_b > 0.6);
+        // Seen from the page, the same passage.
+        let back = align(&page, STORY, 5);
+        assert_eq!(back.passages, al.swapped().passages);
+        assert_eq!(al.swapped().swapped(), al);
     }
 
     #[test]

@@ -172,35 +172,21 @@ pub fn write(
             let (Some(mt), Some(st)) = (texts.get(&m.doc), texts.get(&c.source)) else {
                 continue;
             };
-            // Passages as (member span, source span), from the report when the pair is in
-            // it (either way round), else aligned here.
-            let spans: Vec<((usize, usize), (usize, usize))>;
-            let (cov_m, cov_s);
-            if let Some(al) = aligned.get(&(m.doc.as_str(), c.source.as_str())) {
-                spans = al
-                    .passages
-                    .iter()
-                    .map(|x| ((x.a_start, x.a_end), (x.b_start, x.b_end)))
-                    .collect();
-                (cov_m, cov_s) = (al.coverage_a, al.coverage_b);
-            } else if let Some(al) = aligned.get(&(c.source.as_str(), m.doc.as_str())) {
-                spans = al
-                    .passages
-                    .iter()
-                    .map(|x| ((x.b_start, x.b_end), (x.a_start, x.a_end)))
-                    .collect();
-                (cov_m, cov_s) = (al.coverage_b, al.coverage_a);
-            } else {
-                let al = align(mt, st, p.ngram);
-                spans = al
-                    .passages
-                    .iter()
-                    .map(|x| ((x.a_start, x.a_end), (x.b_start, x.b_end)))
-                    .collect();
-                (cov_m, cov_s) = (al.coverage_a, al.coverage_b);
-            }
-            let ms: Vec<(usize, usize)> = spans.iter().map(|x| x.0).collect();
-            let ss: Vec<(usize, usize)> = spans.iter().map(|x| x.1).collect();
+            // Passages with the member as `a`, from the report when the pair is in it
+            // (either way round), else aligned here.
+            let al = match (
+                aligned.get(&(m.doc.as_str(), c.source.as_str())),
+                aligned.get(&(c.source.as_str(), m.doc.as_str())),
+            ) {
+                (Some(al), _) => (*al).clone(),
+                (None, Some(al)) => al.swapped(),
+                _ => align(mt, st, p.ngram),
+            };
+            let ms: Vec<(usize, usize)> =
+                al.passages.iter().map(|x| (x.a_start, x.a_end)).collect();
+            let ss: Vec<(usize, usize)> =
+                al.passages.iter().map(|x| (x.b_start, x.b_end)).collect();
+            let (cov_m, cov_s) = (al.coverage_a, al.coverage_b);
             compares.push(Compare {
                 member: m.doc.clone(),
                 source: c.source.clone(),
