@@ -11,7 +11,9 @@
 //!  minhash     densified one-permutation hashing                  -> Signature (num_perm x u32)
 //!  lsh         bands x rows from the threshold (S-curve)          -> candidate pairs
 //!  verify      exact Jaccard and containment on shingle sets      -> matches
-//!  cluster     union-find + chaining guard + keep policy          -> clusters
+//!  containment sampled shingles shared by near-duplicate classes  -> partial-copy candidates
+//!  cluster     union-find + chaining guard + keep policy          -> clusters, source, roles
+//!  align       runs of shared shingles                            -> passages (byte spans)
 //!  report/     text, JSON, JSON Lines                             -> Report
 //! ```
 //! With [`SentenceMode::Standard`] or [`SentenceMode::Full`] (`--sentences`), a sentence stage
