@@ -68,6 +68,7 @@ pub mod cluster;
 pub mod config;
 pub mod containment;
 pub mod detector;
+pub mod dist;
 pub mod document;
 pub mod error;
 pub mod eval;
