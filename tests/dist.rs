@@ -333,6 +333,22 @@ fn spark_and_sail_give_the_components_of_cluster_local_and_scan() {
     let local2 = ["--master", "local[2]", "--partitions", "4"];
     driver(&py, &script, &local2, &manifest, &signed, &spark);
 
+    // Components on graphs that need many rounds (long chains), against a union-find.
+    for engine in [&["--sail"][..], &local2[..]] {
+        let o = Command::new(&py)
+            .arg(&script)
+            .args(engine)
+            .args(["--self-test", s(&dir.path().join("self-test"))])
+            .env("SPARK_LOCAL_IP", "127.0.0.1")
+            .output()
+            .expect("run the driver's self-test");
+        assert!(o.status.success(), "self-test {engine:?}: {}", stderr(&o));
+        let v: serde_json::Value =
+            serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+        assert_eq!(v["self_test"], "ok");
+        assert!(v["rounds"].as_u64().unwrap() > 3, "{v}");
+    }
+
     let local = dir.path().join("local");
     ok(
         &run(&[

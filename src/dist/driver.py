@@ -39,9 +39,9 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="syndup engine stage: sign shards, match, cluster, keep (Spark SQL only)"
     )
-    p.add_argument("--manifest", required=True, help="manifest written by `syndup plan`")
-    p.add_argument("--signed", required=True, help="directory for `syndup sign` outputs")
-    p.add_argument("--out", required=True, help="directory for matches/ and components/")
+    p.add_argument("--manifest", default=None, help="manifest written by `syndup plan`")
+    p.add_argument("--signed", default=None, help="directory for `syndup sign` outputs")
+    p.add_argument("--out", default=None, help="directory for matches/ and components/")
     p.add_argument(
         "--syndup",
         default="syndup",
@@ -66,7 +66,16 @@ def parse_args(argv=None):
         "--partitions", type=int, default=0, help="spark.sql.shuffle.partitions (0: leave it)"
     )
     p.add_argument("--max-rounds", type=int, default=64, help="component rounds at most")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--self-test",
+        metavar="DIR",
+        help="check the components step against a union-find on graphs with long chains "
+        "(work files in DIR), print the rounds it took, and exit",
+    )
+    args = p.parse_args(argv)
+    if not args.self_test and not (args.manifest and args.signed and args.out):
+        p.error("--manifest, --signed and --out are required")
+    return args
 
 
 def log(msg):
@@ -304,8 +313,55 @@ def keep(F, Window, comp, docs, policy, fingerprint):
     )
 
 
+def self_test(spark, F, work, max_rounds):
+    """Components of graphs that take several rounds (a path in shuffled order, a long path,
+    a binary tree, random sparse edges) against a union-find; returns the rounds taken."""
+    import random
+
+    rng = random.Random(7)
+    nodes = list(range(1000, 1400))
+    rng.shuffle(nodes)
+    edges = list(zip(nodes, nodes[1:]))
+    edges += [(i, i + 1) for i in range(0, 150)]
+    edges += [(2000 + i, 2000 + 2 * i + 1) for i in range(100)]
+    edges += [(rng.randrange(3000, 3300), rng.randrange(3000, 3300)) for _ in range(250)]
+    edges = sorted({(min(a, b), max(a, b)) for a, b in edges if a != b})
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    want = {x: find(x) for e in edges for x in e}
+    df = spark.createDataFrame(edges, "a long, b long")
+    comp, rounds = components(spark, F, df, join(work, "_rounds"), max_rounds)
+    got = {r["doc"]: r["component"] for r in comp.collect()}
+    if got != want:
+        wrong = sorted(x for x in want if got.get(x) != want[x])[:10]
+        raise AssertionError(f"components differ from a union-find, e.g. at nodes {wrong}")
+    return rounds
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.self_test:
+        from pyspark.sql import functions as F
+
+        spark, server = session(args)
+        try:
+            rounds = self_test(spark, F, local_path(args.self_test), args.max_rounds)
+            print(json.dumps({"self_test": "ok", "rounds": rounds}), flush=True)
+        finally:
+            spark.stop()
+            if server is not None:
+                server.stop()
+        return
     with open(args.manifest, encoding="utf-8") as f:
         manifest = json.load(f)
     if manifest.get("format_version") != 1:
@@ -338,7 +394,26 @@ def main(argv=None):
         names = [f"shard-{s:05d}.parquet" for s in range(shards)]
         bands = spark.read.parquet(*[join(args.signed, "bands", n) for n in names])
         docs = spark.read.parquet(*[join(args.signed, "docs", n) for n in names])
-        pairs = candidates(F, bands, int(params["max_bucket"]))
+        # Candidates, and the rows of the documents in them, are written once and read back:
+        # verification and the keep policy then read the shingle lists of candidate
+        # documents only, not of the whole corpus (twice each).
+        pairs_path = join(args.out, "_candidates")
+        write(candidates(F, bands, int(params["max_bucket"])), pairs_path)
+        pairs = spark.read.parquet(pairs_path)
+        timings["candidates"] = time.time() - t
+        ids = (
+            pairs.select(F.col("a").alias("doc"))
+            .unionByName(pairs.select(F.col("b").alias("doc")))
+            .distinct()
+        )
+        involved_path = join(args.out, "_involved")
+        write(
+            docs.select("doc", "id", "length", "date_key", "shingles").join(ids, "doc", "left_semi"),
+            involved_path,
+        )
+        docs = spark.read.parquet(involved_path)
+        n_candidates = pairs.count()
+        timings["involved"] = time.time() - t - timings["candidates"]
         matches = verify(F, pairs, docs, params["threshold"]).withColumn(
             "manifest", F.lit(fingerprint).cast("long")
         )
@@ -346,8 +421,10 @@ def main(argv=None):
         write(matches, matches_path)
         matches = spark.read.parquet(matches_path)
         n_matches = matches.count()
-        timings["match"] = time.time() - t
-        log(f"{n_matches} matches in {timings['match']:.1f} s")
+        timings["verify"] = time.time() - t - timings["candidates"] - timings["involved"]
+        log(
+            f"{n_candidates} candidates, {n_matches} matches in {time.time() - t:.1f} s"
+        )
 
         t = time.time()
         comp, rounds = components(spark, F, matches, join(args.out, "_rounds"), args.max_rounds)
@@ -370,6 +447,7 @@ def main(argv=None):
             "shards": shards,
             "documents": signed["documents"],
             "rejected": signed["rejected"],
+            "candidates": n_candidates,
             "matches": n_matches,
             "components": n_components,
             "duplicates": n_members - n_components,

@@ -96,6 +96,79 @@ pub fn components_schema() -> Arc<Schema> {
     ]))
 }
 
+/// A Parquet file being written under a hidden temporary name; [`FileWriter::finish`] renames
+/// it to its real name, and dropping it unfinished removes it.
+pub struct FileWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: Option<ArrowWriter<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl FileWriter {
+    /// Starts `path` with `schema`, `meta` as key-value metadata and at most `rows_per_group`
+    /// rows per row group (the writer holds one row group in memory).
+    pub fn create(
+        path: &Path,
+        schema: Arc<Schema>,
+        meta: Vec<(String, String)>,
+        rows_per_group: usize,
+    ) -> Result<FileWriter> {
+        let tmp = super::plan::temp_name(path);
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(rows_per_group.max(1)))
+            .set_key_value_metadata(Some(
+                meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
+            ))
+            .build();
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut w = FileWriter {
+            path: path.to_path_buf(),
+            tmp,
+            writer: None,
+        };
+        w.writer = Some(
+            ArrowWriter::try_new(std::io::BufWriter::new(file), schema, Some(props))
+                .map_err(|e| parquet_err(path, e))?,
+        );
+        Ok(w)
+    }
+
+    /// Appends a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match &mut self.writer {
+            Some(w) => w.write(batch).map_err(|e| parquet_err(&self.path, e)),
+            None => Err(parquet_err(&self.path, "written after finish")),
+        }
+    }
+
+    /// Adds key-value metadata (known only at the end, such as counts).
+    pub fn append_meta(&mut self, key: &str, value: String) {
+        if let Some(w) = &mut self.writer {
+            w.append_key_value_metadata(KeyValue::new(key.to_string(), value));
+        }
+    }
+
+    /// Closes the file and renames it to its real name.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            if let Err(e) = w.close() {
+                let _ = std::fs::remove_file(&self.tmp);
+                return Err(parquet_err(&self.path, e));
+            }
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Writes `batches` to `path` atomically (hidden temporary name, then rename) with `meta` as
 /// key-value metadata and at most `rows_per_group` rows per row group.
 pub fn write_file(
@@ -105,28 +178,11 @@ pub fn write_file(
     meta: Vec<(String, String)>,
     rows_per_group: usize,
 ) -> Result<()> {
-    let tmp = super::plan::temp_name(path);
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(rows_per_group.max(1)))
-        .set_key_value_metadata(Some(
-            meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
-        ))
-        .build();
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let result = (|| -> std::result::Result<(), parquet::errors::ParquetError> {
-        let mut w = ArrowWriter::try_new(std::io::BufWriter::new(file), schema, Some(props))?;
-        for b in batches {
-            w.write(b)?;
-        }
-        w.close()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(parquet_err(path, e));
+    let mut w = FileWriter::create(path, schema, meta, rows_per_group)?;
+    for b in batches {
+        w.write(b)?;
     }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    w.finish()
 }
 
 /// A record batch from columns (the schema's order).

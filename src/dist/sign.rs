@@ -55,6 +55,8 @@ struct Signed {
     date: Option<String>,
     sig: Vec<u32>,
     shingles: Vec<u64>,
+    /// The band keys (`bands` of them).
+    keys: Vec<u64>,
 }
 
 /// The three output paths of `shard` under `out`.
@@ -94,7 +96,17 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
         shard,
         ..SignStats::default()
     };
-    let mut docs: Vec<Signed> = Vec::new();
+    // Documents are written as they come (row groups of DOCS_PER_GROUP), so memory stays at
+    // a few batches whatever the shard's size; only the band rows wait for the end (they are
+    // sorted by band then hash, not by document).
+    let mut docs_out = pq::FileWriter::create(
+        &docs_path,
+        pq::docs_schema(),
+        pq::meta(manifest),
+        DOCS_PER_GROUP,
+    )?;
+    let mut pending: Vec<Signed> = Vec::new();
+    let mut keys: Vec<(i32, i64, i64)> = Vec::new();
     let mut rejects: Vec<u8> = Vec::new();
     let mut seen: ahash::AHashMap<String, u64> = ahash::AHashMap::new();
     let mut reject = |stats: &mut SignStats, p: Problem| {
@@ -143,7 +155,18 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
                         seen.insert(d.id.clone(), d.row as u64 + 1);
                         stats.records += 1;
                         stats.documents += 1;
-                        docs.push(d);
+                        let doc = doc_number(shard, d.row);
+                        keys.extend(
+                            d.keys
+                                .iter()
+                                .enumerate()
+                                .map(|(b, &k)| (b as i32, k as i64, doc)),
+                        );
+                        pending.push(d);
+                        if pending.len() >= DOCS_PER_GROUP {
+                            docs_out.write(&docs_batch(shard, &pending, &docs_path)?)?;
+                            pending.clear();
+                        }
                     }
                 }
                 Err(p) => reject(&mut stats, p),
@@ -155,16 +178,35 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
         Ok(true)
     })?;
 
+    if !pending.is_empty() {
+        docs_out.write(&docs_batch(shard, &pending, &docs_path)?)?;
+    }
+    let counts = [
+        ("syndup.shard", shard.to_string()),
+        ("syndup.records", stats.records.to_string()),
+        ("syndup.documents", stats.documents.to_string()),
+        ("syndup.rejected", stats.rejected.to_string()),
+    ];
     let mut meta = pq::meta(manifest);
-    meta.extend([
-        ("syndup.shard".to_string(), shard.to_string()),
-        ("syndup.records".to_string(), stats.records.to_string()),
-        ("syndup.documents".to_string(), stats.documents.to_string()),
-        ("syndup.rejected".to_string(), stats.rejected.to_string()),
-    ]);
-    write_bands(manifest, shard, &docs, &bands_path, meta.clone())?;
+    meta.extend(counts.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    for (k, v) in counts {
+        docs_out.append_meta(k, v);
+    }
+    keys.par_sort_unstable();
+    let b = pq::batch(
+        &bands_path,
+        pq::bands_schema(),
+        vec![
+            pq::i32_array(keys.iter().map(|k| k.0).collect()),
+            pq::i64_array(keys.iter().map(|k| k.1).collect()),
+            pq::i64_array(keys.iter().map(|k| k.2).collect()),
+        ],
+    )?;
+    drop(keys);
+    pq::write_file(&bands_path, pq::bands_schema(), &[b], meta, 1 << 20)?;
     super::plan::write_atomic(&rejects_path, &rejects)?;
-    write_docs(manifest, shard, &docs, &docs_path, meta)?;
+    // The docs file last: its presence with this manifest means the shard is done.
+    docs_out.finish()?;
     Ok(stats)
 }
 
@@ -256,6 +298,8 @@ fn sign_record(
     }
     let mut sig = Vec::with_capacity(config.num_perm);
     signer.sign_into(shingles, &mut sig);
+    let (bands, rows) = (config.bands.unwrap_or(0), config.rows.unwrap_or(0));
+    let keys = (0..bands).map(|b| lsh::band_key(&sig, b, rows)).collect();
     Ok(Signed {
         row,
         id: rec.id.clone(),
@@ -263,72 +307,34 @@ fn sign_record(
         date: rec.date,
         sig,
         shingles: shingles.clone(),
+        keys,
     })
-}
-
-fn write_bands(
-    manifest: &Manifest,
-    shard: u32,
-    docs: &[Signed],
-    path: &Path,
-    meta: Vec<(String, String)>,
-) -> Result<()> {
-    let (bands, rows) = (manifest.parameters.bands, manifest.parameters.rows);
-    let mut keys: Vec<(i32, i64, i64)> = docs
-        .par_iter()
-        .flat_map_iter(|d| {
-            let doc = doc_number(shard, d.row);
-            (0..bands).map(move |b| (b as i32, lsh::band_key(&d.sig, b, rows) as i64, doc))
-        })
-        .collect();
-    keys.par_sort_unstable();
-    let b = pq::batch(
-        path,
-        pq::bands_schema(),
-        vec![
-            pq::i32_array(keys.iter().map(|k| k.0).collect()),
-            pq::i64_array(keys.iter().map(|k| k.1).collect()),
-            pq::i64_array(keys.iter().map(|k| k.2).collect()),
-        ],
-    )?;
-    pq::write_file(path, pq::bands_schema(), &[b], meta, 1 << 20)
 }
 
 /// Documents per row group of a docs file (each holds its shingle list).
 const DOCS_PER_GROUP: usize = 8192;
 
-fn write_docs(
-    manifest: &Manifest,
-    shard: u32,
-    docs: &[Signed],
-    path: &Path,
-    meta: Vec<(String, String)>,
-) -> Result<()> {
-    let _ = manifest;
-    let mut batches = Vec::new();
-    for chunk in docs.chunks(DOCS_PER_GROUP) {
-        let dates: ArrayRef = Arc::new(StringArray::from(
-            chunk.iter().map(|d| d.date.as_deref()).collect::<Vec<_>>(),
-        ));
-        let date_keys: ArrayRef = Arc::new(arrow_array::Int64Array::from(
-            chunk
-                .iter()
-                .map(|d| d.date.as_deref().and_then(parse_date))
-                .collect::<Vec<_>>(),
-        ));
-        batches.push(pq::batch(
-            path,
-            pq::docs_schema(),
-            vec![
-                pq::i64_array(chunk.iter().map(|d| doc_number(shard, d.row)).collect()),
-                Arc::new(StringArray::from_iter_values(chunk.iter().map(|d| &d.id))),
-                pq::i64_array(chunk.iter().map(|d| d.length).collect()),
-                dates,
-                date_keys,
-                pq::i32_lists(chunk.iter().map(|d| d.sig.as_slice())),
-                pq::i64_lists(chunk.iter().map(|d| d.shingles.as_slice())),
-            ],
-        )?);
-    }
-    pq::write_file(path, pq::docs_schema(), &batches, meta, DOCS_PER_GROUP)
+/// The docs-file rows of `docs`.
+fn docs_batch(shard: u32, docs: &[Signed], path: &Path) -> Result<arrow_array::RecordBatch> {
+    let dates: ArrayRef = Arc::new(StringArray::from(
+        docs.iter().map(|d| d.date.as_deref()).collect::<Vec<_>>(),
+    ));
+    let date_keys: ArrayRef = Arc::new(arrow_array::Int64Array::from(
+        docs.iter()
+            .map(|d| d.date.as_deref().and_then(parse_date))
+            .collect::<Vec<_>>(),
+    ));
+    pq::batch(
+        path,
+        pq::docs_schema(),
+        vec![
+            pq::i64_array(docs.iter().map(|d| doc_number(shard, d.row)).collect()),
+            Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.id))),
+            pq::i64_array(docs.iter().map(|d| d.length).collect()),
+            dates,
+            date_keys,
+            pq::i32_lists(docs.iter().map(|d| d.sig.as_slice())),
+            pq::i64_lists(docs.iter().map(|d| d.shingles.as_slice())),
+        ],
+    )
 }
