@@ -24,7 +24,8 @@
 //! [`Detector`] drives the stages over a whole corpus; every stage is a module with a pure,
 //! tested core. [`StreamFilter`] drives the same stages one record at a time for ingestion
 //! pipelines: each record is checked against everything kept before it, in this run or in
-//! earlier runs through a persistent [`Index`].
+//! earlier runs through a persistent [`Index`]. [`dist`] cuts the batch pipeline into
+//! shard-level steps over Parquet files, for corpora that need Apache Spark or Sail.
 //!
 //! ## Example
 //! ```
