@@ -247,13 +247,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// A hidden temporary name beside `path`, unique to this process.
+/// A hidden temporary name beside `path`, unique to this call: two attempts of the same
+/// engine task (a retry, a speculative copy, possibly on another machine sharing the file
+/// system) never write into each other's file, and the last rename wins with equal content.
 pub fn temp_name(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let nonce = xxhash_rust::xxh3::xxh3_64(
+        &[
+            std::process::id() as u64,
+            nanos,
+            CALLS.fetch_add(1, Ordering::Relaxed),
+        ]
+        .map(u64::to_le_bytes)
+        .concat(),
+    );
+    path.with_file_name(format!(".{name}.tmp-{nonce:016x}"))
 }
 
 #[cfg(test)]
