@@ -27,6 +27,9 @@ pub enum ErrorKind {
     /// A persistent index cannot be used: not a syndup index, another format version, or
     /// built with other settings than this run's.
     Index(String),
+    /// A file of the distributed flow cannot be used: not a syndup manifest or output, another
+    /// format version, or made with another manifest than this run's.
+    Manifest(String),
     /// The database holding a persistent index failed (the underlying error is the
     /// [`std::error::Error::source`]).
     Database(Box<dyn std::error::Error + Send + Sync>),
@@ -94,6 +97,7 @@ impl fmt::Display for Error {
             ErrorKind::Record(p) => write!(f, "{p} (stopped by --strict)"),
             ErrorKind::UnsupportedInput(m) => write!(f, "{m}"),
             ErrorKind::Index(m) => write!(f, "{m}"),
+            ErrorKind::Manifest(m) => write!(f, "{m}"),
             ErrorKind::Database(e) => write!(f, "index database: {e}"),
         }
     }

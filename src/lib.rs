@@ -26,7 +26,8 @@
 //! [`Detector`] drives the stages over a whole corpus; every stage is a module with a pure,
 //! tested core. [`StreamFilter`] drives the same stages one record at a time for ingestion
 //! pipelines: each record is checked against everything kept before it, in this run or in
-//! earlier runs through a persistent [`Index`].
+//! earlier runs through a persistent [`Index`]. [`dist`] cuts the batch pipeline into
+//! shard-level steps over Parquet files, for corpora that need Apache Spark or Sail.
 //!
 //! ## Example
 //! ```
@@ -70,6 +71,7 @@ pub mod cluster;
 pub mod config;
 pub mod containment;
 pub mod detector;
+pub mod dist;
 pub mod document;
 pub mod error;
 pub mod eval;

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod determinism;
+mod dist;
 mod filter;
 mod harness;
 mod html;

@@ -9,6 +9,7 @@ use syndup::{
     Scheme, SentenceConfig, SentenceMode, ShingleKind, Source, VerifyMode,
 };
 
+mod dist;
 mod filter;
 mod progress;
 
@@ -50,6 +51,26 @@ enum Command {
     /// or --annotate; unreadable records are reported with path:line (--rejects). Exit status:
     /// 0 success, 2 errors or rejected records.
     Filter(filter::FilterArgs),
+    /// Distributed flow, step 1: fix every parameter and the ordered shard list in a
+    /// fingerprinted manifest (every later step refuses files made with another one).
+    Plan(Box<dist::PlanArgs>),
+    /// Distributed flow, step 2 (per shard): one JSON Lines shard -> Parquet band rows,
+    /// document rows (id, length, date, MinHash, sorted shingle hashes) and rejected records.
+    ///
+    /// Writes DIR/bands/shard-N.parquet, DIR/docs/shard-N.parquet and
+    /// DIR/rejects/shard-N.jsonl (temporary names, then renamed); a shard already signed with
+    /// this manifest is skipped. Prints one JSON line of counts per shard. Exit status: 0, or 2
+    /// when records were rejected (listed with path:line and reason in rejects/).
+    Sign(dist::SignArgs),
+    /// Distributed flow, step 3 on one machine: candidates, exact verification and connected
+    /// components over the signed files (or over an engine's matches), with a union-find.
+    ClusterLocal(dist::ClusterLocalArgs),
+    /// Distributed flow, step 4 (per shard): write the shard's kept records byte-identical,
+    /// and its duplicates annotated with `dup_of`, `similarity` and `relation`.
+    Apply(dist::ApplyArgs),
+    /// Write the Python driver that runs the distributed flow's step 3 on Apache Spark or on a
+    /// Spark Connect server such as Sail (Spark SQL built-ins only).
+    SparkDriver(dist::DriverArgs),
 }
 
 #[derive(Args, Debug)]
@@ -540,6 +561,11 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => finish(generate(&args)),
         Command::Eval(args) => finish(eval(&args)),
         Command::Filter(args) => finish(filter::run(&args)),
+        Command::Plan(args) => finish(dist::plan(&args)),
+        Command::Sign(args) => finish(dist::sign(&args)),
+        Command::ClusterLocal(args) => finish(dist::cluster_local(&args)),
+        Command::Apply(args) => finish(dist::apply(&args)),
+        Command::SparkDriver(args) => finish(dist::driver(&args)),
     }
 }
 

@@ -1,0 +1,281 @@
+//! The distributed flow's subcommands: `plan`, `sign`, `cluster-local`, `apply` and
+//! `spark-driver` (see `syndup::dist`).
+
+use clap::Args;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use syndup::dist::{self, Manifest};
+use syndup::{Config, Error, Fields, KeepPolicy, Source};
+
+#[derive(Args, Debug)]
+pub(super) struct PlanArgs {
+    /// JSON Lines shards (.jsonl, .jsonl.gz, .jsonl.zst) or directories of them, in order:
+    /// shard i is the i-th file (directories are walked in sorted order).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    /// Write the manifest to FILE.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+
+    #[command(flatten)]
+    record: super::RecordArgs,
+    /// JSON field with a date (for --keep earliest); '' for none.
+    #[arg(
+        long,
+        default_value = "date",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    date_field: String,
+    /// Reject (with reason) records larger than this many bytes.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
+    max_doc_bytes: usize,
+
+    #[command(flatten)]
+    sketch: super::SketchArgs,
+    /// Which member of a component is kept.
+    #[arg(long, value_enum, default_value_t = super::KeepArg::First, help_heading = "Similarity")]
+    keep: super::KeepArg,
+    /// LSH buckets larger than this give star edges to their first document only.
+    #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
+    max_bucket: usize,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SignArgs {
+    /// The manifest written by `syndup plan`.
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// Shard number(s) to sign (comma-separated); all shards when absent.
+    #[arg(long, value_delimiter = ',', value_name = "N")]
+    shard: Vec<u32>,
+    /// Directory to write bands/, docs/ and rejects/ into.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Worker threads (default: all cores). Output is identical at any count.
+    #[arg(short = 'j', long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ClusterLocalArgs {
+    /// The manifest written by `syndup plan`.
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// The directory `syndup sign` wrote to.
+    #[arg(long, value_name = "DIR")]
+    signed: PathBuf,
+    /// Use these verified matches (an engine's `matches/`) instead of finding candidates in
+    /// the band files and verifying them here.
+    #[arg(long, value_name = "DIR")]
+    matches: Option<PathBuf>,
+    /// Directory to write matches/ and components/ into.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Worker threads (default: all cores). Output is identical at any count.
+    #[arg(short = 'j', long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ApplyArgs {
+    /// The manifest written by `syndup plan`.
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// The shard to filter.
+    #[arg(long, value_name = "N")]
+    shard: u32,
+    /// The directory `syndup sign` wrote to.
+    #[arg(long, value_name = "DIR")]
+    signed: PathBuf,
+    /// The components/ directory written by the engine or by `syndup cluster-local`.
+    #[arg(long, value_name = "DIR")]
+    components: PathBuf,
+    /// Write kept records to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write duplicates to FILE, annotated with `dup_of`, `similarity` and `relation`.
+    #[arg(long, value_name = "FILE")]
+    duplicates: Option<PathBuf>,
+    /// Write every record annotated (kept ones with `"relation":"unique"`); duplicates go to
+    /// the output too unless --duplicates is given.
+    #[arg(long)]
+    annotate: bool,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct DriverArgs {
+    /// Write the driver to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn threads(n: Option<usize>) -> syndup::Result<()> {
+    if let Some(n) = n {
+        if n == 0 {
+            return Err(Error::config("--threads must be at least 1"));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Error::config(format!("cannot start {n} threads: {e}")))?;
+    }
+    Ok(())
+}
+
+fn stdout_json(v: &impl serde::Serialize) -> syndup::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, v)
+        .map_err(std::io::Error::other)
+        .and_then(|_| writeln!(out))
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
+    let mut c = Config {
+        keep: match args.keep {
+            super::KeepArg::First => KeepPolicy::First,
+            super::KeepArg::Longest => KeepPolicy::Longest,
+            super::KeepArg::Earliest => KeepPolicy::Earliest,
+        },
+        max_bucket: args.max_bucket,
+        max_doc_bytes: args.max_doc_bytes,
+        fields: Fields {
+            id: args.record.id_field.clone(),
+            text: args.record.text_field.clone(),
+            date: (!args.date_field.is_empty()).then(|| args.date_field.clone()),
+            title: None,
+        },
+        ..Config::default()
+    };
+    args.sketch.apply(&mut c);
+    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let m = Manifest::new(&c, &sources)?;
+    m.write(&args.output)?;
+    eprintln!(
+        "syndup plan: {} shards, {} bands x {} rows, manifest {} written to {}",
+        m.shards.len(),
+        m.parameters.bands,
+        m.parameters.rows,
+        m.fingerprint,
+        args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn sign(args: &SignArgs) -> syndup::Result<ExitCode> {
+    threads(args.threads)?;
+    let m = Manifest::read(&args.manifest)?;
+    let shards: Vec<u32> = if args.shard.is_empty() {
+        (0..m.shards.len() as u32).collect()
+    } else {
+        args.shard.clone()
+    };
+    let mut rejected = 0;
+    for s in shards {
+        let start = std::time::Instant::now();
+        let stats = dist::sign_shard(&m, s, &args.output)?;
+        for p in &stats.problems {
+            eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));
+        }
+        if stats.rejected > stats.problems.len() as u64 {
+            eprintln!(
+                "syndup: ... {} rejected records in all: see {}",
+                stats.rejected,
+                dist::sign::output_paths(&args.output, s).2.display()
+            );
+        }
+        rejected += stats.rejected;
+        eprintln!(
+            "syndup sign: shard {s}: {} documents, {} rejected{} in {:.2} s",
+            stats.documents,
+            stats.rejected,
+            if stats.skipped {
+                " (already signed with this manifest)"
+            } else {
+                ""
+            },
+            start.elapsed().as_secs_f64()
+        );
+        stdout_json(&stats)?;
+    }
+    Ok(if rejected > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(super) fn cluster_local(args: &ClusterLocalArgs) -> syndup::Result<ExitCode> {
+    threads(args.threads)?;
+    let m = Manifest::read(&args.manifest)?;
+    let start = std::time::Instant::now();
+    let stats = dist::cluster_local(&m, &args.signed, args.matches.as_deref(), &args.output)?;
+    eprintln!(
+        "syndup cluster-local: {} documents, {} candidates, {} matches, {} components, {} duplicates in {:.2} s",
+        stats.documents,
+        stats.candidates,
+        stats.matches,
+        stats.components,
+        stats.duplicates,
+        start.elapsed().as_secs_f64()
+    );
+    stdout_json(&stats)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn create(path: &PathBuf) -> syndup::Result<BufWriter<std::fs::File>> {
+    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    Ok(BufWriter::new(f))
+}
+
+pub(super) fn apply(args: &ApplyArgs) -> syndup::Result<ExitCode> {
+    let m = Manifest::read(&args.manifest)?;
+    let stdout = std::io::stdout();
+    let mut kept: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(create(p)?),
+        None => Box::new(BufWriter::new(stdout.lock())),
+    };
+    let mut dups = args.duplicates.as_ref().map(create).transpose()?;
+    let stats = dist::apply(
+        &m,
+        args.shard,
+        &args.signed,
+        &args.components,
+        dist::ApplyOptions {
+            kept: &mut kept,
+            duplicates: dups.as_mut().map(|w| w as &mut dyn Write),
+            annotate: args.annotate,
+        },
+    )?;
+    let out_name = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<stdout>"));
+    kept.flush().map_err(|e| Error::io(&out_name, e))?;
+    if let (Some(w), Some(p)) = (dups.as_mut(), &args.duplicates) {
+        w.flush().map_err(|e| Error::io(p, e))?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "syndup apply: shard {}: {} records, {} kept, {} duplicates, {} rejected by sign",
+            stats.shard, stats.records, stats.kept, stats.duplicates, stats.rejected
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn driver(args: &DriverArgs) -> syndup::Result<ExitCode> {
+    match &args.output {
+        Some(p) => std::fs::write(p, dist::DRIVER).map_err(|e| Error::io(p, e))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(dist::DRIVER.as_bytes())
+            .map_err(|e| Error::io("<stdout>", e))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

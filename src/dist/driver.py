@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+"""syndup's engine stage: the global integer work of a distributed dedup, on Apache Spark or on
+a Spark Connect server such as Sail.
+
+Written out by `syndup spark-driver -o driver.py`; it belongs to the syndup release that wrote
+it. It uses built-in Spark SQL only (no Python UDF on rows, no RDD, no extra JAR), so the same
+file runs on classic Spark (spark-submit, local[N]) and over Spark Connect (--remote, --sail).
+
+Steps (see `syndup::dist` in the Rust docs for the file layouts):
+ 1. sign    every shard with `syndup sign` (one engine task per shard via mapInPandas, or
+            from this process with --sign driver); already signed shards are skipped.
+ 2. match   group band rows by (band, band_hash); a bucket of at most max_bucket documents
+            gives all its pairs, a larger one star edges to its smallest document (as
+            syndup's lsh::candidates); pairs are deduplicated and verified exactly:
+            |A n B| = size(array_intersect(shingles)), kept when
+            shared >= threshold * (|A| + |B| - shared)  -> OUT/matches/
+ 3. cluster connected components by alternating large-star and small-star (Kiveris et al.,
+            "Connected Components in MapReduce and Beyond", SoCC 2014), each round written
+            to OUT/_rounds/ and read back so the plan never grows; stops when every edge
+            points at a root.
+ 4. keep    the keep policy picks each component's representative; each member's shared
+            shingles with it are counted                           -> OUT/components/
+
+Then run `syndup apply` per shard (or `syndup cluster-local --matches OUT/matches` to check
+the components). Every output row carries the manifest fingerprint (`manifest` column).
+
+Progress goes to stderr; the last line on stdout is a JSON summary with per-stage seconds.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="syndup engine stage: sign shards, match, cluster, keep (Spark SQL only)"
+    )
+    p.add_argument("--manifest", default=None, help="manifest written by `syndup plan`")
+    p.add_argument("--signed", default=None, help="directory for `syndup sign` outputs")
+    p.add_argument("--out", default=None, help="directory for matches/ and components/")
+    p.add_argument(
+        "--syndup",
+        default="syndup",
+        help="the syndup binary (same path on every worker; default: syndup on PATH)",
+    )
+    p.add_argument(
+        "--sign",
+        choices=["engine", "driver", "skip"],
+        default="engine",
+        help="run `syndup sign` as engine tasks (default), from this process, or not at all",
+    )
+    p.add_argument(
+        "--sign-threads", type=int, default=0, help="threads per `syndup sign` (0: all cores)"
+    )
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--remote", help="Spark Connect URL, e.g. sc://host:15002")
+    g.add_argument(
+        "--sail", action="store_true", help="start a Sail server in this process (pysail)"
+    )
+    g.add_argument("--master", help="classic Spark master, e.g. local[2] (spark-submit sets it)")
+    p.add_argument(
+        "--partitions", type=int, default=0, help="spark.sql.shuffle.partitions (0: leave it)"
+    )
+    p.add_argument("--max-rounds", type=int, default=64, help="component rounds at most")
+    p.add_argument(
+        "--self-test",
+        metavar="DIR",
+        help="check the components step against a union-find on graphs with long chains "
+        "(work files in DIR), print the rounds it took, and exit",
+    )
+    args = p.parse_args(argv)
+    if not args.self_test and not (args.manifest and args.signed and args.out):
+        p.error("--manifest, --signed and --out are required")
+    return args
+
+
+def log(msg):
+    print(f"syndup driver: {msg}", file=sys.stderr, flush=True)
+
+
+def local_path(path):
+    """An absolute path for local paths; URLs (hdfs://, s3a://) are left alone."""
+    if "://" in path:
+        return path
+    return os.path.abspath(path)
+
+
+def join(base, *parts):
+    return "/".join([base.rstrip("/")] + list(parts))
+
+
+def session(args):
+    from pyspark.sql import SparkSession
+
+    server = None
+    if args.sail:
+        from pysail.spark import SparkConnectServer
+
+        server = SparkConnectServer(ip="127.0.0.1", port=0)
+        server.start(background=True)
+        _, port = server.listening_address
+        builder = SparkSession.builder.remote(f"sc://127.0.0.1:{port}")
+    elif args.remote:
+        builder = SparkSession.builder.remote(args.remote)
+    else:
+        # Python workers of a local classic Spark must find pandas and pyarrow: use this
+        # interpreter unless told otherwise.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder.appName("syndup").config(
+            "spark.ui.showConsoleProgress", "false"
+        )
+        if args.master:
+            builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    if args.partitions > 0:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.partitions))
+    return spark, server
+
+
+def write(df, path):
+    # Snappy: Spark's default, and the one codec syndup's Rust steps read (Sail's default is
+    # zstd).
+    df.write.mode("overwrite").option("compression", "snappy").parquet(path)
+
+
+def sign_command(args, shard):
+    cmd = [args.syndup, "sign", "--manifest", args.manifest, "--shard", str(shard)]
+    cmd += ["-o", args.signed]
+    if args.sign_threads > 0:
+        cmd += ["-j", str(args.sign_threads)]
+    return cmd
+
+
+def run_sign(cmd):
+    """Runs one `syndup sign`; exit 2 with a summary means records were rejected (listed in
+    rejects/), which is not a failure of the step."""
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    if r.returncode not in (0, 2) or not lines:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed with exit status {r.returncode}: {r.stderr[-4000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+def sign(spark, args, shards):
+    if args.sign == "skip":
+        return {"documents": None, "rejected": None}
+    if args.sign == "driver":
+        results = []
+        for s in range(shards):
+            results.append(run_sign(sign_command(args, s)))
+    else:
+        cmd_args = args
+
+        def sign_partition(batches):
+            import pandas as pd
+
+            for pdf in batches:
+                rows = []
+                for s in pdf["shard"]:
+                    st = run_sign(sign_command(cmd_args, int(s)))
+                    rows.append((int(s), st["documents"], st["rejected"], bool(st["skipped"])))
+                yield pd.DataFrame(
+                    rows, columns=["shard", "documents", "rejected", "skipped"]
+                )
+
+        df = spark.range(0, shards, 1, shards).withColumnRenamed("id", "shard")
+        results = [
+            r.asDict()
+            for r in df.mapInPandas(
+                sign_partition,
+                "shard long, documents long, rejected long, skipped boolean",
+            ).collect()
+        ]
+    docs = sum(r["documents"] for r in results)
+    rejected = sum(r["rejected"] for r in results)
+    if rejected:
+        log(f"{rejected} records rejected by sign: see {join(args.signed, 'rejects')}/")
+    return {"documents": docs, "rejected": rejected}
+
+
+def candidates(F, bands, max_bucket):
+    """Pairs (a < b) as syndup's lsh::candidates makes them, deduplicated over bands."""
+    buckets = (
+        bands.groupBy("band", "band_hash")
+        .agg(F.sort_array(F.collect_list("doc")).alias("docs"))
+        .where(F.size("docs") > 1)
+    )
+    # All pairs of a small bucket: each member with the members after it. A giant bucket:
+    # its smallest document with every other one.
+    small = (
+        buckets.where(F.size("docs") <= max_bucket)
+        .select("docs", F.posexplode("docs").alias("i", "a"))
+        .select(
+            "a",
+            F.explode(F.slice("docs", F.col("i") + 2, F.size("docs"))).alias("b"),
+        )
+    )
+    giant = buckets.where(F.size("docs") > max_bucket).select(
+        F.col("docs")[0].alias("a"), F.explode(F.slice("docs", 2, F.size("docs"))).alias("b")
+    )
+    return small.unionByName(giant).distinct()
+
+
+def verify(F, pairs, docs, threshold):
+    sa = docs.select(F.col("doc").alias("a"), F.col("shingles").alias("sa"))
+    sb = docs.select(F.col("doc").alias("b"), F.col("shingles").alias("sb"))
+    v = pairs.join(sa, "a").join(sb, "b").select(
+        "a",
+        "b",
+        F.size(F.array_intersect("sa", "sb")).cast("long").alias("shared"),
+        F.size("sa").cast("long").alias("size_a"),
+        F.size("sb").cast("long").alias("size_b"),
+    )
+    union = (F.col("size_a") + F.col("size_b") - F.col("shared")).cast("double")
+    # The same comparison as syndup's Similarity::meets, in doubles.
+    ok = (union > F.lit(0.0)) & (
+        F.col("shared").cast("double") >= F.lit(float(threshold)) * union - F.lit(1e-9)
+    )
+    return v.where(ok)
+
+
+def large_star(F, e):
+    """Every node's larger neighbours are linked to the smallest node of its neighbourhood."""
+    s = e.select(F.col("a").alias("u"), F.col("b").alias("v")).unionByName(
+        e.select(F.col("b").alias("u"), F.col("a").alias("v"))
+    )
+    m = s.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+    return (
+        s.where(F.col("v") > F.col("u"))
+        .join(m, "u")
+        .select(F.col("v").alias("a"), F.col("m").alias("b"))
+        .distinct()
+    )
+
+
+def small_star(F, e):
+    """Every node and its smaller neighbours are linked to the smallest of them (edges a > b)."""
+    m = e.groupBy("a").agg(F.min("b").alias("m"))
+    moved = (
+        e.join(m, "a")
+        .where(F.col("b") != F.col("m"))
+        .select(F.col("b").alias("a"), F.col("m").alias("b"))
+    )
+    return moved.unionByName(m.select("a", F.col("m").alias("b"))).distinct()
+
+
+def components(spark, F, edges, work, max_rounds):
+    """Connected components of `edges` (a, b): rows (doc, component = smallest member)."""
+    e = edges.select("a", "b")
+    rounds = 0
+    while True:
+        rounds += 1
+        if rounds > max_rounds:
+            raise RuntimeError(f"components did not converge in {max_rounds} rounds")
+        e = small_star(F, large_star(F, e))
+        path = join(work, f"round-{rounds:03d}")
+        write(e, path)
+        e = spark.read.parquet(path)
+        # Converged when every edge points at a root (a node that is never a source) and
+        # every node has one edge: the graph is then one star per component, centred on its
+        # smallest member.
+        not_root = e.select(F.col("b").alias("x")).join(
+            e.select(F.col("a").alias("x")), "x"
+        ).limit(1).count()
+        multi = e.groupBy("a").count().where(F.col("count") > 1).limit(1).count()
+        log(f"components round {rounds}: {'converged' if not (not_root or multi) else 'not yet'}")
+        if not_root == 0 and multi == 0:
+            break
+    comp = e.select(F.col("a").alias("doc"), F.col("b").alias("component")).unionByName(
+        e.select(F.col("b").alias("doc"), F.col("b").alias("component")).distinct()
+    )
+    return comp, rounds
+
+
+def keep(F, Window, comp, docs, policy, fingerprint):
+    # The representative is chosen on the small columns only; the shingle lists are joined
+    # afterwards (sorting them through the window cost 2-3x more at 1M documents).
+    c = comp.join(docs.select("doc", "id", "length", "date_key"), "doc")
+    if policy == "first":
+        order = [F.col("doc").asc()]
+    elif policy == "longest":
+        order = [F.col("length").desc(), F.col("doc").asc()]
+    elif policy == "earliest":
+        order = [F.col("date_key").asc_nulls_last(), F.col("doc").asc()]
+    else:
+        raise ValueError(f"unknown keep policy {policy}")
+    w = Window.partitionBy("component").orderBy(*order)
+    reps = (
+        c.withColumn("rank", F.row_number().over(w))
+        .where(F.col("rank") == 1)
+        .select(
+            "component",
+            F.col("doc").alias("representative"),
+            F.col("id").alias("representative_id"),
+        )
+    )
+    sets = docs.select("doc", "shingles")
+    rep_sets = sets.select(F.col("doc").alias("representative"), F.col("shingles").alias("rs"))
+    return (
+        c.select("doc", "component", "id")
+        .join(reps, "component")
+        .join(sets, "doc")
+        .join(rep_sets, "representative")
+        .select(
+            "doc",
+            "component",
+            "representative",
+            "id",
+            "representative_id",
+            F.size(F.array_intersect("shingles", "rs")).cast("long").alias("shared"),
+            F.size("shingles").cast("long").alias("size"),
+            F.size("rs").cast("long").alias("representative_size"),
+            F.lit(fingerprint).cast("long").alias("manifest"),
+        )
+    )
+
+
+def self_test(spark, F, work, max_rounds):
+    """Components of graphs that take several rounds (a path in shuffled order, a long path,
+    a binary tree, random sparse edges) against a union-find; returns the rounds taken."""
+    import random
+
+    rng = random.Random(7)
+    nodes = list(range(1000, 1400))
+    rng.shuffle(nodes)
+    edges = list(zip(nodes, nodes[1:]))
+    edges += [(i, i + 1) for i in range(0, 150)]
+    edges += [(2000 + i, 2000 + 2 * i + 1) for i in range(100)]
+    edges += [(rng.randrange(3000, 3300), rng.randrange(3000, 3300)) for _ in range(250)]
+    edges = sorted({(min(a, b), max(a, b)) for a, b in edges if a != b})
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    want = {x: find(x) for e in edges for x in e}
+    df = spark.createDataFrame(edges, "a long, b long")
+    comp, rounds = components(spark, F, df, join(work, "_rounds"), max_rounds)
+    got = {r["doc"]: r["component"] for r in comp.collect()}
+    if got != want:
+        wrong = sorted(x for x in want if got.get(x) != want[x])[:10]
+        raise AssertionError(f"components differ from a union-find, e.g. at nodes {wrong}")
+    return rounds
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.self_test:
+        from pyspark.sql import functions as F
+
+        spark, server = session(args)
+        try:
+            rounds = self_test(spark, F, local_path(args.self_test), args.max_rounds)
+            print(json.dumps({"self_test": "ok", "rounds": rounds}), flush=True)
+        finally:
+            spark.stop()
+            if server is not None:
+                server.stop()
+        return
+    with open(args.manifest, encoding="utf-8") as f:
+        manifest = json.load(f)
+    if manifest.get("format_version") != 1:
+        sys.exit(
+            f"syndup driver: {args.manifest}: manifest format version "
+            f"{manifest.get('format_version')} is not 1: use the driver of the syndup that planned it"
+        )
+    args.manifest = local_path(args.manifest)
+    args.signed = local_path(args.signed)
+    args.out = local_path(args.out)
+    params = manifest["parameters"]
+    fp = int(manifest["fingerprint"], 16)
+    fingerprint = fp - (1 << 64) if fp >= 1 << 63 else fp
+    shards = len(manifest["shards"])
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    timings = {}
+    start = time.time()
+    spark, server = session(args)
+    timings["session"] = time.time() - start
+    try:
+        t = time.time()
+        signed = sign(spark, args, shards)
+        timings["sign"] = time.time() - t
+        log(f"signed {shards} shards in {timings['sign']:.1f} s")
+
+        t = time.time()
+        names = [f"shard-{s:05d}.parquet" for s in range(shards)]
+        bands = spark.read.parquet(*[join(args.signed, "bands", n) for n in names])
+        docs = spark.read.parquet(*[join(args.signed, "docs", n) for n in names])
+        # Candidates, and the rows of the documents in them, are written once and read back:
+        # verification and the keep policy then read the shingle lists of candidate
+        # documents only, not of the whole corpus (twice each).
+        pairs_path = join(args.out, "_candidates")
+        write(candidates(F, bands, int(params["max_bucket"])), pairs_path)
+        pairs = spark.read.parquet(pairs_path)
+        timings["candidates"] = time.time() - t
+        ids = (
+            pairs.select(F.col("a").alias("doc"))
+            .unionByName(pairs.select(F.col("b").alias("doc")))
+            .distinct()
+        )
+        involved_path = join(args.out, "_involved")
+        write(
+            docs.select("doc", "id", "length", "date_key", "shingles").join(ids, "doc", "left_semi"),
+            involved_path,
+        )
+        docs = spark.read.parquet(involved_path)
+        n_candidates = pairs.count()
+        timings["involved"] = time.time() - t - timings["candidates"]
+        matches = verify(F, pairs, docs, params["threshold"]).withColumn(
+            "manifest", F.lit(fingerprint).cast("long")
+        )
+        matches_path = join(args.out, "matches")
+        write(matches, matches_path)
+        matches = spark.read.parquet(matches_path)
+        n_matches = matches.count()
+        timings["verify"] = time.time() - t - timings["candidates"] - timings["involved"]
+        log(
+            f"{n_candidates} candidates, {n_matches} matches in {time.time() - t:.1f} s"
+        )
+
+        t = time.time()
+        comp, rounds = components(spark, F, matches, join(args.out, "_rounds"), args.max_rounds)
+        timings["components"] = time.time() - t
+
+        t = time.time()
+        out = keep(F, Window, comp, docs, params["keep"], fingerprint)
+        comp_path = join(args.out, "components")
+        write(out.orderBy("doc"), comp_path)
+        written = spark.read.parquet(comp_path)
+        n_members = written.count()
+        n_components = written.select("component").distinct().count()
+        timings["keep"] = time.time() - t
+        log(
+            f"{n_components} components, {n_members - n_components} duplicates "
+            f"({rounds} rounds) in {timings['components'] + timings['keep']:.1f} s"
+        )
+        summary = {
+            "manifest": manifest["fingerprint"],
+            "shards": shards,
+            "documents": signed["documents"],
+            "rejected": signed["rejected"],
+            "candidates": n_candidates,
+            "matches": n_matches,
+            "components": n_components,
+            "duplicates": n_members - n_components,
+            "rounds": rounds,
+            "seconds": {k: round(v, 2) for k, v in timings.items()},
+        }
+        print(json.dumps(summary), flush=True)
+    finally:
+        spark.stop()
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

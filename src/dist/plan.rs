@@ -1,0 +1,304 @@
+//! `syndup plan`: parameters and the ordered shard list -> a fingerprinted manifest.
+//!
+//! The manifest fixes everything the later steps must agree on: how a text becomes shingles
+//! (normalisation and hash names, shingle kind and length), how shingles become band keys
+//! (scheme, `num_perm`, seed, bands x rows), what a match is (threshold, `max_bucket`), which
+//! member a cluster keeps, which JSON fields are read, and which shard is number 0, 1, ... (the
+//! high half of every document number). Its fingerprint is XXH3-64 of its JSON form without
+//! the fingerprint, so two manifests with the same content have the same fingerprint wherever
+//! they were made. The tool version is recorded but not fingerprinted: a build that changes
+//! what a hash or the normalisation means changes their names or [`super::FORMAT_VERSION`].
+
+use crate::config::{ClusterMode, Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::{self, InputKind, Source};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Everything the distributed steps must agree on (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestParameters {
+    /// `word` or `char`.
+    pub shingle: ShingleKind,
+    /// Shingle length k.
+    pub ngram: usize,
+    /// Normalisation name and version (`nfkc_casefold_v1`).
+    pub normalization: String,
+    /// The hash of tokens, shingles and band keys (`xxh3_64`).
+    pub hash: String,
+    /// MinHash scheme.
+    pub scheme: Scheme,
+    /// Signature length.
+    pub num_perm: usize,
+    /// MinHash seed.
+    pub seed: u64,
+    /// Jaccard threshold of a match.
+    pub threshold: f64,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// Buckets with more documents give star edges to their smallest document only.
+    pub max_bucket: usize,
+    /// The member a cluster keeps.
+    pub keep: KeepPolicy,
+    /// Records larger than this many bytes are rejected.
+    pub max_doc_bytes: usize,
+    /// JSON fields read (the title is never read).
+    pub fields: Fields,
+}
+
+/// A plan: the parameters, the ordered shards and the fingerprint of both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// [`super::FORMAT_VERSION`] when written.
+    pub format_version: u32,
+    /// `syndup <version>` that wrote it (not fingerprinted).
+    pub tool: String,
+    /// 16 lower-case hex digits: XXH3-64 of the manifest's JSON without this field and `tool`.
+    pub fingerprint: String,
+    /// The parameters.
+    pub parameters: ManifestParameters,
+    /// Absolute paths of the JSON Lines shards; shard `i` is `shards[i]`.
+    pub shards: Vec<String>,
+}
+
+/// The fingerprinted part of a manifest, serialised in this field order.
+#[derive(Serialize)]
+struct Fingerprinted<'a> {
+    format_version: u32,
+    parameters: &'a ManifestParameters,
+    shards: &'a [String],
+}
+
+impl Manifest {
+    /// A manifest for `config` over the JSON Lines files found in `sources` (directories are
+    /// walked in sorted order). Sentence settings, `verify` and `cluster` are not part of the
+    /// distributed flow: it always verifies exactly and gives plain components.
+    pub fn new(config: &Config, sources: &[Source]) -> Result<Manifest> {
+        config.validate()?;
+        let detector = crate::Detector::new(config.clone())?;
+        let (bands, rows) = detector.bands_rows();
+        let expanded = input::expand(sources);
+        if let Some(p) = expanded.problems.first() {
+            return Err(Error::config(format!("cannot plan over the inputs: {p}")));
+        }
+        let mut shards = Vec::new();
+        for f in &expanded.files {
+            if f.is_stdin() || !matches!(f.kind, InputKind::Jsonl(_)) {
+                return Err(Error::new(ErrorKind::UnsupportedInput(format!(
+                    "{}: shards must be JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst)",
+                    f.display()
+                ))));
+            }
+            let abs = std::path::absolute(&f.path).map_err(|e| Error::io(&f.path, e))?;
+            shards.push(abs.display().to_string());
+        }
+        if shards.is_empty() {
+            return Err(Error::config(
+                "no JSON Lines shards found in the given paths",
+            ));
+        }
+        if shards.len() > i32::MAX as usize {
+            return Err(Error::config("more than 2^31 shards"));
+        }
+        let mut m = Manifest {
+            format_version: super::FORMAT_VERSION,
+            tool: format!("syndup {}", env!("CARGO_PKG_VERSION")),
+            fingerprint: String::new(),
+            parameters: ManifestParameters {
+                shingle: config.shingle,
+                ngram: config.ngram,
+                normalization: crate::normalize::NORMALIZATION.into(),
+                hash: "xxh3_64".into(),
+                scheme: config.scheme,
+                num_perm: config.num_perm,
+                seed: config.seed,
+                threshold: config.threshold,
+                bands,
+                rows,
+                max_bucket: config.max_bucket,
+                keep: config.keep,
+                max_doc_bytes: config.max_doc_bytes,
+                fields: Fields {
+                    title: None,
+                    ..config.fields.clone()
+                },
+            },
+            shards,
+        };
+        m.fingerprint = format!("{:016x}", m.compute_fingerprint());
+        Ok(m)
+    }
+
+    fn compute_fingerprint(&self) -> u64 {
+        let json = serde_json::to_vec(&Fingerprinted {
+            format_version: self.format_version,
+            parameters: &self.parameters,
+            shards: &self.shards,
+        })
+        .unwrap_or_default();
+        xxhash_rust::xxh3::xxh3_64(&json)
+    }
+
+    /// The fingerprint as the signed 64-bit integer stored in engine outputs (`manifest`).
+    pub fn fingerprint_i64(&self) -> i64 {
+        u64::from_str_radix(&self.fingerprint, 16).unwrap_or(0) as i64
+    }
+
+    /// Reads and checks a manifest: the format version and the fingerprint must match.
+    pub fn read(path: &Path) -> Result<Manifest> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(ErrorKind::Manifest(format!("not a syndup manifest: {e}"))).with_path(path)
+        })?;
+        if m.format_version != super::FORMAT_VERSION {
+            return Err(Error::new(ErrorKind::Manifest(format!(
+                "manifest format version {} is not {} (this build's): run `syndup plan` again",
+                m.format_version,
+                super::FORMAT_VERSION
+            )))
+            .with_path(path));
+        }
+        let want = format!("{:016x}", m.compute_fingerprint());
+        if m.fingerprint != want {
+            return Err(Error::new(ErrorKind::Manifest(format!(
+                "manifest fingerprint {} does not match its content ({want}): it was edited; run `syndup plan` again",
+                m.fingerprint
+            )))
+            .with_path(path));
+        }
+        Ok(m)
+    }
+
+    /// Writes the manifest as pretty JSON (to a temporary name, then renamed).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other);
+        if let Ok(j) = &mut json {
+            j.push(b'\n');
+        }
+        let json = json.map_err(|e| Error::io(path, e))?;
+        write_atomic(path, &json)
+    }
+
+    /// The configuration the steps run with: exact verification, plain components, no
+    /// sentence stage.
+    pub fn config(&self) -> Config {
+        let p = &self.parameters;
+        Config {
+            shingle: p.shingle,
+            ngram: p.ngram,
+            num_perm: p.num_perm,
+            seed: p.seed,
+            scheme: p.scheme,
+            threshold: p.threshold,
+            bands: Some(p.bands),
+            rows: Some(p.rows),
+            verify: VerifyMode::Exact,
+            keep: p.keep,
+            cluster: ClusterMode::Components,
+            max_bucket: p.max_bucket,
+            strict: false,
+            max_doc_bytes: p.max_doc_bytes,
+            fields: p.fields.clone(),
+            sentences: Default::default(),
+        }
+    }
+
+    /// The path of shard `shard`, or an error naming the flag.
+    pub fn shard(&self, shard: u32) -> Result<&str> {
+        self.shards
+            .get(shard as usize)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "--shard {shard} is not in the manifest (it has {} shards: 0 to {})",
+                    self.shards.len(),
+                    self.shards.len().saturating_sub(1)
+                ))
+            })
+    }
+
+    /// An error unless `found` (a fingerprint read from `path`) is this manifest's.
+    pub fn check(&self, found: Option<&str>, path: &Path) -> Result<()> {
+        match found {
+            Some(f) if f == self.fingerprint => Ok(()),
+            Some(f) => Err(Error::new(ErrorKind::Manifest(format!(
+                "made with manifest {f}, not {} (this run's): run that step again with this manifest",
+                self.fingerprint
+            )))
+            .with_path(path)),
+            None => Err(Error::new(ErrorKind::Manifest(
+                "no syndup manifest fingerprint in this file: not written by syndup's distributed steps".into(),
+            ))
+            .with_path(path)),
+        }
+    }
+}
+
+/// Writes `bytes` to a temporary name beside `path` (hidden, so engines reading the directory
+/// skip it), then renames it: a reader never sees a half-written file, and a retried task
+/// simply writes it again.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_name(path);
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// A hidden temporary name beside `path`, unique to this call: two attempts of the same
+/// engine task (a retry, a speculative copy, possibly on another machine sharing the file
+/// system) never write into each other's file, and the last rename wins with equal content.
+pub fn temp_name(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let nonce = xxhash_rust::xxh3::xxh3_64(
+        &[
+            std::process::id() as u64,
+            nanos,
+            CALLS.fetch_add(1, Ordering::Relaxed),
+        ]
+        .map(u64::to_le_bytes)
+        .concat(),
+    );
+    path.with_file_name(format!(".{name}.tmp-{nonce:016x}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_changes_with_parameters_and_shards() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.jsonl");
+        std::fs::write(&a, "{}\n").unwrap();
+        let src = [Source::Path(a.clone())];
+        let m1 = Manifest::new(&Config::default(), &src).unwrap();
+        let m2 = Manifest::new(&Config::default(), &src).unwrap();
+        assert_eq!(m1.fingerprint, m2.fingerprint);
+        let c = Config {
+            threshold: 0.7,
+            ..Config::default()
+        };
+        assert_ne!(Manifest::new(&c, &src).unwrap().fingerprint, m1.fingerprint);
+        let path = dir.path().join("m.json");
+        m1.write(&path).unwrap();
+        assert_eq!(Manifest::read(&path).unwrap(), m1);
+        let edited = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"seed\": 1", "\"seed\": 2");
+        std::fs::write(&path, edited).unwrap();
+        let e = Manifest::read(&path).unwrap_err().to_string();
+        assert!(e.contains("was edited"), "{e}");
+    }
+}
