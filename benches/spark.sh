@@ -87,7 +87,7 @@ echo "$N documents, $((BYTES / 1000000)) MB in $SHARDS shards; $(nproc) cores, $
 echo
 echo "| stage                              | wall (s)  | max RSS one (MB) | tree peak (MB)  |"
 echo "|------------------------------------|-----------|------------------|-----------------|"
-run "scan --cluster components" "$BIN" scan --cluster components --format json -q -o "$WORK/scan.json" "$WORK/shards"
+run "scan --cluster components" "$BIN" scan --cluster components --containment off --no-passages --format json -q -o "$WORK/scan.json" "$WORK/shards"
 run "plan" "$BIN" plan -o "$WORK/manifest.json" "$WORK/shards"
 run "sign (all shards, one process)" "$BIN" sign --manifest "$WORK/manifest.json" -o "$WORK/signed"
 run "Sail: match+components+keep" "$PYTHON" "$WORK/driver.py" --sail --syndup "$BIN" --sign skip \

@@ -82,11 +82,15 @@ fn clusters_of(rows: &[ComponentRow]) -> Vec<(String, Vec<String>)> {
     out
 }
 
-/// Clusters of a single-machine scan with plain components.
+/// Clusters of a single-machine scan with plain components and Jaccard only (the
+/// distributed flow reports no containment relations).
 fn scan_clusters(dir: &Path, parts: &[PathBuf], keep: &str) -> Vec<(String, Vec<String>)> {
     let report = dir.join(format!("scan-{keep}.json"));
     let mut args = vec![
         "scan",
+        "--containment",
+        "off",
+        "--no-passages",
         "--cluster",
         "components",
         "--keep",

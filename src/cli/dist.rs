@@ -149,6 +149,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
             text: args.record.text_field.clone(),
             date: (!args.date_field.is_empty()).then(|| args.date_field.clone()),
             title: None,
+            group: None,
         },
         ..Config::default()
     };

@@ -183,8 +183,8 @@ impl Manifest {
         write_atomic(path, &json)
     }
 
-    /// The configuration the steps run with: exact verification, plain components, no
-    /// sentence stage.
+    /// The configuration the steps run with: exact verification, plain components, Jaccard
+    /// only (no containment relations, no passages), no sentence stage.
     pub fn config(&self) -> Config {
         let p = &self.parameters;
         Config {
@@ -204,6 +204,14 @@ impl Manifest {
             max_doc_bytes: p.max_doc_bytes,
             fields: p.fields.clone(),
             sentences: Default::default(),
+            containment: crate::config::ContainmentConfig {
+                threshold: None,
+                ..Default::default()
+            },
+            window_days: None,
+            group_pairs: crate::config::GroupPairs::All,
+            passages: false,
+            windows_1252: false,
         }
     }
 
