@@ -40,6 +40,30 @@ pub enum KeepPolicy {
     Earliest,
 }
 
+impl KeepPolicy {
+    /// True when document `x` is a better representative than `y`: documents are numbered in
+    /// input order, `bytes` gives a document's text size and `date` its parsed date. Shared by
+    /// `scan` and the distributed flow, so both keep the same document.
+    pub fn prefers(
+        self,
+        x: usize,
+        y: usize,
+        bytes: impl Fn(usize) -> u64,
+        date: impl Fn(usize) -> Option<i64>,
+    ) -> bool {
+        match self {
+            KeepPolicy::First => x < y,
+            KeepPolicy::Longest => {
+                (bytes(x), std::cmp::Reverse(x)) > (bytes(y), std::cmp::Reverse(y))
+            }
+            KeepPolicy::Earliest => {
+                let key = |i: usize| (date(i).is_none(), date(i).unwrap_or(0), i);
+                key(x) < key(y)
+            }
+        }
+    }
+}
+
 /// How verified matches become clusters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

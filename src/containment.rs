@@ -71,17 +71,14 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
         .collect();
     post.par_sort_unstable();
     // Runs of one hash in at least two documents, ranked rarest first (ties by hash).
-    let mut runs: Vec<(u32, u32)> = Vec::new(); // (document frequency, start in `post`)
-    let mut i = 0;
-    while i < post.len() {
-        let mut j = i + 1;
-        while j < post.len() && post[j].0 == post[i].0 {
-            j += 1;
+    // (document frequency, start in `post`)
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    for run in post.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() >= 2 {
+            runs.push((run.len() as u32, start as u32));
         }
-        if j - i >= 2 {
-            runs.push(((j - i) as u32, i as u32));
-        }
-        i = j;
+        start += run.len();
     }
     // Rarest first: a stable counting sort by frequency keeps hash order within one
     // frequency (the runs come in hash order), with no random access into `post`.

@@ -22,9 +22,7 @@
 //! The text itself is not kept.
 
 use crate::cluster;
-use crate::config::{
-    ClusterMode, Config, GroupPairs, KeepPolicy, SentenceMode, ShingleKind, VerifyMode,
-};
+use crate::config::{ClusterMode, Config, GroupPairs, SentenceMode, ShingleKind, VerifyMode};
 use crate::containment;
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
@@ -1066,17 +1064,8 @@ impl<'d> Scan<'d> {
         let this = &self;
         let s = &self.store;
         let before = |x: DocIdx, y: DocIdx| -> bool {
-            let (xi, yi) = (x as usize, y as usize);
-            match c.keep {
-                KeepPolicy::First => x < y,
-                KeepPolicy::Longest => {
-                    (s.bytes[xi], std::cmp::Reverse(x)) > (s.bytes[yi], std::cmp::Reverse(y))
-                }
-                KeepPolicy::Earliest => {
-                    let key = |i: usize| (s.date_keys[i].is_none(), s.date_keys[i].unwrap_or(0));
-                    (key(xi), x) < (key(yi), y)
-                }
-            }
+            c.keep
+                .prefers(x as usize, y as usize, |i| s.bytes[i], |i| s.date_keys[i])
         };
         let guarded = c.cluster == ClusterMode::Guarded;
         let clusters = cluster::cluster(n, &matches, criteria, guarded, before, |a, b| {

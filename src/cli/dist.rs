@@ -114,19 +114,6 @@ pub(super) struct DriverArgs {
     output: Option<PathBuf>,
 }
 
-fn threads(n: Option<usize>) -> syndup::Result<()> {
-    if let Some(n) = n {
-        if n == 0 {
-            return Err(Error::config("--threads must be at least 1"));
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .map_err(|e| Error::config(format!("cannot start {n} threads: {e}")))?;
-    }
-    Ok(())
-}
-
 fn stdout_json(v: &impl serde::Serialize) -> syndup::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, v)
@@ -169,7 +156,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
 }
 
 pub(super) fn sign(args: &SignArgs) -> syndup::Result<ExitCode> {
-    threads(args.threads)?;
+    super::set_threads(args.threads)?;
     let m = Manifest::read(&args.manifest)?;
     let shards: Vec<u32> = if args.shard.is_empty() {
         (0..m.shards.len() as u32).collect()
@@ -212,7 +199,7 @@ pub(super) fn sign(args: &SignArgs) -> syndup::Result<ExitCode> {
 }
 
 pub(super) fn cluster_local(args: &ClusterLocalArgs) -> syndup::Result<ExitCode> {
-    threads(args.threads)?;
+    super::set_threads(args.threads)?;
     let m = Manifest::read(&args.manifest)?;
     let start = std::time::Instant::now();
     let stats = dist::cluster_local(&m, &args.signed, args.matches.as_deref(), &args.output)?;

@@ -224,16 +224,7 @@ impl Outputs {
 }
 
 pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
-    if let Some(n) = args.threads {
-        if n == 0 {
-            return Err(Error::config("--threads must be at least 1"));
-        }
-        // The only global pool is built here, by the binary, never by the library.
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .map_err(|e| Error::config(format!("cannot start {n} threads: {e}")))?;
-    }
+    super::set_threads(args.threads)?;
     let config = args.config();
     config.validate()?;
     let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();

@@ -708,17 +708,23 @@ fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
     })
 }
 
-fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
-    if let Some(n) = args.threads {
+/// Builds the global thread pool for `--threads` (the only global pool, built by the binary,
+/// never by the library).
+fn set_threads(n: Option<usize>) -> syndup::Result<()> {
+    if let Some(n) = n {
         if n == 0 {
             return Err(syndup::Error::config("--threads must be at least 1"));
         }
-        // The only global pool is built here, by the binary, never by the library.
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
             .map_err(|e| syndup::Error::config(format!("cannot start {n} threads: {e}")))?;
     }
+    Ok(())
+}
+
+fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
+    set_threads(args.threads)?;
     let detector = Detector::new(args.config())?;
     let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
     let bar = progress::Bar::new(!args.no_progress && std::io::stderr().is_terminal());

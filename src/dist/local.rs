@@ -12,7 +12,6 @@
 use super::parquet::{self as pq, ComponentRow, MatchRow, Reader};
 use super::{shard_file, Manifest};
 use crate::cluster::UnionFind;
-use crate::config::KeepPolicy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::verify::Similarity;
 use rayon::prelude::*;
@@ -257,16 +256,7 @@ pub fn cluster_local(
     members.sort_unstable();
     let keep = manifest.parameters.keep;
     let better = |x: usize, y: usize| -> bool {
-        match keep {
-            KeepPolicy::First => x < y,
-            KeepPolicy::Longest => {
-                (docs.length[x], std::cmp::Reverse(x)) > (docs.length[y], std::cmp::Reverse(y))
-            }
-            KeepPolicy::Earliest => {
-                let key = |i: usize| (docs.date_key[i].is_none(), docs.date_key[i].unwrap_or(0));
-                (key(x), x) < (key(y), y)
-            }
-        }
+        keep.prefers(x, y, |i| docs.length[i].max(0) as u64, |i| docs.date_key[i])
     };
     let mut rows: Vec<ComponentRow> = Vec::with_capacity(members.len());
     let mut i = 0;
