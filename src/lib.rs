@@ -85,6 +85,7 @@ pub mod repeat;
 pub mod report;
 pub mod sentence;
 pub mod shingle;
+pub mod sketch;
 pub mod stream;
 pub mod verify;
 

@@ -104,6 +104,33 @@ pub fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
     }
 }
 
+/// The bucket rule, the one every driver uses: the pairs of a bucket of `len` documents
+/// (`doc(i)`, in increasing order), passed to `emit(smaller, larger)`. A bucket of at most
+/// `max_bucket` documents gives all its pairs; a larger one gives star edges to its first
+/// (smallest) document only, and the function returns true (a giant bucket).
+#[inline]
+pub fn bucket_pairs(
+    len: usize,
+    doc: impl Fn(usize) -> u32,
+    max_bucket: usize,
+    mut emit: impl FnMut(u32, u32),
+) -> bool {
+    if len > max_bucket {
+        let anchor = doc(0);
+        for x in 1..len {
+            emit(anchor, doc(x));
+        }
+        true
+    } else {
+        for x in 0..len {
+            for y in x + 1..len {
+                emit(doc(x), doc(y));
+            }
+        }
+        false
+    }
+}
+
 /// Candidate pairs and bucket statistics.
 #[derive(Debug, Clone, Default)]
 pub struct Candidates {
@@ -142,17 +169,12 @@ pub fn candidates(
                     j += 1;
                 }
                 let bucket = &keys[i..j];
-                if bucket.len() > max_bucket {
-                    giant += 1;
-                    let anchor = bucket[0].1;
-                    pairs.extend(bucket[1..].iter().map(|&(_, d)| pack(anchor, d)));
-                } else {
-                    for x in 0..bucket.len() {
-                        for y in x + 1..bucket.len() {
-                            pairs.push(pack(bucket[x].1, bucket[y].1));
-                        }
-                    }
-                }
+                giant += bucket_pairs(
+                    bucket.len(),
+                    |x| bucket[x].1,
+                    max_bucket,
+                    |a, b| pairs.push(pack(a, b)),
+                ) as u64;
                 i = j;
             }
             pairs.sort_unstable();

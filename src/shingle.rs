@@ -97,16 +97,20 @@ impl Shingler {
     /// shingles: XXH3-64 of the normalised text with [`CONTENT_SEED`]. Pinned by a test vector.
     pub fn content_hash(&self) -> u64 {
         match self.kind {
-            ShingleKind::Word => {
-                let mut h = CONTENT_SEED;
-                for &t in self.hashes.iter().chain([&(self.hashes.len() as u64)]) {
-                    h = (h ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-                }
-                crate::minhash::mix64(h)
-            }
+            ShingleKind::Word => content_hash_of(&self.hashes),
             ShingleKind::Char => xxh3_64_with_seed(self.normalized.as_bytes(), CONTENT_SEED),
         }
     }
+}
+
+/// The content hash of a word-shingled text from its token hashes (see
+/// [`Shingler::content_hash`]).
+pub fn content_hash_of(tokens: &[u64]) -> u64 {
+    let mut h = CONTENT_SEED;
+    for &t in tokens.iter().chain([&(tokens.len() as u64)]) {
+        h = (h ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+    crate::minhash::mix64(h)
 }
 
 /// The hash of one word shingle from its token hashes (see the module documentation).

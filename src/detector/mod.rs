@@ -29,13 +29,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, Batch, FieldValue, InputFile, InputKind, Source};
 use crate::lsh;
 use crate::minhash::{self, Signer};
-use crate::normalize::{Token, Tokenizer};
+use crate::normalize::Tokenizer;
 use crate::repeat::{self, Boilerplate, DocRepeats, Edge};
 use crate::report::{
     self, ClusterReport, MemberReport, Occurrence, PairReport, Parameters, RepeatReport, Report,
     SentenceParameters, Stats,
 };
-use crate::shingle::{self, Shingler};
+use crate::shingle;
+use crate::sketch::{Order, RawRecord, RecordText, Sketcher, Want};
 use crate::verify::{Criteria, Match, Relation, Similarity};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -105,9 +106,7 @@ pub struct Outcome {
 #[derive(Debug, Clone)]
 pub struct Detector {
     config: Config,
-    bands: usize,
-    rows: usize,
-    signer: Signer,
+    sketcher: Sketcher,
     sentence_bands: usize,
     sentence_rows: usize,
     sentence_signer: Signer,
@@ -220,28 +219,16 @@ struct Processed {
     len: u64,
 }
 
-/// A record's optional fields.
-#[derive(Default)]
-struct Meta {
-    date: Option<String>,
-    title: Option<String>,
-    group: Option<String>,
-}
-
 /// Per-thread buffers.
 struct Work {
-    shingler: Shingler,
-    tokenizer: Tokenizer,
-    tokens: Vec<Token>,
+    sketch: crate::sketch::Worker,
     repeat: repeat::Worker,
 }
 
 impl Work {
-    fn new(c: &Config) -> Work {
+    fn new(det: &Detector) -> Work {
         Work {
-            shingler: Shingler::new(c.shingle, c.ngram),
-            tokenizer: Tokenizer::new(),
-            tokens: Vec::new(),
+            sketch: det.sketcher.worker(),
             repeat: repeat::Worker::default(),
         }
     }
@@ -255,25 +242,12 @@ enum Texts<'a> {
     Files(&'a [InputFile]),
 }
 
-/// Where a record came from, for messages.
+/// A raw record, and where to find it again.
 struct Origin<'a> {
-    path: &'a str,
-    line: Option<u64>,
+    raw: RawRecord<'a>,
     offset: u64,
     len: u64,
     keep_text: bool,
-}
-
-impl Origin<'_> {
-    fn problem(&self, id: Option<&str>, kind: ProblemKind, message: String) -> Problem {
-        Problem {
-            path: self.path.to_string(),
-            line: self.line,
-            id: id.map(str::to_string),
-            kind,
-            message,
-        }
-    }
 }
 
 /// The first words of a text, for display: the first non-empty line, up to 80 characters.
@@ -297,12 +271,7 @@ const SENTENCE_SIGNER_SEED: u64 = 0x73_656e_7465_6e63;
 impl Detector {
     /// Validates `config` and derives bands and rows.
     pub fn new(config: Config) -> Result<Detector> {
-        config.validate()?;
-        let (bands, rows) = match (config.bands, config.rows) {
-            (Some(b), Some(r)) => (b, r),
-            _ => lsh::optimal_params(config.threshold, config.num_perm),
-        };
-        let signer = Signer::new(config.scheme, config.num_perm, config.seed);
+        let sketcher = Sketcher::new(&config)?;
         let sc = &config.sentences;
         let (sentence_bands, sentence_rows) = lsh::optimal_params(sc.threshold, sc.num_perm);
         let sentence_signer = Signer::new(
@@ -313,9 +282,7 @@ impl Detector {
         let plan = Plan::new(&config);
         Ok(Detector {
             config,
-            bands,
-            rows,
-            signer,
+            sketcher,
             sentence_bands,
             sentence_rows,
             sentence_signer,
@@ -330,7 +297,13 @@ impl Detector {
 
     /// Bands and rows in use.
     pub fn bands_rows(&self) -> (usize, usize) {
-        (self.bands, self.rows)
+        let p = self.sketcher.params();
+        (p.bands, p.rows)
+    }
+
+    /// The sketch contract every document of a scan is signed through.
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
     }
 
     /// What makes a pair reported: Jaccard, or containment when that is on.
@@ -346,24 +319,16 @@ impl Detector {
     /// The report's parameters section.
     pub fn parameters(&self) -> Parameters {
         let c = &self.config;
+        let sketch = self.sketcher.params().clone();
         Parameters {
-            shingle: c.shingle,
-            ngram: c.ngram,
-            normalization: crate::normalize::NORMALIZATION.into(),
-            hash: "xxh3_64".into(),
-            scheme: c.scheme,
-            num_perm: c.num_perm,
-            seed: c.seed,
-            threshold: c.threshold,
-            bands: self.bands,
-            rows: self.rows,
+            s_curve: lsh::s_curve(sketch.bands, sketch.rows),
+            sketch,
             bands_rows_from: if c.bands.is_some() {
                 "flags"
             } else {
                 "threshold"
             }
             .into(),
-            s_curve: lsh::s_curve(self.bands, self.rows),
             verify: c.verify,
             keep: c.keep,
             cluster: c.cluster,
@@ -476,26 +441,28 @@ impl Detector {
                 .par_iter()
                 .enumerate()
                 .map_init(
-                    || Work::new(&self.config),
+                    || Work::new(self),
                     |w, (i, d)| {
                         let origin = Origin {
-                            path: "<memory>",
-                            line: Some((ci * 4096 + i + 1) as u64),
+                            raw: RawRecord {
+                                path: "<memory>",
+                                line: Some((ci * 4096 + i + 1) as u64),
+                                bytes: d.text.as_bytes(),
+                            },
                             offset: (ci * 4096 + i) as u64,
                             len: d.text.len() as u64,
                             keep_text: false,
                         };
-                        st.process_fields(
-                            w,
-                            &origin,
-                            &d.id,
-                            &d.text,
-                            Meta {
-                                date: d.date.clone(),
-                                title: d.title.clone(),
-                                group: d.group.clone(),
-                            },
-                        )
+                        self.sketcher.check(&origin.raw, &d.id, &d.text)?;
+                        let rec = RecordText {
+                            id: d.id.clone(),
+                            text: d.text.as_str().into(),
+                            date: d.date.clone(),
+                            title: d.title.clone(),
+                            group: d.group.clone(),
+                            recoded: false,
+                        };
+                        st.process_fields(w, &origin, rec)
                     },
                 )
                 .collect();
@@ -565,16 +532,19 @@ impl<'d> Scan<'d> {
             .records
             .par_iter()
             .map_init(
-                || Work::new(&det.config),
+                || Work::new(det),
                 |w, r| {
                     let origin = Origin {
-                        path: &names[r.file as usize],
-                        line: r.line,
+                        raw: RawRecord {
+                            path: &names[r.file as usize],
+                            line: r.line,
+                            bytes: batch.record(r),
+                        },
                         offset: r.offset,
                         len: (r.end - r.start) as u64,
                         keep_text: det.plan.reread && stdin[r.file as usize],
                     };
-                    this.process_record(w, &origin, batch.record(r))
+                    this.process_record(w, &origin)
                 },
             )
             .collect();
@@ -702,96 +672,55 @@ impl<'d> Scan<'d> {
         Ok(())
     }
 
+    /// A raw record -> its fields through the sketch contract, then [`Scan::process_fields`].
     fn process_record(
         &self,
         w: &mut Work,
         origin: &Origin,
-        bytes: &[u8],
     ) -> std::result::Result<Processed, Problem> {
-        let problem =
-            |(kind, id, message): input::RecordError| origin.problem(id.as_deref(), kind, message);
-        let decoded;
-        let (text, recoded) = match input::decode(bytes) {
-            Ok(t) => (t, false),
-            Err(_) if self.det.config.windows_1252 => {
-                decoded = input::decode_windows_1252_fallback(bytes);
-                (decoded.as_str(), true)
-            }
-            Err(e) => return Err(problem(e)),
-        };
-        let mut out = self.process_text(w, origin, text)?;
-        out.recoded = recoded;
-        Ok(out)
+        let rec = self.det.sketcher.read(&origin.raw)?;
+        self.process_fields(w, origin, rec)
     }
 
-    fn process_text(
-        &self,
-        w: &mut Work,
-        origin: &Origin,
-        text: &str,
-    ) -> std::result::Result<Processed, Problem> {
-        let problem =
-            |(kind, id, message): input::RecordError| origin.problem(id.as_deref(), kind, message);
-        if origin.line.is_none() {
-            // A whole-file document: the id is the path.
-            return self.process_fields(w, origin, origin.path, text, Meta::default());
-        }
-        let rec = input::record_fields(text, &self.det.config.fields, origin.path, origin.line)
-            .map_err(problem)?;
-        let meta = Meta {
-            date: rec.date,
-            title: rec.title,
-            group: rec.group,
-        };
-        self.process_fields(w, origin, &rec.id, &rec.text, meta)
-    }
-
+    /// Signs a record's fields through the sketch contract and keeps what the later stages
+    /// need ([`Plan`]): the sentence stage's repeats and tokens, the shingles, the signature,
+    /// the containment sample and the text hash.
     fn process_fields(
         &self,
         w: &mut Work,
         origin: &Origin,
-        id: &str,
-        text: &str,
-        meta: Meta,
+        rec: RecordText,
     ) -> std::result::Result<Processed, Problem> {
-        let Meta { date, title, group } = meta;
         let c = &self.det.config;
         let plan = self.det.plan;
-        if text.len() > c.max_doc_bytes {
-            return Err(origin.problem(
-                Some(id),
-                ProblemKind::TooLarge,
-                format!(
-                    "document is {} bytes, more than --max-doc-bytes {}; skipped",
-                    text.len(),
-                    c.max_doc_bytes
-                ),
-            ));
-        }
-        if id.is_empty() {
-            return Err(origin.problem(None, ProblemKind::MissingField, "the id is empty".into()));
-        }
-        let empty = || {
-            origin.problem(
-                Some(id),
-                ProblemKind::EmptyDocument,
-                "empty document: no words after normalisation; skipped".into(),
-            )
+        let text: &str = &rec.text;
+        let want = Want {
+            order: match c.verify {
+                // Sorted later, only for candidates (see `Scan::finish`).
+                VerifyMode::Exact => Order::Text,
+                // The set is dropped after signing, but its size is needed.
+                VerifyMode::Estimate => Order::Set,
+            },
+            spans: plan.sentences,
+            sign: !plan.defer_sign,
         };
+        self.det
+            .sketcher
+            .sign(&mut w.sketch, &origin.raw, &rec.id, text, want)?;
         let mut out = Processed {
-            id: id.to_string(),
-            title: match title {
+            id: rec.id.clone(),
+            title: match &rec.title {
                 Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
                 _ => snippet(text),
             },
-            date,
-            group,
+            date: rec.date.clone(),
+            group: rec.group.clone(),
             bytes: text.len() as u64,
             shingles: Vec::new(),
             size: 0,
             sig: Vec::new(),
             sample: Vec::new(),
-            recoded: false,
+            recoded: rec.recoded,
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
             text_hash: 0,
@@ -799,17 +728,11 @@ impl<'d> Scan<'d> {
             offset: origin.offset,
             len: origin.len,
         };
-        let mut hashes = Vec::new();
+        let sk = &mut w.sketch;
         if plan.sentences {
-            w.tokens.clear();
-            w.tokenizer.tokens_into(text, &mut w.tokens);
-            if w.tokens.is_empty() {
-                return Err(empty());
-            }
-            hashes.extend(w.tokens.iter().map(|t| t.hash));
-            out.repeats = w
-                .repeat
-                .document(text, &w.tokens, &hashes, &c.sentences, plan.numbers);
+            out.repeats =
+                w.repeat
+                    .document(text, &sk.tokens, &sk.hashes, &c.sentences, plan.numbers);
         }
         if plan.reread {
             out.text_hash = text_hash(text);
@@ -818,35 +741,15 @@ impl<'d> Scan<'d> {
             }
         }
         if !plan.defer_sign {
-            let mut shingles = Vec::new();
-            if plan.sentences && c.shingle == ShingleKind::Word {
-                shingle::word_shingles(&hashes, c.ngram, &mut shingles);
-                if c.verify == VerifyMode::Estimate {
-                    shingles.sort_unstable();
-                    shingles.dedup();
-                }
-            } else {
-                match c.verify {
-                    // Sorted later, only for candidates (see `Scan::finish`).
-                    VerifyMode::Exact => w.shingler.shingles_unsorted_into(text, &mut shingles),
-                    // The set is dropped after signing, but its size is needed.
-                    VerifyMode::Estimate => w.shingler.shingles_into(text, &mut shingles),
-                };
-            }
-            if shingles.is_empty() {
-                return Err(empty());
-            }
-            out.size = shingles.len() as u32;
-            let mut sig = Vec::with_capacity(c.num_perm);
-            self.det.signer.sign_into(&shingles, &mut sig);
-            out.sig = sig;
+            out.size = sk.shingles.len() as u32;
+            out.sig = sk.signature.clone();
             if plan.samples {
-                out.sample = containment::sample(&shingles, c.containment.sample_rate());
+                out.sample = containment::sample(&sk.shingles, c.containment.sample_rate());
             }
-            out.shingles = shingles;
+            out.shingles = std::mem::take(&mut sk.shingles);
         }
         if plan.tokens {
-            out.tokens = hashes;
+            out.tokens = std::mem::take(&mut sk.hashes);
         }
         Ok(out)
     }
@@ -951,7 +854,7 @@ impl<'d> Scan<'d> {
                             buf.dedup();
                         }
                         sig.clear();
-                        det.signer.sign_into(buf, sig);
+                        det.sketcher.signer().sign_into(buf, sig);
                         out.copy_from_slice(sig);
                         let sample = if plan.samples {
                             containment::sample(buf, rate).into_boxed_slice()
@@ -983,8 +886,8 @@ impl<'d> Scan<'d> {
         let cands = lsh::candidates(
             &self.store.sigs,
             c.num_perm,
-            det.bands,
-            det.rows,
+            det.sketcher.params().bands,
+            det.sketcher.params().rows,
             c.max_bucket,
         );
         self.stats.candidates = cands.pairs.len() as u64;

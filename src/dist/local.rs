@@ -150,17 +150,13 @@ fn candidates(
             j += 1;
         }
         let bucket = &rows[i..j];
-        if bucket.len() > max_bucket {
-            stats.giant_buckets += 1;
-            let anchor = bucket[0].2;
-            pairs.extend(bucket[1..].iter().map(|r| (anchor, r.2)));
-        } else {
-            for x in 0..bucket.len() {
-                for y in x + 1..bucket.len() {
-                    pairs.push((bucket[x].2, bucket[y].2));
-                }
-            }
-        }
+        let giant = crate::lsh::bucket_pairs(
+            bucket.len(),
+            |x| bucket[x].2,
+            max_bucket,
+            |a, b| pairs.push((a, b)),
+        );
+        stats.giant_buckets += giant as u64;
         i = j;
     }
     drop(rows);

@@ -180,7 +180,7 @@ pub fn write(
             ) {
                 (Some(al), _) => (*al).clone(),
                 (None, Some(al)) => al.swapped(),
-                _ => align(mt, st, p.ngram),
+                _ => align(mt, st, p.sketch.ngram),
             };
             let ms: Vec<(usize, usize)> =
                 al.passages.iter().map(|x| (x.a_start, x.a_end)).collect();
@@ -359,15 +359,15 @@ if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_
         dups = s.duplicates,
         pairs = s.matches,
         problems = s.problems,
-        shingle = escape(&format!("{:?}", p.shingle).to_lowercase()),
-        ngram = p.ngram,
-        norm = escape(&p.normalization),
-        num_perm = p.num_perm,
-        scheme = escape(&format!("{:?}", p.scheme).to_lowercase()),
-        seed = p.seed,
-        threshold = p.threshold,
-        bands = p.bands,
-        rows = p.rows,
+        shingle = escape(&format!("{:?}", p.sketch.shingle).to_lowercase()),
+        ngram = p.sketch.ngram,
+        norm = escape(&p.sketch.normalization),
+        num_perm = p.sketch.num_perm,
+        scheme = escape(&format!("{:?}", p.sketch.scheme).to_lowercase()),
+        seed = p.sketch.seed,
+        threshold = p.sketch.threshold,
+        bands = p.sketch.bands,
+        rows = p.sketch.rows,
         from = escape(&p.bands_rows_from),
         verify = escape(&format!("{:?}", p.verify).to_lowercase()),
         cluster = escape(&format!("{:?}", p.cluster).to_lowercase()),
@@ -376,7 +376,7 @@ if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_
         bytes = s.input_bytes,
         records = s.records,
         candidates = s.candidates,
-        curve = svg::s_curve(p.bands, p.rows, p.threshold, &[]),
+        curve = svg::s_curve(p.sketch.bands, p.sketch.rows, p.sketch.threshold, &[]),
         hj = histogram("pair Jaccard", &jaccards, &jbins),
         hc = histogram("pair containment (larger side)", &containments, &jbins),
         containment = escape(&match p.containment.threshold {

@@ -24,11 +24,10 @@ pub mod json;
 pub mod svg;
 pub mod text;
 
-use crate::config::{
-    ClusterMode, Fields, GroupPairs, KeepPolicy, Scheme, SentenceMode, ShingleKind, VerifyMode,
-};
+use crate::config::{ClusterMode, Fields, GroupPairs, KeepPolicy, SentenceMode, VerifyMode};
 use crate::document::Problem;
 use crate::lsh::CurvePoint;
+use crate::sketch::SketchParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -86,26 +85,10 @@ impl Tool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Parameters {
-    /// `word` or `char`.
-    pub shingle: ShingleKind,
-    /// Shingle length k.
-    pub ngram: usize,
-    /// Normalisation name and version (`nfkc_casefold_v1`).
-    pub normalization: String,
-    /// The hash of tokens, shingles and band keys (`xxh3_64`).
-    pub hash: String,
-    /// `densified` (one-permutation hashing with optimal densification) or `classic`.
-    pub scheme: Scheme,
-    /// Signature length.
-    pub num_perm: usize,
-    /// MinHash seed.
-    pub seed: u64,
-    /// Jaccard threshold for a near-duplicate.
-    pub threshold: f64,
-    /// LSH bands.
-    pub bands: usize,
-    /// Rows per band.
-    pub rows: usize,
+    /// The sketch parameters (`shingle`, `ngram`, `normalization`, `hash`, `scheme`,
+    /// `num_perm`, `seed`, `threshold`, `bands`, `rows`), in place: see [`SketchParams`].
+    #[serde(flatten)]
+    pub sketch: SketchParams,
     /// `threshold` when bands and rows were derived from the threshold, `flags` when given.
     pub bands_rows_from: String,
     /// Probability of becoming a candidate at a few Jaccard similarities.

@@ -53,20 +53,20 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "settings: {} {}-grams, {} permutations ({}, seed {}), Jaccard threshold {} -> {} bands x {} rows, {} verification",
-        match p.shingle {
+        match p.sketch.shingle {
             crate::ShingleKind::Word => "word",
             crate::ShingleKind::Char => "character",
         },
-        p.ngram,
-        p.num_perm,
-        match p.scheme {
+        p.sketch.ngram,
+        p.sketch.num_perm,
+        match p.sketch.scheme {
             crate::Scheme::Densified => "densified one-permutation",
             crate::Scheme::Classic => "classic",
         },
-        p.seed,
-        p.threshold,
-        p.bands,
-        p.rows,
+        p.sketch.seed,
+        p.sketch.threshold,
+        p.sketch.bands,
+        p.sketch.rows,
         match p.verify {
             crate::VerifyMode::Exact => "exact",
             crate::VerifyMode::Estimate => "estimated",
