@@ -296,9 +296,26 @@ impl Sketcher {
     /// line) is its text with the path as id; a JSON Lines record gives its configured
     /// fields. Bytes that are not UTF-8 are read as Windows-1252 under `--windows-1252`.
     pub fn read<'a>(&self, raw: &RawRecord<'a>) -> std::result::Result<RecordText<'a>, Problem> {
+        self.read_as(raw, raw.line.is_some())
+    }
+
+    /// [`Sketcher::read`] of a JSON Lines record, whatever its line (the streaming filter
+    /// reads nothing else).
+    pub fn read_json<'a>(
+        &self,
+        raw: &RawRecord<'a>,
+    ) -> std::result::Result<RecordText<'a>, Problem> {
+        self.read_as(raw, true)
+    }
+
+    fn read_as<'a>(
+        &self,
+        raw: &RawRecord<'a>,
+        json: bool,
+    ) -> std::result::Result<RecordText<'a>, Problem> {
         let problem =
             |(kind, id, message): input::RecordError| raw.problem(id.as_deref(), kind, message);
-        if raw.line.is_some() && raw.bytes.len() > self.max_doc_bytes {
+        if json && raw.bytes.len() > self.max_doc_bytes {
             return Err(raw.problem(
                 None,
                 ProblemKind::TooLarge,
@@ -317,8 +334,8 @@ impl Sketcher {
             ),
             Err(e) => return Err(problem(e)),
         };
-        let rec = match raw.line {
-            None => RecordText {
+        let rec = match json {
+            false => RecordText {
                 id: raw.path.to_string(),
                 text,
                 date: None,
@@ -326,7 +343,7 @@ impl Sketcher {
                 group: None,
                 recoded,
             },
-            Some(_) => {
+            true => {
                 let fields =
                     |rec: input::RecordFields<'_>| (rec.id, rec.date, rec.title, rec.group);
                 match text {

@@ -147,8 +147,8 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
     eprintln!(
         "syndup plan: {} shards, {} bands x {} rows, manifest {} written to {}",
         m.shards.len(),
-        m.parameters.bands,
-        m.parameters.rows,
+        m.parameters.sketch.bands,
+        m.parameters.sketch.rows,
         m.fingerprint,
         args.output.display()
     );

@@ -26,7 +26,7 @@ use crate::config::{ClusterMode, Config, GroupPairs, SentenceMode, ShingleKind, 
 use crate::containment;
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
-use crate::input::{self, Batch, FieldValue, InputFile, InputKind, Source};
+use crate::input::{self, Batch, InputFile, InputKind, Source};
 use crate::lsh;
 use crate::minhash::{self, Signer};
 use crate::normalize::Tokenizer;
@@ -1703,6 +1703,7 @@ impl<'d> Scan<'d> {
                         .map(|&(_, off, k)| (off, s.origins[wanted[k]].len as usize))
                         .collect();
                     let records = input::reread(f, &ranges)?;
+                    let name = f.display();
                     let changed = || {
                         Error::config(format!(
                             "{} changed during the scan: cannot quote it",
@@ -1714,21 +1715,15 @@ impl<'d> Scan<'d> {
                         .par_iter()
                         .zip(records.into_par_iter())
                         .map(|(&(_, _, k), bytes)| {
-                            let text = match String::from_utf8(bytes) {
-                                Ok(t) => t,
-                                Err(e) if self.det.config.windows_1252 => {
-                                    input::decode_windows_1252_fallback(e.as_bytes())
-                                }
-                                Err(_) => return Err(changed()),
+                            // Through the sketch contract, as when it was scanned.
+                            let raw = RawRecord {
+                                path: &name,
+                                line: s.origins[wanted[k]].line,
+                                bytes: &bytes,
                             };
-                            if s.origins[wanted[k]].line.is_none() {
-                                return Ok((k, text));
-                            }
-                            let rec = input::parse_record(&text, &self.det.config.fields)
-                                .map_err(|_| changed())?;
-                            match rec.text {
-                                Some(FieldValue::Str(t)) => Ok((k, t.into_owned())),
-                                _ => Err(changed()),
+                            match self.det.sketcher.read(&raw) {
+                                Ok(rec) => Ok((k, rec.text.into_owned())),
+                                Err(_) => Err(changed()),
                             }
                         })
                         .collect::<Result<_>>()?;

@@ -191,7 +191,7 @@ pub fn cluster_local(
             .with_path(path)
         })
     };
-    let threshold = manifest.parameters.threshold;
+    let threshold = manifest.parameters.sketch.threshold;
     // Matches as dense pairs with their counts, and the shingle sets of matched documents.
     type Found = Vec<(u32, u32, Similarity)>;
     let (found, shingles): (Found, Vec<Box<[u64]>>) = match matches {

@@ -9,9 +9,10 @@
 //! they were made. The tool version is recorded but not fingerprinted: a build that changes
 //! what a hash or the normalisation means changes their names or [`super::FORMAT_VERSION`].
 
-use crate::config::{ClusterMode, Config, Fields, KeepPolicy, Scheme, ShingleKind, VerifyMode};
+use crate::config::{ClusterMode, Config, Fields, KeepPolicy, VerifyMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, InputKind, Source};
+use crate::sketch::SketchParams;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -19,26 +20,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestParameters {
-    /// `word` or `char`.
-    pub shingle: ShingleKind,
-    /// Shingle length k.
-    pub ngram: usize,
-    /// Normalisation name and version (`nfkc_casefold_v1`).
-    pub normalization: String,
-    /// The hash of tokens, shingles and band keys (`xxh3_64`).
-    pub hash: String,
-    /// MinHash scheme.
-    pub scheme: Scheme,
-    /// Signature length.
-    pub num_perm: usize,
-    /// MinHash seed.
-    pub seed: u64,
-    /// Jaccard threshold of a match.
-    pub threshold: f64,
-    /// LSH bands.
-    pub bands: usize,
-    /// Rows per band.
-    pub rows: usize,
+    /// The sketch parameters (`shingle`, `ngram`, `normalization`, `hash`, `scheme`,
+    /// `num_perm`, `seed`, `threshold`, `bands`, `rows`), in place: see [`SketchParams`].
+    #[serde(flatten)]
+    pub sketch: SketchParams,
     /// Buckets with more documents give star edges to their smallest document only.
     pub max_bucket: usize,
     /// The member a cluster keeps.
@@ -79,8 +64,6 @@ impl Manifest {
     /// distributed flow: it always verifies exactly and gives plain components.
     pub fn new(config: &Config, sources: &[Source]) -> Result<Manifest> {
         config.validate()?;
-        let detector = crate::Detector::new(config.clone())?;
-        let (bands, rows) = detector.bands_rows();
         let expanded = input::expand(sources);
         if let Some(p) = expanded.problems.first() {
             return Err(Error::config(format!("cannot plan over the inputs: {p}")));
@@ -109,16 +92,7 @@ impl Manifest {
             tool: format!("syndup {}", env!("CARGO_PKG_VERSION")),
             fingerprint: String::new(),
             parameters: ManifestParameters {
-                shingle: config.shingle,
-                ngram: config.ngram,
-                normalization: crate::normalize::NORMALIZATION.into(),
-                hash: "xxh3_64".into(),
-                scheme: config.scheme,
-                num_perm: config.num_perm,
-                seed: config.seed,
-                threshold: config.threshold,
-                bands,
-                rows,
+                sketch: SketchParams::new(config)?,
                 max_bucket: config.max_bucket,
                 keep: config.keep,
                 max_doc_bytes: config.max_doc_bytes,
@@ -187,15 +161,16 @@ impl Manifest {
     /// only (no containment relations, no passages), no sentence stage.
     pub fn config(&self) -> Config {
         let p = &self.parameters;
+        let k = &p.sketch;
         Config {
-            shingle: p.shingle,
-            ngram: p.ngram,
-            num_perm: p.num_perm,
-            seed: p.seed,
-            scheme: p.scheme,
-            threshold: p.threshold,
-            bands: Some(p.bands),
-            rows: Some(p.rows),
+            shingle: k.shingle,
+            ngram: k.ngram,
+            num_perm: k.num_perm,
+            seed: k.seed,
+            scheme: k.scheme,
+            threshold: k.threshold,
+            bands: Some(k.bands),
+            rows: Some(k.rows),
             verify: VerifyMode::Exact,
             keep: p.keep,
             cluster: ClusterMode::Components,

@@ -18,9 +18,7 @@ use super::{doc_number, shard_file, Manifest};
 use crate::document::{parse_date, Problem, ProblemKind};
 use crate::error::{Error, Result};
 use crate::input::{self, InputFile};
-use crate::lsh;
-use crate::minhash::Signer;
-use crate::shingle::Shingler;
+use crate::sketch::{Order, RawRecord, Sketcher, Want, Worker};
 use arrow_array::{ArrayRef, StringArray};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -84,8 +82,7 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
         }
     }
     let config = manifest.config();
-    let p = &manifest.parameters;
-    let signer = Signer::new(p.scheme, p.num_perm, p.seed);
+    let sketcher = Sketcher::new(&config)?;
     let kind = input::kind_of(Path::new(&path))
         .unwrap_or(input::InputKind::Jsonl(input::Compression::None));
     let files = [InputFile {
@@ -124,10 +121,8 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
             .records
             .par_iter()
             .map_init(
-                || (Shingler::new(p.shingle, p.ngram), Vec::new()),
-                |(sh, buf), r| {
-                    sign_record(&config, &signer, sh, buf, &path, r.line, batch.record(r))
-                },
+                || sketcher.worker(),
+                |w, r| sign_record(&sketcher, w, &path, r.line, batch.record(r)),
             )
             .collect();
         let mut problems = batch.problems.clone();
@@ -239,75 +234,35 @@ fn already_signed(
     }))
 }
 
-/// Reads, checks, shingles and signs one record, as `scan` does.
+/// Reads, checks, shingles and signs one record through the sketch contract, as `scan`
+/// does; only the row number (a shard holds at most 2^32 lines) is this step's own check.
 fn sign_record(
-    config: &crate::Config,
-    signer: &Signer,
-    shingler: &mut Shingler,
-    shingles: &mut Vec<u64>,
+    sketcher: &Sketcher,
+    w: &mut Worker,
     path: &str,
     line: Option<u64>,
     bytes: &[u8],
 ) -> std::result::Result<Signed, Problem> {
-    let problem = |id: Option<&str>, kind: ProblemKind, message: String| Problem {
-        path: path.to_string(),
-        line,
-        id: id.map(str::to_string),
-        kind,
-        message,
-    };
+    let raw = RawRecord { path, line, bytes };
     let row = match line.map(|l| l.checked_sub(1).map(u32::try_from)) {
         Some(Some(Ok(r))) => r,
         _ => {
-            return Err(problem(
+            return Err(raw.problem(
                 None,
                 ProblemKind::TooLarge,
                 "line number beyond 2^32 in one shard; split the shard".into(),
             ))
         }
     };
-    let text = input::decode(bytes).map_err(|(k, id, m)| problem(id.as_deref(), k, m))?;
-    let rec = input::record_fields(text, &config.fields, path, line)
-        .map_err(|(k, id, m)| problem(id.as_deref(), k, m))?;
-    let id = rec.id.as_str();
-    if rec.text.len() > config.max_doc_bytes {
-        return Err(problem(
-            Some(id),
-            ProblemKind::TooLarge,
-            format!(
-                "document is {} bytes, more than --max-doc-bytes {}; skipped",
-                rec.text.len(),
-                config.max_doc_bytes
-            ),
-        ));
-    }
-    if id.is_empty() {
-        return Err(problem(
-            None,
-            ProblemKind::MissingField,
-            "the id is empty".into(),
-        ));
-    }
-    shingler.shingles_into(&rec.text, shingles);
-    if shingles.is_empty() {
-        return Err(problem(
-            Some(id),
-            ProblemKind::EmptyDocument,
-            "empty document: no words after normalisation; skipped".into(),
-        ));
-    }
-    let mut sig = Vec::with_capacity(config.num_perm);
-    signer.sign_into(shingles, &mut sig);
-    let (bands, rows) = (config.bands.unwrap_or(0), config.rows.unwrap_or(0));
-    let keys = (0..bands).map(|b| lsh::band_key(&sig, b, rows)).collect();
+    let rec = sketcher.sign_record(w, &raw, Want::signed(Order::Set))?;
     Ok(Signed {
         row,
-        id: rec.id.clone(),
         length: rec.text.len() as i64,
+        id: rec.id,
         date: rec.date,
-        sig,
-        shingles: shingles.clone(),
-        keys,
+        keys: sketcher.params().band_keys(&w.signature),
+        sig: std::mem::take(&mut w.signature),
+        shingles: w.shingles.clone(),
     })
 }
 

@@ -43,8 +43,9 @@
 
 mod table;
 
-use crate::config::{Config, Scheme, ShingleKind, VerifyMode};
+use crate::config::{Config, VerifyMode};
 use crate::error::{Error, ErrorKind, Result};
+use crate::sketch::{Seeds, SketchParams};
 use rayon::prelude::*;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -66,36 +67,12 @@ pub struct Header {
     pub format_version: u32,
     /// The syndup that created the index (`syndup 0.1.0`); informational only.
     pub created_by: String,
-    /// Text normalisation ([`crate::normalize::NORMALIZATION`]).
-    pub normalization: String,
-    /// The hash function of tokens, shingles and band keys (`xxh3_64`).
-    pub hash: String,
-    /// [`crate::normalize::TOKEN_SEED`].
-    pub token_seed: u64,
-    /// [`crate::shingle::SHINGLE_SEED`].
-    pub shingle_seed: u64,
-    /// [`crate::shingle::CHAR_SHINGLE_SEED`].
-    pub char_shingle_seed: u64,
-    /// [`crate::shingle::CONTENT_SEED`].
-    pub content_seed: u64,
-    /// [`crate::lsh::BAND_SEED`].
-    pub band_seed: u64,
-    /// Word or character shingles.
-    pub shingle: ShingleKind,
-    /// Shingle length k.
-    pub ngram: usize,
-    /// MinHash scheme.
-    pub scheme: Scheme,
-    /// Signature length.
-    pub num_perm: usize,
-    /// MinHash seed.
-    pub seed: u64,
-    /// LSH bands.
-    pub bands: usize,
-    /// Rows per band.
-    pub rows: usize,
-    /// Jaccard threshold of the verdicts stored.
-    pub threshold: f64,
+    /// The sketch parameters of every stored signature, in place (see [`SketchParams`]).
+    #[serde(flatten)]
+    pub sketch: SketchParams,
+    /// The hash seeds of this build, in place (see [`Seeds`]).
+    #[serde(flatten)]
+    pub seeds: Seeds,
     /// True when the index stores shingle sets (exact verification).
     pub shingle_sets: bool,
 }
@@ -103,29 +80,11 @@ pub struct Header {
 impl Header {
     /// The header an index built with `config` has.
     pub fn for_config(config: &Config) -> Result<Header> {
-        config.validate()?;
-        let (bands, rows) = match (config.bands, config.rows) {
-            (Some(b), Some(r)) => (b, r),
-            _ => crate::lsh::optimal_params(config.threshold, config.num_perm),
-        };
         Ok(Header {
             format_version: FORMAT_VERSION,
             created_by: format!("syndup {}", env!("CARGO_PKG_VERSION")),
-            normalization: crate::normalize::NORMALIZATION.into(),
-            hash: "xxh3_64".into(),
-            token_seed: crate::normalize::TOKEN_SEED,
-            shingle_seed: crate::shingle::SHINGLE_SEED,
-            char_shingle_seed: crate::shingle::CHAR_SHINGLE_SEED,
-            content_seed: crate::shingle::CONTENT_SEED,
-            band_seed: crate::lsh::BAND_SEED,
-            shingle: config.shingle,
-            ngram: config.ngram,
-            scheme: config.scheme,
-            num_perm: config.num_perm,
-            seed: config.seed,
-            bands,
-            rows,
-            threshold: config.threshold,
+            sketch: SketchParams::new(config)?,
+            seeds: Seeds::current(),
             shingle_sets: config.verify == VerifyMode::Exact,
         })
     }
@@ -143,64 +102,77 @@ impl Header {
         let rebuild = "this syndup hashes differently: rebuild the index";
         check(
             "normalization",
-            self.normalization.clone(),
-            run.normalization.clone(),
+            self.sketch.normalization.clone(),
+            run.sketch.normalization.clone(),
             rebuild,
         );
-        check("hash", self.hash.clone(), run.hash.clone(), rebuild);
+        check(
+            "hash",
+            self.sketch.hash.clone(),
+            run.sketch.hash.clone(),
+            rebuild,
+        );
         for (name, a, b) in [
-            ("token_seed", self.token_seed, run.token_seed),
-            ("shingle_seed", self.shingle_seed, run.shingle_seed),
+            ("token_seed", self.seeds.token_seed, run.seeds.token_seed),
+            (
+                "shingle_seed",
+                self.seeds.shingle_seed,
+                run.seeds.shingle_seed,
+            ),
             (
                 "char_shingle_seed",
-                self.char_shingle_seed,
-                run.char_shingle_seed,
+                self.seeds.char_shingle_seed,
+                run.seeds.char_shingle_seed,
             ),
-            ("content_seed", self.content_seed, run.content_seed),
-            ("band_seed", self.band_seed, run.band_seed),
+            (
+                "content_seed",
+                self.seeds.content_seed,
+                run.seeds.content_seed,
+            ),
+            ("band_seed", self.seeds.band_seed, run.seeds.band_seed),
         ] {
             check(name, format!("{a:#x}"), format!("{b:#x}"), rebuild);
         }
         check(
             "shingle",
-            format!("{:?}", self.shingle).to_lowercase(),
-            format!("{:?}", run.shingle).to_lowercase(),
+            format!("{:?}", self.sketch.shingle).to_lowercase(),
+            format!("{:?}", run.sketch.shingle).to_lowercase(),
             "--shingle",
         );
         check(
             "ngram",
-            self.ngram.to_string(),
-            run.ngram.to_string(),
+            self.sketch.ngram.to_string(),
+            run.sketch.ngram.to_string(),
             "--ngram",
         );
         check(
             "scheme",
-            format!("{:?}", self.scheme).to_lowercase(),
-            format!("{:?}", run.scheme).to_lowercase(),
+            format!("{:?}", self.sketch.scheme).to_lowercase(),
+            format!("{:?}", run.sketch.scheme).to_lowercase(),
             "--scheme",
         );
         check(
             "num_perm",
-            self.num_perm.to_string(),
-            run.num_perm.to_string(),
+            self.sketch.num_perm.to_string(),
+            run.sketch.num_perm.to_string(),
             "--num-perm",
         );
         check(
             "seed",
-            self.seed.to_string(),
-            run.seed.to_string(),
+            self.sketch.seed.to_string(),
+            run.sketch.seed.to_string(),
             "--seed",
         );
         check(
             "bands x rows",
-            format!("{} x {}", self.bands, self.rows),
-            format!("{} x {}", run.bands, run.rows),
+            format!("{} x {}", self.sketch.bands, self.sketch.rows),
+            format!("{} x {}", run.sketch.bands, run.sketch.rows),
             "--bands and --rows, or --threshold",
         );
         check(
             "threshold",
-            self.threshold.to_string(),
-            run.threshold.to_string(),
+            self.sketch.threshold.to_string(),
+            run.sketch.threshold.to_string(),
             "--threshold",
         );
         let sets = |b: bool| if b { "stored" } else { "not stored" }.to_string();
@@ -476,7 +448,7 @@ impl Index {
     /// Rebuilds the hot structures from `band_keys` and `verdicts`.
     fn load(&mut self) -> Result<()> {
         let e = |err: rusqlite::Error| db_error(&self.location, err);
-        let bands = self.header.bands;
+        let bands = self.header.sketch.bands;
         let mut raw: Vec<Vec<u64>> = vec![Vec::new(); bands + 1];
         let mut recs: Vec<u32> = Vec::new();
         {
@@ -844,7 +816,7 @@ mod tests {
             let mut idx = Index::open(&path, &config).unwrap();
             idx.begin().unwrap();
             let sig: Vec<u32> = (0..128).collect();
-            let keys: Vec<u64> = (0..h.bands as u64).map(|b| b * 1000 + 7).collect();
+            let keys: Vec<u64> = (0..h.sketch.bands as u64).map(|b| b * 1000 + 7).collect();
             assert_eq!(
                 idx.add_kept("a", 42, &sig, &keys, None, "in.jsonl", Some(3))
                     .unwrap(),

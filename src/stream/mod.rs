@@ -67,24 +67,15 @@ use crate::config::Config;
 use crate::document::{Document, Problem, ProblemKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::{self, Header, Index, Mode, StoredKind};
-use crate::input;
-use crate::lsh;
-use crate::minhash::{self, Signer};
-use crate::shingle::Shingler;
+use crate::minhash;
+use crate::sketch::{Order, RawRecord, Sketcher, Want, Worker};
 use crate::verify::Similarity;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// One raw JSON Lines record and where it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct Record<'a> {
-    /// The input's name (`-` for standard input).
-    pub path: &'a str,
-    /// 1-based line.
-    pub line: Option<u64>,
-    /// The line's bytes, without the line terminator.
-    pub bytes: &'a [u8],
-}
+/// One raw JSON Lines record and where it came from (`line` is its 1-based line): the sketch
+/// contract's [`RawRecord`].
+pub type Record<'a> = RawRecord<'a>;
 
 /// How a dropped record relates to the kept one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,7 +167,7 @@ pub struct StreamFilter {
 pub struct Preparer {
     config: Config,
     header: Header,
-    signer: Signer,
+    sketcher: Sketcher,
 }
 
 /// A batch after [`Preparer::prepare`], ready for [`StreamFilter::decide`].
@@ -228,18 +219,6 @@ struct Item<'a> {
     body: Body<'a>,
 }
 
-impl Item<'_> {
-    fn problem(&self, id: Option<&str>, kind: ProblemKind, message: String) -> Problem {
-        Problem {
-            path: self.path.to_string(),
-            line: self.line,
-            id: id.map(str::to_string),
-            kind,
-            message,
-        }
-    }
-}
-
 impl StreamFilter {
     /// A filter deciding with `config` against `index`. `config.verify` must match the
     /// index: [`crate::VerifyMode::Exact`] needs an index storing shingle sets. The index was opened
@@ -254,12 +233,12 @@ impl StreamFilter {
                 diffs.join("; ")
             ))));
         }
-        let signer = Signer::new(config.scheme, config.num_perm, config.seed);
+        let sketcher = Sketcher::new(&config)?;
         Ok(StreamFilter {
             prep: Preparer {
                 config,
                 header,
-                signer,
+                sketcher,
             },
             index,
             stats: FilterStats::default(),
@@ -283,7 +262,7 @@ impl StreamFilter {
 
     /// Bands and rows in use.
     pub fn bands_rows(&self) -> (usize, usize) {
-        (self.prep.header.bands, self.prep.header.rows)
+        (self.prep.header.sketch.bands, self.prep.header.sketch.rows)
     }
 
     /// Closes the index.
@@ -532,13 +511,8 @@ impl Preparer {
         let results: Vec<std::result::Result<Prepared, Problem>> = items
             .par_iter()
             .map_init(
-                || {
-                    (
-                        Shingler::new(self.config.shingle, self.config.ngram),
-                        Vec::new(),
-                    )
-                },
-                |(sh, buf), item| self.prepare_one(sh, buf, item),
+                || self.sketcher.worker(),
+                |w, item| self.prepare_one(w, item),
             )
             .collect();
         let mut last: Option<std::sync::Arc<str>> = None;
@@ -571,72 +545,39 @@ impl Preparer {
         }
     }
 
-    /// The parallel part for one record: parse, normalise, shingle, sign, band keys.
-    fn prepare_one(
-        &self,
-        sh: &mut Shingler,
-        shingles: &mut Vec<u64>,
-        item: &Item,
-    ) -> std::result::Result<Prepared, Problem> {
-        let max = self.config.max_doc_bytes;
-        let (id, text): (String, std::borrow::Cow<str>) = match item.body {
-            Body::Doc(id, text) => (id.to_string(), text.into()),
-            Body::Json(bytes) => {
-                if bytes.len() > max {
-                    return Err(item.problem(
-                        None,
-                        ProblemKind::TooLarge,
-                        format!(
-                            "line is {} bytes, more than --max-doc-bytes {max}; skipped",
-                            bytes.len()
-                        ),
-                    ));
-                }
-                let problem = |(kind, id, message): input::RecordError| {
-                    item.problem(id.as_deref(), kind, message)
+    /// The parallel part for one record, through the sketch contract: parse, check,
+    /// normalise, shingle, sign, band keys.
+    fn prepare_one(&self, w: &mut Worker, item: &Item) -> std::result::Result<Prepared, Problem> {
+        let exact = self.header.shingle_sets;
+        let want = Want::signed(if exact { Order::Set } else { Order::Text });
+        let id = match item.body {
+            Body::Doc(id, text) => {
+                let raw = RawRecord {
+                    path: item.path,
+                    line: item.line,
+                    bytes: text.as_bytes(),
                 };
-                let line = input::decode(bytes).map_err(problem)?;
-                let rec = input::record_fields(line, &self.config.fields, item.path, item.line)
-                    .map_err(problem)?;
-                (rec.id, rec.text)
+                self.sketcher.check(&raw, id, text)?;
+                self.sketcher.sign(w, &raw, id, text, want)?;
+                id.to_string()
+            }
+            Body::Json(bytes) => {
+                let raw = RawRecord {
+                    path: item.path,
+                    line: item.line,
+                    bytes,
+                };
+                let rec = self.sketcher.read_json(&raw)?;
+                self.sketcher.sign(w, &raw, &rec.id, &rec.text, want)?;
+                rec.id
             }
         };
-        if text.len() > max {
-            return Err(item.problem(
-                Some(&id),
-                ProblemKind::TooLarge,
-                format!(
-                    "document is {} bytes, more than --max-doc-bytes {max}; skipped",
-                    text.len()
-                ),
-            ));
-        }
-        if id.is_empty() {
-            return Err(item.problem(None, ProblemKind::MissingField, "the id is empty".into()));
-        }
-        let exact = self.header.shingle_sets;
-        if exact {
-            sh.shingles_into(&text, shingles);
-        } else {
-            sh.shingles_unsorted_into(&text, shingles);
-        }
-        if shingles.is_empty() {
-            return Err(item.problem(
-                Some(&id),
-                ProblemKind::EmptyDocument,
-                "empty document: no words after normalisation; skipped".into(),
-            ));
-        }
-        let mut sig = Vec::with_capacity(self.config.num_perm);
-        self.signer.sign_into(shingles, &mut sig);
-        let (bands, rows) = (self.header.bands, self.header.rows);
-        let keys = (0..bands).map(|b| lsh::band_key(&sig, b, rows)).collect();
         Ok(Prepared {
             id,
-            content: sh.content_hash(),
-            sig,
-            keys,
-            shingles: exact.then(|| shingles.clone()),
+            content: w.content_hash(),
+            keys: self.sketcher.params().band_keys(&w.signature),
+            sig: std::mem::take(&mut w.signature),
+            shingles: exact.then(|| w.shingles.clone()),
         })
     }
 }
