@@ -53,6 +53,51 @@ impl Default for Params {
     }
 }
 
+/// Containment candidates among near-duplicate classes: the documents joined by the `near`
+/// pairs (Jaccard matches) form classes, each class is searched through one member (its
+/// smallest index; the other members' samples are dropped), and every pair across two classes
+/// found is returned, sorted and deduplicated. Large families of copies would otherwise make
+/// the shared-sample search quadratic, and the pairs inside a class are known already.
+/// `samples` holds one sample per document (`n` of them).
+pub fn class_candidates(
+    mut samples: Vec<Box<[u64]>>,
+    near: impl IntoIterator<Item = (u32, u32)>,
+    p: &Params,
+) -> Vec<(u32, u32)> {
+    let n = samples.len();
+    let mut uf = crate::cluster::UnionFind::new(n);
+    for (a, b) in near {
+        uf.union(a, b);
+    }
+    let root: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
+    for (d, sample) in samples.iter_mut().enumerate() {
+        if root[d] != d as u32 {
+            *sample = Box::default();
+        }
+    }
+    let found = candidates(&samples, p);
+    drop(samples);
+    // Class members, by root.
+    let mut by_root: Vec<(u32, u32)> = (0..n as u32).map(|d| (root[d as usize], d)).collect();
+    by_root.sort_unstable();
+    let class = |r: u32| {
+        let i = by_root.partition_point(|x| x.0 < r);
+        let j = by_root.partition_point(|x| x.0 <= r);
+        &by_root[i..j]
+    };
+    let mut pairs: Vec<(u32, u32)> = found
+        .iter()
+        .flat_map(|&(a, b)| {
+            class(a)
+                .iter()
+                .flat_map(move |&(_, x)| class(b).iter().map(move |&(_, y)| (x.min(y), x.max(y))))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and

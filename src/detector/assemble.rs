@@ -1,0 +1,206 @@
+//! Assembling the report: matches -> guarded clusters with their likely source and member
+//! roles, pairs with their relation, and the finished [`Report`].
+//!
+//! Clusters come from [`crate::cluster`] (union-find and the chaining guard, the keep policy
+//! choosing the representative). Each cluster's source is the earliest date, else the member
+//! that holds the others, else the first seen ([`Scan::source_of`]); each member's role is its
+//! relation to that source. Similarities are rounded here, for the report only.
+
+use super::Scan;
+use crate::cluster;
+use crate::document::DocIdx;
+use crate::report::{self, ClusterReport, MemberReport, PairReport, RepeatReport, Report};
+use crate::verify::{Criteria, Match, Relation, Similarity};
+use crate::ClusterMode;
+use rayon::prelude::*;
+
+/// Clusters with more members than this get their source by date or input order only (the
+/// containment rule compares every pair of members).
+pub(super) const SOURCE_MAX_MEMBERS: usize = 64;
+
+/// Clusters and pairs for the report, and each document's cluster number (0: none).
+pub(super) struct Assembled {
+    pub(super) clusters: Vec<ClusterReport>,
+    pub(super) pairs: Vec<PairReport>,
+    pub(super) cluster_of: Vec<u64>,
+}
+
+impl Scan<'_> {
+    /// Clusters `matches` and builds the cluster and pair reports (without passages).
+    pub(super) fn assemble(&mut self, matches: &[Match], criteria: Criteria) -> Assembled {
+        let c = &self.det.config;
+        let n = self.store.ids.len();
+        let this = &self;
+        let s = &self.store;
+        let before = |x: DocIdx, y: DocIdx| -> bool {
+            c.keep
+                .prefers(x as usize, y as usize, |i| s.bytes[i], |i| s.date_keys[i])
+        };
+        let guarded = c.cluster == ClusterMode::Guarded;
+        let clusters = cluster::cluster(n, &matches, criteria, guarded, before, |a, b| {
+            this.similarity(a, b)
+        });
+
+        let mut cluster_of = vec![0u64; n];
+        let mut reports = Vec::with_capacity(clusters.len());
+        let sources: Vec<(DocIdx, &str)> = clusters
+            .par_iter()
+            .map(|cl| {
+                let docs: Vec<DocIdx> = std::iter::once(cl.representative)
+                    .chain(cl.members.iter().map(|m| m.0))
+                    .collect();
+                this.source_of(&docs, &criteria)
+            })
+            .collect();
+        let member = |d: DocIdx, sim: Option<&Similarity>, source: DocIdx| -> MemberReport {
+            let i = d as usize;
+            let role = if d == source {
+                "source"
+            } else {
+                // The relation to the source (members joined through the representative
+                // only share part of the text with it).
+                match criteria.relation(&this.similarity(d, source)) {
+                    Some(Relation::NearDuplicate) => "copy",
+                    _ => "partial_copy",
+                }
+            };
+            MemberReport {
+                doc: s.ids[i].to_string(),
+                title: s.titles[i].to_string(),
+                date: s.dates[i].as_deref().map(str::to_string),
+                bytes: s.bytes[i],
+                shingles: s.sizes[i],
+                representative: sim.is_none(),
+                role: role.into(),
+                jaccard: sim.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
+                containment: sim
+                    .map(|x| report::round4(x.containment_a_in_b()))
+                    .unwrap_or(1.0),
+            }
+        };
+        let mut clustered = 0u64;
+        for (k, (cl, &(source, source_by))) in clusters.iter().zip(&sources).enumerate() {
+            let id = k as u64 + 1;
+            cluster_of[cl.representative as usize] = id;
+            let mut details = vec![member(cl.representative, None, source)];
+            for (d, sim) in &cl.members {
+                cluster_of[*d as usize] = id;
+                details.push(member(*d, Some(sim), source));
+            }
+            clustered += details.len() as u64;
+            reports.push(ClusterReport {
+                id,
+                representative: details[0].doc.clone(),
+                members: details.iter().map(|m| m.doc.clone()).collect(),
+                details,
+                source: s.ids[source as usize].to_string(),
+                source_by: source_by.into(),
+            });
+        }
+        let pairs: Vec<PairReport> = matches
+            .iter()
+            .map(|m| {
+                let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
+                let (relation, contained) = match criteria.relation(&m.sim) {
+                    Some(Relation::AInB) => ("contained", Some(m.a)),
+                    Some(Relation::BInA) => ("contained", Some(m.b)),
+                    _ => ("near_duplicate", None),
+                };
+                PairReport {
+                    a: s.ids[m.a as usize].to_string(),
+                    b: s.ids[m.b as usize].to_string(),
+                    jaccard: report::round4(m.sim.jaccard()),
+                    containment: report::round4(m.sim.containment()),
+                    containment_a_in_b: report::round4(m.sim.containment_a_in_b()),
+                    containment_b_in_a: report::round4(m.sim.containment_b_in_a()),
+                    shared: m.sim.shared,
+                    shingles_a: m.sim.size_a,
+                    shingles_b: m.sim.size_b,
+                    cluster: (ca != 0 && ca == cb).then_some(ca),
+                    relation: relation.into(),
+                    contained: contained.map(|d| s.ids[d as usize].to_string()),
+                    alignment: None,
+                }
+            })
+            .collect();
+        self.stats.clustered_documents += clustered;
+        self.stats.contained_pairs = pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
+        Assembled {
+            clusters: reports,
+            pairs,
+            cluster_of,
+        }
+    }
+
+    /// The finished report: the counts that depend on everything, the problems in input
+    /// order, and the parameters.
+    pub(super) fn report(
+        mut self,
+        clusters: Vec<ClusterReport>,
+        pairs: Vec<PairReport>,
+        repeats: Vec<RepeatReport>,
+    ) -> Report {
+        let det = self.det;
+        let n = self.store.ids.len();
+        self.stats.repeats = repeats.len() as u64;
+        self.stats.matches = pairs.len() as u64;
+        self.stats.clusters = clusters.len() as u64;
+        self.stats.duplicates = self.stats.clustered_documents - self.stats.clusters;
+        self.stats.unique_documents = self.stats.documents - self.stats.duplicates;
+        let mut problems = std::mem::take(&mut self.problems);
+        problems.sort_by_key(|(k, _)| *k);
+        let mut parameters = det.parameters();
+        parameters.sentences = det.sentence_parameters(n as u64);
+        Report {
+            format_version: report::FORMAT_VERSION,
+            tool: report::Tool::current(),
+            parameters,
+            stats: self.stats,
+            clusters,
+            pairs,
+            repeats,
+            problems: problems.into_iter().map(|(_, p)| p).collect(),
+        }
+    }
+
+    /// The likely original of a cluster (`docs`, the representative first) and how it was
+    /// chosen: the earliest date; among members with that date (or all, without dates) the
+    /// first in input order that every other member is a near-duplicate of or contained in,
+    /// when at least one is contained (clusters of up to [`SOURCE_MAX_MEMBERS`]); else the
+    /// first in input order.
+    pub(super) fn source_of(&self, docs: &[DocIdx], criteria: &Criteria) -> (DocIdx, &'static str) {
+        let s = &self.store;
+        let mut pool: Vec<DocIdx> = docs.to_vec();
+        pool.sort_unstable();
+        let mut by = "first_seen";
+        if let Some(min) = docs.iter().filter_map(|&d| s.date_keys[d as usize]).min() {
+            pool.retain(|&d| s.date_keys[d as usize] == Some(min));
+            by = "date";
+            if pool.len() == 1 {
+                return (pool[0], by);
+            }
+        }
+        if docs.len() <= SOURCE_MAX_MEMBERS {
+            for &m in &pool {
+                let mut contains_one = false;
+                let holds_all = docs.iter().all(|&o| {
+                    if o == m {
+                        return true;
+                    }
+                    match criteria.relation(&self.similarity(o, m)) {
+                        Some(Relation::NearDuplicate) => true,
+                        Some(Relation::AInB) => {
+                            contains_one = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                });
+                if holds_all && contains_one {
+                    return (m, if by == "date" { by } else { "containment" });
+                }
+            }
+        }
+        (pool[0], by)
+    }
+}

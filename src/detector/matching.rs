@@ -1,0 +1,289 @@
+//! Matching: signatures -> candidate pairs -> verified matches.
+//!
+//! Documents whose signing waited for the boilerplate are signed first. LSH gives the
+//! candidate pairs ([`crate::lsh`]), `--window` and `--group-pairs` drop the pairs they do
+//! not allow, and only then are the shingle sets of the candidate documents made ready
+//! (sorted, or rebuilt from token hashes) and the pairs verified exactly. With containment
+//! on, [`crate::containment::class_candidates`] adds the partial-copy candidates, verified the
+//! same way.
+
+use super::sentences::is_boilerplate;
+use super::Scan;
+use crate::containment;
+use crate::document::DocIdx;
+use crate::lsh;
+use crate::minhash;
+use crate::repeat::{self, Boilerplate};
+use crate::shingle;
+use crate::verify::{Criteria, Match, Relation, Similarity};
+use crate::{GroupPairs, SentenceMode, VerifyMode};
+use rayon::prelude::*;
+
+impl Scan<'_> {
+    pub(super) fn similarity(&self, a: DocIdx, b: DocIdx) -> Similarity {
+        let s = &self.store;
+        match self.det.config.verify {
+            VerifyMode::Exact => {
+                Similarity::exact(&s.shingles[a as usize], &s.shingles[b as usize])
+            }
+            VerifyMode::Estimate => {
+                let k = self.det.config.num_perm;
+                let (a, b) = (a as usize, b as usize);
+                let j = minhash::estimate(&s.sigs[a * k..(a + 1) * k], &s.sigs[b * k..(b + 1) * k]);
+                Similarity::estimated(j, s.sizes[a], s.sizes[b])
+            }
+        }
+    }
+
+    /// The word shingles of document `d` from its kept token hashes, in text order, without
+    /// the windows that touch a boilerplate sentence (all of them when that would leave fewer
+    /// than half). Returns the number of windows left out.
+    pub(super) fn doc_shingles(&self, d: usize, boiler: &[Boilerplate], out: &mut Vec<u64>) -> u64 {
+        let s = &self.store;
+        let tokens = &s.tokens[d];
+        let k = self.det.config.ngram;
+        out.clear();
+        if !self.det.plan.exclude || boiler.is_empty() || tokens.len() <= k {
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        // Token ranges of the document's boilerplate sentences, in order.
+        let mut bad: Vec<(usize, usize)> = Vec::new();
+        let mut t = 0usize;
+        for i in s.sent_first[d] as usize..s.sent_first[d + 1] as usize {
+            let w = s.sent_words[i] as usize;
+            if is_boilerplate(boiler, s.sent_hash[i]) {
+                bad.push((t, t + w));
+            }
+            t += w;
+        }
+        if bad.is_empty() {
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        let mut next = 0; // the first bad range that may still overlap
+        let windows = tokens.len() - k + 1;
+        for i in 0..windows {
+            while next < bad.len() && bad[next].1 <= i {
+                next += 1;
+            }
+            // The window i..i+k overlaps bad[next] when it starts before i + k.
+            if next < bad.len() && bad[next].0 < i + k {
+                continue;
+            }
+            out.push(shingle::combine(&tokens[i..i + k]));
+        }
+        // Boilerplate is left out of documents it is a small part of; a document that would
+        // lose more than half its windows keeps them all, or two pages made of little else
+        // than a template line would become identical.
+        if (out.len() as f64) < repeat::ORIGINAL_SHARE * windows as f64 {
+            out.clear();
+            shingle::word_shingles(tokens, k, out);
+            return 0;
+        }
+        (windows - out.len()) as u64
+    }
+
+    /// Signs the documents whose signing waited until boilerplate was known (word shingles
+    /// without the windows that touch it), with their containment samples.
+    pub(super) fn sign_deferred(&mut self, boiler: &[Boilerplate]) {
+        let det = self.det;
+        let c = &det.config;
+        let plan = det.plan;
+        let n = self.store.ids.len();
+        let k = c.num_perm;
+        let mut sigs = vec![0u32; n * k];
+        let this = &self;
+        let rate = c.containment.sample_rate();
+        let per_doc: Vec<(u32, u64, Box<[u64]>)> = sigs
+            .par_chunks_mut(k)
+            .enumerate()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(buf, sig): &mut (Vec<u64>, Vec<u32>), (d, out)| {
+                    let left_out = this.doc_shingles(d, &boiler, buf);
+                    if c.verify == VerifyMode::Estimate {
+                        buf.sort_unstable();
+                        buf.dedup();
+                    }
+                    sig.clear();
+                    det.sketcher.signer().sign_into(buf, sig);
+                    out.copy_from_slice(sig);
+                    let sample = if plan.samples {
+                        containment::sample(buf, rate).into_boxed_slice()
+                    } else {
+                        Box::default()
+                    };
+                    (buf.len() as u32, left_out, sample)
+                },
+            )
+            .collect();
+        for (d, (size, left_out, sample)) in per_doc.into_iter().enumerate() {
+            self.store.sizes[d] = size;
+            self.stats.shingles += size as u64;
+            self.stats.boilerplate_shingles += left_out;
+            if plan.samples {
+                self.store.samples.push(sample);
+            }
+        }
+        self.store.sigs = sigs;
+        // Estimates need no shingle sets, and only `full` mode reads tokens again.
+        if c.verify == VerifyMode::Estimate && c.sentences.mode != SentenceMode::Full {
+            self.store.tokens = Vec::new();
+        }
+    }
+
+    /// LSH candidate pairs that `--window` and `--group-pairs` allow.
+    pub(super) fn lsh_candidates(&mut self) -> Vec<(u32, u32)> {
+        let det = self.det;
+        let params = det.sketcher.params();
+        let cands = lsh::candidates(
+            &self.store.sigs,
+            params.num_perm,
+            params.bands,
+            params.rows,
+            det.config.max_bucket,
+        );
+        self.stats.candidates = cands.pairs.len() as u64;
+        self.stats.giant_buckets = cands.giant_buckets;
+        self.comparable_only(cands.pairs)
+    }
+
+    /// Containment candidates that are not LSH candidates already (`pairs`, sorted), found
+    /// among the near-duplicate classes of `matches` (see
+    /// [`containment::class_candidates`]). The samples are used up.
+    pub(super) fn containment_candidates(
+        &mut self,
+        threshold: f64,
+        matches: &[Match],
+        pairs: &[(u32, u32)],
+        criteria: &Criteria,
+    ) -> Vec<(u32, u32)> {
+        let c = &self.det.config;
+        let near = matches
+            .iter()
+            .filter(|m| criteria.relation(&m.sim) == Some(Relation::NearDuplicate))
+            .map(|m| (m.a, m.b));
+        let params = containment::Params {
+            threshold,
+            max_df: c.containment.max_df,
+            ..containment::Params::default()
+        };
+        let samples = std::mem::take(&mut self.store.samples);
+        let mut extra = containment::class_candidates(samples, near, &params);
+        extra.retain(|p| pairs.binary_search(p).is_err());
+        let extra = self.comparable_only(extra);
+        self.stats.containment_candidates = extra.len() as u64;
+        extra
+    }
+
+    /// The pairs `--window` and `--group-pairs` allow (counting the others as skipped).
+    pub(super) fn comparable_only(&mut self, pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        let c = &self.det.config;
+        if c.window_days.is_none() && c.group_pairs == GroupPairs::All {
+            return pairs;
+        }
+        let before = pairs.len();
+        let this = &*self;
+        let kept: Vec<(u32, u32)> = pairs
+            .into_par_iter()
+            .filter(|&(a, b)| this.comparable(a, b))
+            .collect();
+        self.stats.skipped_pairs += (before - kept.len()) as u64;
+        kept
+    }
+
+    /// Verifies candidate pairs: the ones meeting `criteria`, in pair order.
+    pub(super) fn verify(&self, pairs: &[(u32, u32)], criteria: &Criteria) -> Vec<Match> {
+        pairs
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let sim = self.similarity(a, b);
+                criteria.meets(&sim).then_some(Match { a, b, sim })
+            })
+            .collect()
+    }
+
+    /// Makes the exact shingle sets of the documents in `pairs` ready for verification
+    /// (sorted and deduplicated; built from token hashes when those are kept), skipping
+    /// documents already `prepared`. Nothing to do under `--verify estimate`.
+    pub(super) fn prepare_sets(
+        &mut self,
+        pairs: &[(u32, u32)],
+        boiler: &[Boilerplate],
+        prepared: &mut [bool],
+    ) {
+        if self.det.config.verify != VerifyMode::Exact {
+            return;
+        }
+        let n = prepared.len();
+        let mut todo = vec![false; n];
+        for &(a, b) in pairs {
+            for d in [a as usize, b as usize] {
+                todo[d] = !prepared[d];
+            }
+        }
+        if self.det.plan.word_tokens {
+            // Shingle sets are made from the token hashes, for candidates only.
+            let this = &*self;
+            let sets: Vec<(usize, Box<[u64]>)> = (0..n)
+                .into_par_iter()
+                .filter(|&d| todo[d])
+                .map(|d| {
+                    let mut v = Vec::new();
+                    this.doc_shingles(d, boiler, &mut v);
+                    v.sort_unstable();
+                    v.dedup();
+                    (d, v.into_boxed_slice())
+                })
+                .collect();
+            if self.store.shingles.len() != n {
+                self.store.shingles = vec![Box::default(); n];
+            }
+            for (d, set) in sets {
+                self.store.sizes[d] = set.len() as u32;
+                self.store.shingles[d] = set;
+            }
+        } else {
+            let store = &mut self.store;
+            store
+                .shingles
+                .par_iter_mut()
+                .zip(store.sizes.par_iter_mut())
+                .zip(todo.par_iter())
+                .filter(|(_, &t)| t)
+                .for_each(|((set, size), _)| {
+                    let mut v = std::mem::take(set).into_vec();
+                    v.sort_unstable();
+                    v.dedup();
+                    *size = v.len() as u32;
+                    *set = v.into_boxed_slice();
+                });
+        }
+        for d in 0..n {
+            prepared[d] |= todo[d];
+        }
+    }
+
+    /// Whether `--window` and `--group-pairs` allow comparing documents `a` and `b`.
+    /// Documents without a readable date, or without a group, are compared with every other.
+    pub(super) fn comparable(&self, a: DocIdx, b: DocIdx) -> bool {
+        let c = &self.det.config;
+        let s = &self.store;
+        let (a, b) = (a as usize, b as usize);
+        if let (Some(days), Some(x), Some(y)) = (c.window_days, s.date_keys[a], s.date_keys[b]) {
+            if x.abs_diff(y) > days as u64 * 86_400 {
+                return false;
+            }
+        }
+        let (ga, gb) = (s.groups[a], s.groups[b]);
+        if ga == u32::MAX || gb == u32::MAX {
+            return true;
+        }
+        match c.group_pairs {
+            GroupPairs::All => true,
+            GroupPairs::Across => ga != gb,
+            GroupPairs::Within => ga == gb,
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Reading: raw records -> the [`Store`] of a scan.
+//!
+//! Batches of raw records arrive from the reader thread; each record is signed through the
+//! sketch contract ([`crate::sketch`]) in parallel (rayon, results in input order), with the
+//! sentence stage's per-document work when it is on. [`Scan::accept`] then appends the
+//! documents sequentially, checking ids for duplicates (the first occurrence wins), so the
+//! store is the same at any thread count. The text itself is not kept.
+
+use super::{Detector, Scan};
+use crate::containment;
+use crate::document::{parse_date, DocIdx, Problem, ProblemKind};
+use crate::error::{Error, Result};
+use crate::input::Batch;
+use crate::repeat::{self, DocRepeats, Edge};
+use crate::sketch::{Order, RawRecord, RecordText, Want};
+use crate::VerifyMode;
+use rayon::prelude::*;
+
+/// Where a document came from: its file, line, and the record's place in the file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Origin0 {
+    pub(super) file: u32,
+    pub(super) line: Option<u64>,
+    pub(super) offset: u64,
+    pub(super) len: u64,
+}
+
+/// The documents of a scan as the later stages need them (the text is not kept).
+#[derive(Debug, Default)]
+pub(super) struct Store {
+    pub(super) ids: Vec<Box<str>>,
+    pub(super) titles: Vec<Box<str>>,
+    pub(super) dates: Vec<Option<Box<str>>>,
+    pub(super) date_keys: Vec<Option<i64>>,
+    pub(super) bytes: Vec<u64>,
+    pub(super) sizes: Vec<u32>,
+    pub(super) shingles: Vec<Box<[u64]>>,
+    pub(super) tokens: Vec<Box<[u64]>>,
+    pub(super) sigs: Vec<u32>,
+    /// Containment samples (see [`crate::containment::sample`]).
+    pub(super) samples: Vec<Box<[u64]>>,
+    /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
+    pub(super) groups: Vec<u32>,
+    pub(super) group_index: ahash::AHashMap<Box<str>, u32>,
+    pub(super) index: ahash::AHashMap<Box<str>, DocIdx>,
+    pub(super) origins: Vec<Origin0>,
+    pub(super) text_hashes: Vec<u64>,
+    pub(super) kept_texts: Vec<Option<Box<str>>>,
+    /// `sent_first[d]..sent_first[d + 1]`: document `d`'s sentences in the arrays below.
+    pub(super) sent_first: Vec<u32>,
+    pub(super) sent_hash: Vec<u64>,
+    pub(super) sent_words: Vec<u32>,
+    /// Within-document near-repeats, with global sentence indices.
+    pub(super) within: Vec<Edge>,
+    /// `(global sentence, number hash)`, sorted, for sentences with `min_words` words or more
+    /// (`full` mode).
+    pub(super) numbers: Vec<(u32, u64)>,
+}
+
+/// One record after parallel processing.
+pub(super) struct Processed {
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) date: Option<String>,
+    pub(super) group: Option<String>,
+    pub(super) bytes: u64,
+    /// Shingles to keep (when shingles are kept, not token hashes).
+    pub(super) shingles: Vec<u64>,
+    /// Shingle count for `sizes` and the stats (0 when signing is deferred).
+    pub(super) size: u32,
+    pub(super) sig: Vec<u32>,
+    pub(super) sample: Vec<u64>,
+    pub(super) tokens: Vec<u64>,
+    pub(super) repeats: DocRepeats,
+    /// Read as Windows-1252 (not valid UTF-8).
+    pub(super) recoded: bool,
+    pub(super) text_hash: u64,
+    pub(super) text: Option<Box<str>>,
+    pub(super) offset: u64,
+    pub(super) len: u64,
+}
+
+/// Per-thread buffers.
+pub(super) struct Work {
+    pub(super) sketch: crate::sketch::Worker,
+    pub(super) repeat: repeat::Worker,
+}
+
+impl Work {
+    pub(super) fn new(det: &Detector) -> Work {
+        Work {
+            sketch: det.sketcher.worker(),
+            repeat: repeat::Worker::default(),
+        }
+    }
+}
+
+/// A raw record, and where to find it again.
+pub(super) struct Origin<'a> {
+    pub(super) raw: RawRecord<'a>,
+    pub(super) offset: u64,
+    pub(super) len: u64,
+    pub(super) keep_text: bool,
+}
+
+/// The first words of a text, for display: the first non-empty line, up to 80 characters.
+pub fn snippet(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut s: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
+/// The hash kept to check that a document read again is the one scanned.
+pub(super) fn text_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), crate::normalize::TOKEN_SEED)
+}
+
+impl Scan<'_> {
+    pub(super) fn add_batch(
+        &mut self,
+        batch: &Batch,
+        names: &[String],
+        stdin: &[bool],
+    ) -> Result<()> {
+        self.stats.input_bytes += batch.bytes;
+        self.stats.blank_lines += batch.blank_lines;
+        let det = self.det;
+        let this = &*self;
+        let results: Vec<std::result::Result<Processed, Problem>> = batch
+            .records
+            .par_iter()
+            .map_init(
+                || Work::new(det),
+                |w, r| {
+                    let origin = Origin {
+                        raw: RawRecord {
+                            path: &names[r.file as usize],
+                            line: r.line,
+                            bytes: batch.record(r),
+                        },
+                        offset: r.offset,
+                        len: (r.end - r.start) as u64,
+                        keep_text: det.plan.reread && stdin[r.file as usize],
+                    };
+                    this.process_record(w, &origin)
+                },
+            )
+            .collect();
+        // Merge reader problems and record results in line order (strict mode stops at the
+        // first bad record in input order).
+        let mut reader_problems: Vec<Problem> = batch.problems.clone();
+        reader_problems.sort_by_key(|p| p.line);
+        let mut rp = reader_problems.into_iter().peekable();
+        let file_of = |p: &Problem| {
+            names
+                .iter()
+                .position(|n| *n == p.path)
+                .map(|i| i as u32)
+                .unwrap_or(u32::MAX)
+        };
+        for (r, res) in batch.records.iter().zip(results) {
+            while let Some(p) = rp.next_if(|p| p.line.unwrap_or(0) < r.line.unwrap_or(0)) {
+                let f = file_of(&p);
+                self.problem(f, p)?;
+            }
+            self.accept(r.file, r.line, res)?;
+        }
+        for p in rp {
+            let f = file_of(&p);
+            self.problem(f, p)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn accept(
+        &mut self,
+        file: u32,
+        line: Option<u64>,
+        res: std::result::Result<Processed, Problem>,
+    ) -> Result<()> {
+        let p = match res {
+            Ok(p) => p,
+            Err(problem) => return self.problem(file, problem),
+        };
+        if let Some(&first) = self.store.index.get(p.id.as_str()) {
+            let o = self.store.origins[first as usize];
+            let at = match o.line {
+                Some(l) => format!("{}:{l}", self.path(o.file)),
+                None => self.path(o.file),
+            };
+            let problem = Problem {
+                path: self.path(file),
+                line,
+                id: Some(p.id.clone()),
+                kind: ProblemKind::DuplicateId,
+                message: format!("duplicate id `{}` (first seen at {at}); skipped", p.id),
+            };
+            return self.problem(file, problem);
+        }
+        let plan = self.det.plan;
+        let s = &mut self.store;
+        let idx = s.ids.len() as DocIdx;
+        let id: Box<str> = p.id.into();
+        s.index.insert(id.clone(), idx);
+        s.ids.push(id);
+        s.titles.push(p.title.into());
+        s.date_keys.push(p.date.as_deref().and_then(parse_date));
+        let group = match p.group {
+            None => u32::MAX,
+            Some(g) => match s.group_index.get(g.as_str()) {
+                Some(&n) => n,
+                None => {
+                    let n = s.group_index.len() as u32;
+                    s.group_index.insert(g.into(), n);
+                    n
+                }
+            },
+        };
+        s.groups.push(group);
+        s.dates.push(p.date.map(Into::into));
+        s.bytes.push(p.bytes);
+        s.sizes.push(p.size);
+        s.origins.push(Origin0 {
+            file,
+            line,
+            offset: p.offset,
+            len: p.len,
+        });
+        self.stats.shingles += p.size as u64;
+        self.stats.text_bytes += p.bytes;
+        if !plan.word_tokens && self.det.config.verify == VerifyMode::Exact {
+            s.shingles.push(p.shingles.into_boxed_slice());
+        }
+        if plan.tokens {
+            s.tokens.push(p.tokens.into_boxed_slice());
+        }
+        s.sigs.extend_from_slice(&p.sig);
+        if plan.samples && !plan.defer_sign {
+            s.samples.push(p.sample.into_boxed_slice());
+        }
+        if plan.reread {
+            s.text_hashes.push(p.text_hash);
+            s.kept_texts.push(p.text);
+        }
+        if plan.sentences {
+            let base = s.sent_hash.len() as u32;
+            for (h, w) in &p.repeats.sentences {
+                s.sent_hash.push(*h);
+                s.sent_words.push(*w);
+            }
+            let Ok(end) = u32::try_from(s.sent_hash.len()) else {
+                return Err(Error::config(
+                    "more than 4 billion sentences: run with --sentences off",
+                ));
+            };
+            s.sent_first.push(end);
+            s.numbers
+                .extend(p.repeats.numbers.iter().map(|&(i, h)| (base + i, h)));
+            s.within.extend(p.repeats.within.iter().map(|e| Edge {
+                a: base + e.a,
+                b: base + e.b,
+                sim: e.sim,
+            }));
+            self.stats.sentences += p.repeats.sentences.len() as u64;
+            self.stats.changed_numbers += p.repeats.changed_numbers;
+        }
+        self.stats.recoded += p.recoded as u64;
+        self.stats.documents += 1;
+        self.stats.records += 1;
+        Ok(())
+    }
+
+    /// A raw record -> its fields through the sketch contract, then [`Scan::process_fields`].
+    pub(super) fn process_record(
+        &self,
+        w: &mut Work,
+        origin: &Origin,
+    ) -> std::result::Result<Processed, Problem> {
+        let rec = self.det.sketcher.read(&origin.raw)?;
+        self.process_fields(w, origin, rec)
+    }
+
+    /// Signs a record's fields through the sketch contract and keeps what the later stages
+    /// need ([`Plan`]): the sentence stage's repeats and tokens, the shingles, the signature,
+    /// the containment sample and the text hash.
+    pub(super) fn process_fields(
+        &self,
+        w: &mut Work,
+        origin: &Origin,
+        rec: RecordText,
+    ) -> std::result::Result<Processed, Problem> {
+        let c = &self.det.config;
+        let plan = self.det.plan;
+        let text: &str = &rec.text;
+        let want = Want {
+            order: match c.verify {
+                // Sorted later, only for candidates (see `Scan::finish`).
+                VerifyMode::Exact => Order::Text,
+                // The set is dropped after signing, but its size is needed.
+                VerifyMode::Estimate => Order::Set,
+            },
+            spans: plan.sentences,
+            sign: !plan.defer_sign,
+        };
+        self.det
+            .sketcher
+            .sign(&mut w.sketch, &origin.raw, &rec.id, text, want)?;
+        let mut out = Processed {
+            id: rec.id.clone(),
+            title: match &rec.title {
+                Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
+                _ => snippet(text),
+            },
+            date: rec.date.clone(),
+            group: rec.group.clone(),
+            bytes: text.len() as u64,
+            shingles: Vec::new(),
+            size: 0,
+            sig: Vec::new(),
+            sample: Vec::new(),
+            recoded: rec.recoded,
+            tokens: Vec::new(),
+            repeats: DocRepeats::default(),
+            text_hash: 0,
+            text: None,
+            offset: origin.offset,
+            len: origin.len,
+        };
+        let sk = &mut w.sketch;
+        if plan.sentences {
+            out.repeats =
+                w.repeat
+                    .document(text, &sk.tokens, &sk.hashes, &c.sentences, plan.numbers);
+        }
+        if plan.reread {
+            out.text_hash = text_hash(text);
+            if origin.keep_text {
+                out.text = Some(text.into());
+            }
+        }
+        if !plan.defer_sign {
+            out.size = sk.shingles.len() as u32;
+            out.sig = sk.signature.clone();
+            if plan.samples {
+                out.sample = containment::sample(&sk.shingles, c.containment.sample_rate());
+            }
+            out.shingles = std::mem::take(&mut sk.shingles);
+        }
+        if plan.tokens {
+            out.tokens = std::mem::take(&mut sk.hashes);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,419 @@
+//! Sentences: the sentence stage's corpus-wide half (per-document sentences and
+//! within-document near-repeats are found while reading, see [`crate::repeat`]).
+//!
+//! Boilerplate needs every document's sentences, so it is found once reading is over
+//! ([`Scan::boilerplate`]). After clustering, repeats are grouped: within-document ones from
+//! the edges found while reading, and in `full` mode identical and fuzzy (MinHash LSH over
+//! sentences, verified exactly) cross-document ones; then the texts of the occurrences to
+//! report are read again ([`super::texts`]) to quote them with byte spans.
+
+use super::texts::Texts;
+use super::Scan;
+use crate::error::Result;
+use crate::normalize::Tokenizer;
+use crate::repeat::{self, Boilerplate, Edge};
+use crate::report::{self, Occurrence, RepeatReport};
+use crate::verify::Similarity;
+use crate::SentenceMode;
+use rayon::prelude::*;
+
+impl Scan<'_> {
+    /// The corpus's boilerplate sentences, sorted by hash (none without the sentence stage).
+    pub(super) fn boilerplate(&mut self) -> Vec<Boilerplate> {
+        let c = &self.det.config;
+        let n = self.store.ids.len();
+        let cutoff = c.sentences.boilerplate_cutoff(n as u64);
+        let boiler: Vec<Boilerplate> = if self.det.plan.sentences {
+            let s = &self.store;
+            repeat::boilerplate(&s.sent_hash, &s.sent_words, &s.sent_first, cutoff)
+        } else {
+            Vec::new()
+        };
+        self.stats.boilerplate = boiler.len() as u64;
+        boiler
+    }
+
+    /// The document of global sentence `i`.
+    pub(super) fn doc_of(&self, i: u32) -> usize {
+        self.store.sent_first.partition_point(|&f| f <= i) - 1
+    }
+
+    /// Groups sentence repeats and boilerplate into reports (see [`crate::repeat`]).
+    pub(super) fn repeats(
+        &mut self,
+        boiler: &[Boilerplate],
+        cluster_of: &[u64],
+        texts: &Texts,
+    ) -> Result<Vec<RepeatReport>> {
+        let sc = &self.det.config.sentences;
+        let s = &self.store;
+        let nsent = s.sent_hash.len();
+        let min = sc.min_words as u32;
+        // A document's cluster, or the document itself when it is in none.
+        let key = |d: usize| -> u64 {
+            match cluster_of[d] {
+                0 => (1 << 63) | d as u64,
+                c => c,
+            }
+        };
+        let boilerplate_at = |i: usize| is_boilerplate(boiler, s.sent_hash[i]);
+        // Within-document near-repeats, found while reading.
+        let within: Vec<Edge> = s
+            .within
+            .iter()
+            .filter(|e| !boilerplate_at(e.a as usize) && !boilerplate_at(e.b as usize))
+            .copied()
+            .collect();
+        let mut edges: Vec<Edge> = Vec::new();
+        let full = sc.mode == SentenceMode::Full;
+        if full {
+            // Identical sentences (same normalised words) in documents that are not all in
+            // one cluster.
+            let mut same: Vec<(u64, u32)> = (0..nsent)
+                .into_par_iter()
+                .filter(|&i| s.sent_words[i] >= min && !boilerplate_at(i))
+                .map(|i| (s.sent_hash[i], i as u32))
+                .collect();
+            same.par_sort_unstable();
+            for run in same.chunk_by(|x, y| x.0 == y.0) {
+                if run.len() < 2 {
+                    continue;
+                }
+                let k0 = key(self.doc_of(run[0].1));
+                if run.iter().all(|&(_, i)| key(self.doc_of(i)) == k0) {
+                    continue;
+                }
+                for w in run.windows(2) {
+                    let words = s.sent_words[w[0].1 as usize];
+                    edges.push(Edge {
+                        a: w[0].1,
+                        b: w[1].1,
+                        sim: Similarity {
+                            shared: words,
+                            size_a: words,
+                            size_b: words,
+                        },
+                    });
+                }
+            }
+        }
+        let first_token = if full {
+            self.first_tokens()
+        } else {
+            Vec::new()
+        };
+        if full {
+            let (fuzzy, candidates) = self.cross_document(boiler, cluster_of, &first_token);
+            self.stats.sentence_candidates = candidates;
+            edges.extend(fuzzy.0);
+            self.stats.changed_numbers += fuzzy.1;
+        }
+        let s = &self.store;
+        // Pairs no edge links, for the chaining guard: identical sentences repeat each other;
+        // a pair of sentences already compared (in one document, or as LSH candidates) by its
+        // hashes; in `full` mode anything else is compared now.
+        let known: ahash::AHashMap<(u64, u64), Similarity> = edges
+            .iter()
+            .chain(&within)
+            .map(|e| {
+                let (x, y) = (s.sent_hash[e.a as usize], s.sent_hash[e.b as usize]);
+                ((x.min(y), x.max(y)), e.sim)
+            })
+            .collect();
+        let this = &*self;
+        let similarity = |x: u32, y: u32| -> Similarity {
+            let (hx, hy) = (s.sent_hash[x as usize], s.sent_hash[y as usize]);
+            if hx == hy {
+                let w = s.sent_words[x as usize];
+                return Similarity {
+                    shared: w,
+                    size_a: w,
+                    size_b: w,
+                };
+            }
+            if let Some(sim) = known.get(&(hx.min(hy), hx.max(hy))) {
+                return *sim;
+            }
+            let none = Similarity {
+                shared: 0,
+                size_a: 1,
+                size_b: 1,
+            };
+            if !full {
+                return none;
+            }
+            let (mut pa, mut pb, mut nums) = Default::default();
+            this.sentence_profile(&first_token, x, &mut pa, &mut nums);
+            this.sentence_profile(&first_token, y, &mut pb, &mut nums);
+            match repeat::compare(&pa, &pb, sc) {
+                repeat::Verdict::Repeat(sim) => sim,
+                _ => none,
+            }
+        };
+        // A page that repeats itself and a sentence found in other pages are told apart:
+        // within-document and cross-document repeats are grouped separately (a sentence may
+        // be in one of each).
+        let mut groups: Vec<(&str, repeat::Group)> =
+            repeat::groups(&within, sc.threshold, similarity)
+                .into_iter()
+                .map(|g| ("within_document", g))
+                .collect();
+        groups.extend(
+            repeat::groups(&edges, sc.threshold, similarity)
+                .into_iter()
+                .map(|g| ("cross_document", g)),
+        );
+        drop(edges);
+        drop(within);
+
+        // Each report with the global indices of its listed occurrences, ordered by the
+        // first occurrence.
+        let mut pending: Vec<(u32, RepeatReport, Vec<u32>)> = Vec::new();
+        let max = sc.max_occurrences;
+        for (kind, g) in groups {
+            let mut docs: Vec<usize> = g.members.iter().map(|&i| self.doc_of(i)).collect();
+            docs.dedup();
+            if kind == "cross_document" && docs.len() < 2 {
+                continue; // what is left of a group split by the guard, inside one document
+            }
+            pending.push((
+                g.members[0],
+                RepeatReport {
+                    kind: kind.into(),
+                    similarity: report::round4(g.sim.jaccard()),
+                    documents: docs.len() as u64,
+                    count: g.members.len() as u64,
+                    occurrences: Vec::new(),
+                },
+                g.members.into_iter().take(max).collect(),
+            ));
+        }
+        if !boiler.is_empty() {
+            let mut occ: Vec<(u64, u32)> = (0..nsent)
+                .into_par_iter()
+                .filter(|&i| boilerplate_at(i))
+                .map(|i| (s.sent_hash[i], i as u32))
+                .collect();
+            occ.par_sort_unstable();
+            for run in occ.chunk_by(|x, y| x.0 == y.0) {
+                let b = boiler[boiler
+                    .binary_search_by_key(&run[0].0, |b| b.hash)
+                    .unwrap_or(0)];
+                pending.push((
+                    run[0].1,
+                    RepeatReport {
+                        kind: "boilerplate".into(),
+                        similarity: 1.0,
+                        documents: b.documents,
+                        count: run.len() as u64,
+                        occurrences: Vec::new(),
+                    },
+                    run.iter().take(max).map(|x| x.1).collect(),
+                ));
+            }
+        }
+        // Ties (a sentence first in a within and a cross repeat): within first.
+        let rank = |k: &str| match k {
+            "within_document" => 0,
+            "cross_document" => 1,
+            _ => 2,
+        };
+        pending.sort_by_key(|p| (p.0, rank(&p.1.kind)));
+
+        // The texts of the listed occurrences.
+        let mut wanted: Vec<usize> = pending
+            .iter()
+            .flat_map(|p| p.2.iter().map(|&i| self.doc_of(i)))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = self.fetch(&wanted, texts)?;
+        let mut out = Vec::with_capacity(pending.len());
+        for (_, mut r, members) in pending {
+            for i in members {
+                let d = self.doc_of(i);
+                let local = (i - s.sent_first[d]) as usize;
+                let (text, spans) = &found[wanted.binary_search(&d).unwrap_or(0)];
+                let sp = spans.get(local).copied().unwrap_or_default();
+                r.occurrences.push(Occurrence {
+                    doc: s.ids[d].to_string(),
+                    start: sp.start as u64,
+                    end: sp.end as u64,
+                    text: text[sp.start..sp.end].to_string(),
+                });
+            }
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Fuzzy cross-document near-repeats (`full` mode): MinHash LSH over sentences, verified
+    /// exactly. Returns the edges with the pairs rejected for changed numbers, and the number
+    /// of candidates.
+    pub(super) fn cross_document(
+        &self,
+        boiler: &[Boilerplate],
+        cluster_of: &[u64],
+        first_token: &[u32],
+    ) -> ((Vec<Edge>, u64), u64) {
+        let det = self.det;
+        let sc = &det.config.sentences;
+        let s = &self.store;
+        // One sentence per distinct normalised sentence: identical ones are grouped by hash
+        // already, and a sentence copied into many documents would otherwise fill its LSH
+        // buckets with pairs of itself.
+        let mut classes: Vec<(u64, u32)> = (0..s.sent_hash.len())
+            .into_par_iter()
+            .filter(|&i| {
+                s.sent_words[i] as usize >= sc.min_words && !is_boilerplate(boiler, s.sent_hash[i])
+            })
+            .map(|i| (s.sent_hash[i], i as u32))
+            .collect();
+        classes.par_sort_unstable();
+        let mut eligible: Vec<u32> = classes
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|run| run[0].1)
+            .collect();
+        drop(classes);
+        eligible.par_sort_unstable();
+        let docs: Vec<u32> = eligible.iter().map(|&i| self.doc_of(i) as u32).collect();
+        let tokens_of = |k: usize| -> &[u64] {
+            let i = eligible[k] as usize;
+            let d = docs[k] as usize;
+            let t = first_token[i] as usize;
+            &s.tokens[d][t..t + s.sent_words[i] as usize]
+        };
+        let words = |k: usize, out: &mut Vec<u64>| {
+            out.clear();
+            out.extend_from_slice(tokens_of(k));
+            out.sort_unstable();
+            out.dedup();
+        };
+        let frequent = repeat::frequent_words(eligible.len(), words);
+        let (pairs, _giant) = repeat::cross_candidates(
+            &docs,
+            words,
+            &frequent,
+            &det.sentence_signer,
+            det.sentence_bands,
+            det.sentence_rows,
+            det.config.max_bucket,
+        );
+        let candidates = pairs.len() as u64;
+        // Word counts and masks, for the quick test before sets are sorted.
+        let quick: Vec<(u32, u128)> = (0..eligible.len())
+            .into_par_iter()
+            .map(|k| {
+                let t = tokens_of(k);
+                (t.len() as u32, repeat::word_mask(t))
+            })
+            .collect();
+        let key = |d: u32| match cluster_of[d as usize] {
+            0 => (1 << 63) | d as u64,
+            c => c,
+        };
+        let verified: Vec<(Option<Edge>, bool)> = pairs
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        repeat::Profile::default(),
+                        repeat::Profile::default(),
+                        Vec::new(),
+                    )
+                },
+                |(pa, pb, nums), &(a, b)| {
+                    let (a, b) = (a as usize, b as usize);
+                    if key(docs[a]) == key(docs[b]) {
+                        return (None, false);
+                    }
+                    let ((wa, ma), (wb, mb)) = (quick[a], quick[b]);
+                    if !repeat::may_repeat(wa, ma, wb, mb, sc) {
+                        return (None, false);
+                    }
+                    self.sentence_profile(first_token, eligible[a], pa, nums);
+                    self.sentence_profile(first_token, eligible[b], pb, nums);
+                    match repeat::compare(pa, pb, sc) {
+                        repeat::Verdict::Repeat(sim) => (
+                            Some(Edge {
+                                a: eligible[a],
+                                b: eligible[b],
+                                sim,
+                            }),
+                            false,
+                        ),
+                        repeat::Verdict::ChangedNumbers(_) => (None, true),
+                        repeat::Verdict::No => (None, false),
+                    }
+                },
+            )
+            .collect();
+        let changed = verified.iter().filter(|v| v.1).count() as u64;
+        let edges = verified.into_iter().filter_map(|v| v.0).collect();
+        ((edges, changed), candidates)
+    }
+
+    /// Each sentence's first token within its document (`full` mode, where tokens are kept).
+    pub(super) fn first_tokens(&self) -> Vec<u32> {
+        let s = &self.store;
+        let mut first = vec![0u32; s.sent_hash.len()];
+        for w in s.sent_first.windows(2) {
+            let r = w[0] as usize..w[1] as usize;
+            let mut t = 0;
+            for (f, &words) in first[r.clone()].iter_mut().zip(&s.sent_words[r]) {
+                *f = t;
+                t += words;
+            }
+        }
+        first
+    }
+
+    /// The profile of global sentence `i` from the kept tokens and numbers (`full` mode).
+    pub(super) fn sentence_profile(
+        &self,
+        first_token: &[u32],
+        i: u32,
+        out: &mut repeat::Profile,
+        nums: &mut Vec<u64>,
+    ) {
+        let s = &self.store;
+        let d = self.doc_of(i);
+        let t = first_token[i as usize] as usize;
+        let tokens = &s.tokens[d][t..t + s.sent_words[i as usize] as usize];
+        nums.clear();
+        if self.det.config.sentences.numbers_must_match {
+            let lo = s.numbers.partition_point(|x| x.0 < i);
+            let hi = s.numbers.partition_point(|x| x.0 <= i);
+            nums.extend(s.numbers[lo..hi].iter().map(|x| x.1));
+        }
+        out.fill(tokens, nums);
+    }
+
+    /// The texts of documents `wanted` (sorted) with their sentence spans, read again from
+    /// the input (or memory).
+    pub(super) fn fetch(
+        &self,
+        wanted: &[usize],
+        texts: &Texts,
+    ) -> Result<Vec<(String, Vec<crate::sentence::Span>)>> {
+        let found = self.fetch_texts(wanted, texts)?;
+        let mut out = Vec::with_capacity(wanted.len());
+        let mut tok = Tokenizer::new();
+        let mut tokens = Vec::new();
+        let mut worker = repeat::Worker::default();
+        for text in found {
+            tokens.clear();
+            tok.tokens_into(&text, &mut tokens);
+            worker.sentences(&text, &tokens);
+            let spans = worker.sentences.iter().map(|x| x.span).collect();
+            out.push((text, spans));
+        }
+        Ok(out)
+    }
+}
+
+/// True when `hash` is one of the (sorted) boilerplate sentences.
+#[inline]
+pub(super) fn is_boilerplate(boiler: &[Boilerplate], hash: u64) -> bool {
+    !boiler.is_empty() && boiler.binary_search_by_key(&hash, |b| b.hash).is_ok()
+}
