@@ -218,6 +218,22 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn classes_are_searched_through_one_member_and_expanded() {
+        let story: Vec<u64> = (1..=20).collect();
+        let page: Vec<u64> = (1..=20).chain(100..130).collect();
+        let other: Vec<u64> = (500..540).collect();
+        let samples: Vec<Box<[u64]>> = vec![
+            story.clone().into(),
+            story.into(),
+            page.into(),
+            other.into(),
+        ];
+        // 0 and 1 are near-duplicates (one class); 2 holds the story.
+        let found = class_candidates(samples, [(0, 1)], &Params::default());
+        assert_eq!(found, vec![(0, 2), (1, 2)]);
+    }
     use super::*;
     use crate::minhash::mix64;
 

@@ -37,7 +37,7 @@ impl Scan<'_> {
                 .prefers(x as usize, y as usize, |i| s.bytes[i], |i| s.date_keys[i])
         };
         let guarded = c.cluster == ClusterMode::Guarded;
-        let clusters = cluster::cluster(n, &matches, criteria, guarded, before, |a, b| {
+        let clusters = cluster::cluster(n, matches, criteria, guarded, before, |a, b| {
             this.similarity(a, b)
         });
 
@@ -202,5 +202,86 @@ impl Scan<'_> {
             }
         }
         (pool[0], by)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{doc, with_scan, words};
+    use crate::Config;
+
+    fn dated(id: &str, text: &str, date: Option<&str>) -> crate::Document {
+        let mut d = doc(id, text);
+        d.date = date.map(str::to_string);
+        d
+    }
+
+    #[test]
+    fn the_source_is_the_earliest_date_else_the_text_that_holds_the_others() {
+        let story = words(0, 300);
+        let docs = vec![
+            dated("part", &words(0, 200), None),
+            dated("whole", &story, None),
+            dated("copy", &story, Some("2024-05-01")),
+        ];
+        with_scan(Config::default(), &docs, |st| {
+            let criteria = st.det.criteria();
+            let mut prepared = vec![false; 3];
+            st.prepare_sets(&[(0, 1), (0, 2), (1, 2)], &[], &mut prepared);
+            // Without dates: the member every other is in or near-duplicates.
+            assert_eq!(st.source_of(&[0, 1], &criteria), (1, "containment"));
+            // A date wins.
+            assert_eq!(st.source_of(&[0, 1, 2], &criteria), (2, "date"));
+            // Nothing holds the other: first seen.
+            assert_eq!(st.source_of(&[0], &criteria), (0, "first_seen"));
+        });
+    }
+
+    #[test]
+    fn clusters_carry_roles_and_pairs_their_relation() {
+        let story = words(0, 300);
+        let docs = vec![
+            doc("whole", &story),
+            doc("copy", &format!("{story} w7777")),
+            doc("part", &words(0, 150)),
+        ];
+        with_scan(Config::default(), &docs, |st| {
+            let criteria = st.det.criteria();
+            let pairs = vec![(0, 1), (0, 2), (1, 2)];
+            let mut prepared = vec![false; 3];
+            st.prepare_sets(&pairs, &[], &mut prepared);
+            let matches = st.verify(&pairs, &criteria);
+            let a = st.assemble(&matches, criteria);
+            assert_eq!(a.clusters.len(), 1);
+            let c = &a.clusters[0];
+            assert_eq!(c.source, "whole");
+            let roles: Vec<(&str, &str)> = c
+                .details
+                .iter()
+                .map(|m| (m.doc.as_str(), m.role.as_str()))
+                .collect();
+            assert_eq!(
+                roles,
+                [
+                    ("whole", "source"),
+                    ("copy", "copy"),
+                    ("part", "partial_copy")
+                ]
+            );
+            assert_eq!(a.cluster_of, vec![1, 1, 1]);
+            let rel: Vec<(&str, Option<&str>)> = a
+                .pairs
+                .iter()
+                .map(|p| (p.relation.as_str(), p.contained.as_deref()))
+                .collect();
+            assert_eq!(
+                rel,
+                [
+                    ("near_duplicate", None),
+                    ("contained", Some("part")),
+                    ("contained", Some("part"))
+                ]
+            );
+        });
     }
 }

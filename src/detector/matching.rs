@@ -101,7 +101,7 @@ impl Scan<'_> {
             .map_init(
                 || (Vec::new(), Vec::new()),
                 |(buf, sig): &mut (Vec<u64>, Vec<u32>), (d, out)| {
-                    let left_out = this.doc_shingles(d, &boiler, buf);
+                    let left_out = this.doc_shingles(d, boiler, buf);
                     if c.verify == VerifyMode::Estimate {
                         buf.sort_unstable();
                         buf.dedup();
@@ -285,5 +285,82 @@ impl Scan<'_> {
             GroupPairs::Across => ga != gb,
             GroupPairs::Within => ga == gb,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{doc, with_scan, words};
+    use crate::{Config, GroupPairs};
+
+    #[test]
+    fn window_and_groups_decide_which_pairs_are_compared() {
+        let mut docs: Vec<_> = ["2024-01-01", "2024-01-03", "2024-03-01"]
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut x = doc(&format!("d{i}"), &words(0, 30));
+                x.date = Some(d.to_string());
+                x.group = Some(if i == 1 { "g1" } else { "g0" }.into());
+                x
+            })
+            .collect();
+        docs.push(doc("nodate", &words(0, 30)));
+        let mut config = Config {
+            window_days: Some(7),
+            group_pairs: GroupPairs::Across,
+            ..Config::default()
+        };
+        config.fields.group = Some("group".into());
+        with_scan(config, &docs, |st| {
+            assert!(st.comparable(0, 1), "2 days apart, other group");
+            assert!(!st.comparable(0, 2), "60 days apart");
+            assert!(!st.comparable(0, 0), "same group");
+            assert!(
+                st.comparable(2, 3),
+                "no date, no group: compared with everything"
+            );
+            let kept = st.comparable_only(vec![(0, 1), (0, 2), (1, 2)]);
+            assert_eq!(kept, vec![(0, 1)]);
+            assert_eq!(st.stats.skipped_pairs, 2);
+        });
+    }
+
+    #[test]
+    fn lsh_candidates_are_verified_exactly() {
+        let story = words(0, 80);
+        let docs = vec![
+            doc("a", &story),
+            doc("b", &format!("{story} w5000 w5001")),
+            doc("c", &words(9000, 80)),
+        ];
+        with_scan(Config::default(), &docs, |st| {
+            let pairs = st.lsh_candidates();
+            assert_eq!(pairs, vec![(0, 1)]);
+            let mut prepared = vec![false; 3];
+            st.prepare_sets(&pairs, &[], &mut prepared);
+            assert_eq!(prepared, [true, true, false]);
+            let criteria = st.det.criteria();
+            let m = st.verify(&pairs, &criteria);
+            assert_eq!(m.len(), 1);
+            assert_eq!(
+                (m[0].sim.shared, m[0].sim.size_a, m[0].sim.size_b),
+                (76, 76, 78)
+            );
+        });
+    }
+
+    #[test]
+    fn a_trimmed_copy_is_a_containment_candidate_not_an_lsh_one() {
+        let story = words(0, 400);
+        let docs = vec![doc("full", &story), doc("part", &words(0, 120))];
+        with_scan(Config::default(), &docs, |st| {
+            let pairs = st.lsh_candidates();
+            assert!(pairs.is_empty(), "J is 0.3: no LSH candidate");
+            let criteria = st.det.criteria();
+            let extra = st.containment_candidates(0.7, &[], &pairs, &criteria);
+            assert_eq!(extra, vec![(0, 1)]);
+            assert_eq!(st.stats.containment_candidates, 1);
+        });
     }
 }

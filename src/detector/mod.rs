@@ -40,10 +40,10 @@ use crate::input::{self, Batch, InputFile, InputKind, Source};
 use crate::lsh;
 use crate::minhash::Signer;
 use crate::report::{self, Parameters, Report, SentenceParameters, Stats};
-use crate::sketch::{RawRecord, RecordText, Sketcher};
+use crate::sketch::Sketcher;
 use crate::verify::Criteria;
 use rayon::prelude::*;
-use read::{Origin, Processed, Store, Work};
+use read::Store;
 use std::time::{Duration, Instant};
 use texts::Texts;
 
@@ -330,44 +330,7 @@ impl Detector {
         let start = Instant::now();
         let mut st = Scan::new(self);
         let docs: Vec<Document> = docs.into_iter().collect();
-        st.stats.files = 1;
-        st.names = vec!["<memory>".to_string()];
-        for chunk in docs.chunks(4096).enumerate() {
-            let (ci, chunk) = chunk;
-            let results: Vec<std::result::Result<Processed, Problem>> = chunk
-                .par_iter()
-                .enumerate()
-                .map_init(
-                    || Work::new(self),
-                    |w, (i, d)| {
-                        let origin = Origin {
-                            raw: RawRecord {
-                                path: "<memory>",
-                                line: Some((ci * 4096 + i + 1) as u64),
-                                bytes: d.text.as_bytes(),
-                            },
-                            offset: (ci * 4096 + i) as u64,
-                            len: d.text.len() as u64,
-                            keep_text: false,
-                        };
-                        self.sketcher.check(&origin.raw, &d.id, &d.text)?;
-                        let rec = RecordText {
-                            id: d.id.clone(),
-                            text: d.text.as_str().into(),
-                            date: d.date.clone(),
-                            title: d.title.clone(),
-                            group: d.group.clone(),
-                            recoded: false,
-                        };
-                        st.process_fields(w, &origin, rec)
-                    },
-                )
-                .collect();
-            for (i, r) in results.into_iter().enumerate() {
-                st.stats.input_bytes += chunk[i].text.len() as u64;
-                st.accept(0, Some((ci * 4096 + i + 1) as u64), r)?;
-            }
-        }
+        st.read_documents(&docs)?;
         let read_time = start.elapsed();
         let mut outcome = st.finish(&NoProgress, Texts::Memory(&docs))?;
         outcome.timings.read += read_time;
@@ -488,5 +451,60 @@ impl<'d> Scan<'d> {
         };
         let report = self.report(assembled.clusters, assembled.pairs, repeats);
         Ok(Outcome { report, timings })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document of the test corpora.
+    pub(super) fn doc(id: &str, text: &str) -> Document {
+        Document {
+            id: id.into(),
+            text: text.into(),
+            ..Document::default()
+        }
+    }
+
+    /// A story of `n` distinct words numbered from `from`.
+    pub(super) fn words(from: usize, n: usize) -> String {
+        (from..from + n)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Runs `f` on the state of a scan of `docs` after reading.
+    pub(super) fn with_scan<T>(
+        config: Config,
+        docs: &[Document],
+        f: impl FnOnce(&mut Scan) -> T,
+    ) -> T {
+        let det = Detector::new(config).unwrap();
+        let mut st = Scan::new(&det);
+        st.read_documents(docs).unwrap();
+        f(&mut st)
+    }
+
+    #[test]
+    fn finish_runs_the_stages_in_order_and_times_them() {
+        let story = words(0, 60);
+        let docs = vec![
+            doc("a", &story),
+            doc("b", &format!("{story} w999")),
+            doc("c", &words(1000, 40)),
+        ];
+        let out = Detector::new(Config::default())
+            .unwrap()
+            .scan_documents(docs)
+            .unwrap();
+        let r = &out.report;
+        assert_eq!(r.stats.documents, 3);
+        assert_eq!(r.clusters.len(), 1);
+        assert_eq!(r.clusters[0].members, vec!["a", "b"]);
+        assert_eq!(r.pairs.len(), 1);
+        assert!(r.pairs[0].alignment.is_some(), "passages are on by default");
+        assert_eq!(r.stats.unique_documents, 2);
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{Detector, Scan};
 use crate::containment;
-use crate::document::{parse_date, DocIdx, Problem, ProblemKind};
+use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
 use crate::error::{Error, Result};
 use crate::input::Batch;
 use crate::repeat::{self, DocRepeats, Edge};
@@ -123,6 +123,50 @@ pub(super) fn text_hash(text: &str) -> u64 {
 }
 
 impl Scan<'_> {
+    /// Reads documents held in memory: the path is `<memory>`, the line the 1-based position.
+    pub(super) fn read_documents(&mut self, docs: &[Document]) -> Result<()> {
+        self.stats.files = 1;
+        self.names = vec!["<memory>".to_string()];
+        let det = self.det;
+        for chunk in docs.chunks(4096).enumerate() {
+            let (ci, chunk) = chunk;
+            let results: Vec<std::result::Result<Processed, Problem>> = chunk
+                .par_iter()
+                .enumerate()
+                .map_init(
+                    || Work::new(det),
+                    |w, (i, d)| {
+                        let origin = Origin {
+                            raw: RawRecord {
+                                path: "<memory>",
+                                line: Some((ci * 4096 + i + 1) as u64),
+                                bytes: d.text.as_bytes(),
+                            },
+                            offset: (ci * 4096 + i) as u64,
+                            len: d.text.len() as u64,
+                            keep_text: false,
+                        };
+                        det.sketcher.check(&origin.raw, &d.id, &d.text)?;
+                        let rec = RecordText {
+                            id: d.id.clone(),
+                            text: d.text.as_str().into(),
+                            date: d.date.clone(),
+                            title: d.title.clone(),
+                            group: d.group.clone(),
+                            recoded: false,
+                        };
+                        self.process_fields(w, &origin, rec)
+                    },
+                )
+                .collect();
+            for (i, r) in results.into_iter().enumerate() {
+                self.stats.input_bytes += chunk[i].text.len() as u64;
+                self.accept(0, Some((ci * 4096 + i + 1) as u64), r)?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn add_batch(
         &mut self,
         batch: &Batch,
@@ -357,5 +401,49 @@ impl Scan<'_> {
             out.tokens = std::mem::take(&mut sk.hashes);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{doc, with_scan, words};
+    use crate::document::ProblemKind;
+    use crate::Config;
+
+    #[test]
+    fn documents_are_stored_in_input_order_and_the_first_id_wins() {
+        let docs = vec![
+            doc("a", &words(0, 10)),
+            doc("b", "  ...  "),
+            doc("a", &words(50, 10)),
+            doc("c", &words(100, 10)),
+        ];
+        with_scan(Config::default(), &docs, |st| {
+            let ids: Vec<&str> = st.store.ids.iter().map(|s| &**s).collect();
+            assert_eq!(ids, ["a", "c"]);
+            assert_eq!(st.stats.records, 4);
+            assert_eq!(st.stats.documents, 2);
+            let kinds: Vec<ProblemKind> = st.problems.iter().map(|(_, p)| p.kind).collect();
+            assert_eq!(
+                kinds,
+                [ProblemKind::EmptyDocument, ProblemKind::DuplicateId]
+            );
+            let dup = &st.problems[1].1;
+            assert!(
+                dup.message.contains("first seen at <memory>:1"),
+                "{}",
+                dup.message
+            );
+            // One signature per document, shingles kept for exact verification.
+            assert_eq!(st.store.sigs.len(), 2 * 128);
+            assert_eq!(st.store.shingles.len(), 2);
+        });
+    }
+
+    #[test]
+    fn snippets_are_the_first_line_cut_at_80_characters() {
+        assert_eq!(super::snippet("\n# Title here\nbody"), "Title here");
+        let long = "x".repeat(100);
+        assert_eq!(super::snippet(&long).chars().count(), 81);
     }
 }

@@ -417,3 +417,36 @@ impl Scan<'_> {
 pub(super) fn is_boilerplate(boiler: &[Boilerplate], hash: u64) -> bool {
     !boiler.is_empty() && boiler.binary_search_by_key(&hash, |b| b.hash).is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{doc, with_scan, words};
+    use crate::{Config, SentenceMode};
+
+    #[test]
+    fn boilerplate_needs_the_whole_corpus() {
+        let footer = "Subscribe to our newsletter for the latest harbour news every morning.";
+        let docs: Vec<_> = (0..12)
+            .map(|i| {
+                doc(
+                    &format!("d{i}"),
+                    &format!("{}. {footer}", words(i * 100, 20)),
+                )
+            })
+            .collect();
+        let mut config = Config::default();
+        config.sentences.mode = SentenceMode::Standard;
+        with_scan(config, &docs, |st| {
+            let boiler = st.boilerplate();
+            assert_eq!(boiler.len(), 1);
+            assert_eq!(boiler[0].documents, 12);
+            assert_eq!(st.stats.boilerplate, 1);
+            assert_eq!(st.doc_of(0), 0);
+            assert_eq!(st.doc_of(3), 1, "two sentences per document");
+        });
+        // Without the sentence stage there is none.
+        with_scan(Config::default(), &docs, |st| {
+            assert!(st.boilerplate().is_empty())
+        });
+    }
+}

@@ -150,3 +150,39 @@ impl Scan<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{doc, with_scan, words};
+    use super::Texts;
+    use crate::Config;
+
+    #[test]
+    fn texts_read_again_are_checked_against_the_scan() {
+        let docs = vec![doc("a", &words(0, 50)), doc("b", &words(10, 50))];
+        with_scan(Config::default(), &docs, |st| {
+            let got = st.fetch_texts(&[1], &Texts::Memory(&docs)).unwrap();
+            assert_eq!(got, vec![words(10, 50)]);
+            let mut changed = docs.clone();
+            changed[1].text.push_str(" edited");
+            let err = st.fetch_texts(&[1], &Texts::Memory(&changed)).unwrap_err();
+            assert!(err.to_string().contains("changed during the scan"), "{err}");
+        });
+    }
+
+    #[test]
+    fn passages_are_aligned_per_pair_in_match_order() {
+        let docs = vec![doc("a", &words(0, 50)), doc("b", &words(10, 50))];
+        with_scan(Config::default(), &docs, |st| {
+            let criteria = st.det.criteria();
+            let mut prepared = vec![false; 2];
+            st.prepare_sets(&[(0, 1)], &[], &mut prepared);
+            let m = st.verify(&[(0, 1)], &criteria);
+            assert_eq!(m.len(), 1, "b holds 40 of a's 50 words: contained");
+            let found = st.alignments(&m, &Texts::Memory(&docs)).unwrap();
+            assert_eq!(found.len(), 1);
+            assert_eq!(found[0].passages.len(), 1);
+            assert_eq!(found[0].passages[0].words, 40);
+        });
+    }
+}
