@@ -3,7 +3,7 @@
 //!
 //! Inputs: the generator's truth file (planted pairs with their families and edit levels, and
 //! planted repeats, read with the same typed records the generator writes:
-//! [`Truth`](super::Truth)), the corpus it describes (for the document list and the true
+//! [`Truth`]), the corpus it describes (for the document list and the true
 //! Jaccard of each planted pair, computed with syndup's own normalisation and shingles), and a
 //! result: a syndup JSON report, or a TSV any tool can write (`a<TAB>b` per line for pairs, or
 //! `cluster<TAB>doc` per line after a `#clusters` header line). Output: an [`Evaluation`],

@@ -23,6 +23,7 @@ use super::truth::{EditLevel, PlantedPair, PlantedRepeat};
 const DOMAIN_PLAN: u64 = 1;
 const DOMAIN_BASE: u64 = 2;
 const DOMAIN_COPY: u64 = 3;
+/// An output position that no family owns (in `Plan::separate_families`).
 const NONE: u32 = u32::MAX;
 
 /// The layout of a corpus: bases, family sizes and output positions.

@@ -8,7 +8,7 @@
 //!  corpus.jsonl --syndup scan--> report.json --eval::evaluate (+ truth.jsonl)--> Evaluation
 //! ```
 //!
-//! A word-level order-2 Markov [`Model`] is built from any English seed text. [`generate`]
+//! A word-level order-2 Markov [`Model`] is built from any English seed text. [`generate`](fn@generate)
 //! uses it to write novel news-like base articles, then plants near-duplicate families (exact
 //! copies, light/medium/heavy rewrites, partial copies), sentence near-repeats inside a page
 //! and shared publisher boilerplate, and records every planted relationship as ground truth
