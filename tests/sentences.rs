@@ -440,7 +440,7 @@ fn the_samples_show_the_planted_page_repeat_and_the_partial_copies() {
 
 #[test]
 fn planted_page_repeats_are_found() {
-    use syndup::generate::{generate, GenerateOptions, Model};
+    use syndup::harness::{generate, GenerateOptions, Model};
     let (texts, _) = syndup::input::read_texts(
         &[syndup::Source::parse(
             root().join("samples").to_str().unwrap(),

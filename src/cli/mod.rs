@@ -581,8 +581,8 @@ fn finish(r: syndup::Result<ExitCode>) -> ExitCode {
 }
 
 fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
-    let found = syndup::eval::read_found(&args.result)?;
-    let e = syndup::eval::evaluate(
+    let found = syndup::harness::eval::read_found(&args.result)?;
+    let e = syndup::harness::eval::evaluate(
         &args.truth,
         &args.corpus,
         &found,
@@ -654,7 +654,7 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
             ..Config::default()
         };
         let (bands, rows) = Detector::new(config.clone())?.bands_rows();
-        let measured = syndup::eval::detection_curve(&args.truth, &args.corpus, &config)?;
+        let measured = syndup::harness::eval::detection_curve(&args.truth, &args.corpus, &config)?;
         let svg = syndup::report::svg::s_curve(bands, rows, args.threshold, &measured);
         std::fs::write(path, svg).map_err(|e| syndup::Error::io(path, e))?;
     }
@@ -662,7 +662,7 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
 }
 
 fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
-    use syndup::generate::{self, EditLevel, GenerateOptions, Model};
+    use syndup::harness::{self, EditLevel, GenerateOptions, Model};
     let sources: Vec<Source> = args.from.iter().map(|p| Source::parse(p)).collect();
     let (texts, problems) = syndup::input::read_texts(&sources, &Fields::default(), 64 << 20)?;
     for p in &problems {
@@ -684,7 +684,7 @@ fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
         levels,
         ..GenerateOptions::default()
     };
-    let corpus = generate::generate(&model, &opts);
+    let corpus = harness::generate(&model, &opts);
     std::fs::create_dir_all(&args.out_dir).map_err(|e| syndup::Error::io(&args.out_dir, e))?;
     let docs_path = args.out_dir.join("corpus.jsonl");
     let truth_path = args.out_dir.join("truth.jsonl");
@@ -692,7 +692,7 @@ fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
         std::fs::File::create(&docs_path).map_err(|e| syndup::Error::io(&docs_path, e))?;
     let mut truth =
         std::fs::File::create(&truth_path).map_err(|e| syndup::Error::io(&truth_path, e))?;
-    generate::write_corpus(&corpus, &mut docs, &mut truth)
+    harness::write_corpus(&corpus, &mut docs, &mut truth)
         .map_err(|e| syndup::Error::io(&args.out_dir, e))?;
     eprintln!(
         "syndup: wrote {} documents, {} planted pairs and {} repeats to {}",

@@ -1,17 +1,20 @@
 //! Evaluation of a report against planted truth: pairwise precision, recall and F1, per edit
 //! level, and the adjusted Rand index of the clusters.
 //!
-//! Inputs: the generator's truth file (planted pairs with their families and edit levels), the
-//! corpus it describes (for the document list and the true Jaccard of each planted pair,
-//! computed with syndup's own normalisation and shingles), and a result: a syndup JSON report,
-//! or a TSV any tool can write (`a<TAB>b` per line for pairs, or `cluster<TAB>doc` per line
-//! after a `#clusters` header line).
+//! Inputs: the generator's truth file (planted pairs with their families and edit levels, and
+//! planted repeats, read with the same typed records the generator writes:
+//! [`Truth`]), the corpus it describes (for the document list and the true
+//! Jaccard of each planted pair, computed with syndup's own normalisation and shingles), and a
+//! result: a syndup JSON report, or a TSV any tool can write (`a<TAB>b` per line for pairs, or
+//! `cluster<TAB>doc` per line after a `#clusters` header line). Output: an [`Evaluation`],
+//! the last step of the harness (generate, scan, evaluate).
 //!
 //! Pairs found: the report's `pairs[]`, or all pairs inside each cluster when the result has
 //! only clusters. A found pair is correct when both documents belong to one planted family.
 //! Recall is measured on the planted pairs whose true Jaccard meets the threshold (the pairs a
 //! Jaccard-threshold tool is asked to find), and also on all planted pairs, per level.
 
+use super::truth::{line_error, DocRecord, Truth};
 use crate::error::{Error, Result};
 use crate::shingle::Shingler;
 use crate::verify::Similarity;
@@ -112,43 +115,12 @@ pub struct PartialScore {
     pub contained_precision: f64,
 }
 
-struct TruthPair {
-    a: String,
-    b: String,
-    family: String,
-    level: String,
-    edits: Vec<String>,
-    base: Option<String>,
-}
-
-impl TruthPair {
-    /// For a base-copy pair with a partial edit: the document that lies inside the other
-    /// (a truncated copy inside its base; the base inside a page that embeds it or adds an
-    /// intro).
-    fn expected_inside(&self) -> Option<&str> {
-        let base = self.base.as_deref()?;
-        let copy = if self.a == base { &self.b } else { &self.a };
-        let has = |name: &str| self.edits.iter().any(|e| e.starts_with(name));
-        if has("truncate:") {
-            Some(copy)
-        } else if has("embed:") || has("new_intro:") {
-            Some(base)
-        } else {
-            None
-        }
-    }
-}
-
 fn read_lines(path: &std::path::Path) -> Result<Vec<String>> {
     Ok(std::fs::read_to_string(path)
         .map_err(|e| Error::io(path, e))?
         .lines()
         .map(str::to_string)
         .collect())
-}
-
-fn bad(path: &std::path::Path, line: usize, msg: impl std::fmt::Display) -> Error {
-    Error::config(format!("{}:{}: {msg}", path.display(), line + 1))
 }
 
 /// A result to evaluate: found pairs and clusters (ids).
@@ -250,7 +222,7 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
         }
         let mut f = line.split('\t');
         let (Some(x), Some(y)) = (f.next(), f.next()) else {
-            return Err(bad(path, i, "expected two tab-separated fields"));
+            return Err(line_error(path, i, "expected two tab-separated fields"));
         };
         if mode_clusters {
             clusters
@@ -303,7 +275,7 @@ pub fn detection_curve(
     let det = crate::Detector::new(config.clone())?;
     let (bands, rows) = det.bands_rows();
     let signer = crate::minhash::Signer::new(config.scheme, config.num_perm, config.seed);
-    let truth = read_truth(truth_path)?;
+    let truth = Truth::read(truth_path)?.pairs;
     let (texts, _) = read_corpus(corpus_path)?;
     let mut sh = Shingler::new(config.shingle, config.ngram);
     let mut sign = |id: &str| -> (Vec<u64>, Vec<u32>) {
@@ -341,29 +313,6 @@ pub fn detection_curve(
 /// A byte span `(start, end)` in a document's original text.
 pub type Span = (u64, u64);
 
-/// The planted repeats of a truth file: (document, first span, second span).
-fn read_truth_repeats(truth_path: &std::path::Path) -> Result<Vec<(String, Span, Span)>> {
-    let mut out = Vec::new();
-    for (i, line) in read_lines(truth_path)?.iter().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(truth_path, i, e))?;
-        if v["type"] != "repeat" {
-            continue;
-        }
-        let span = |k: &str| -> Option<Span> { Some((v[k][0].as_u64()?, v[k][1].as_u64()?)) };
-        match (v["doc"].as_str(), span("first"), span("second")) {
-            (Some(d), Some(a), Some(b)) => out.push((d.to_string(), a, b)),
-            _ => {
-                return Err(bad(
-                    truth_path,
-                    i,
-                    "a repeat needs `doc`, `first` and `second`",
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn overlaps(a: Span, b: Span) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
@@ -373,47 +322,15 @@ fn same_repeat(x: Span, y: Span, a: Span, b: Span) -> bool {
     (overlaps(x, a) && overlaps(y, b)) || (overlaps(x, b) && overlaps(y, a))
 }
 
-fn read_truth(truth_path: &std::path::Path) -> Result<Vec<TruthPair>> {
-    let mut truth = Vec::new();
-    for (i, line) in read_lines(truth_path)?.iter().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(truth_path, i, e))?;
-        if v["type"] != "pair" {
-            continue;
-        }
-        let s = |k: &str| {
-            v[k].as_str()
-                .map(str::to_string)
-                .ok_or_else(|| bad(truth_path, i, format!("missing `{k}`")))
-        };
-        truth.push(TruthPair {
-            a: s("a")?,
-            b: s("b")?,
-            family: s("family")?,
-            level: s("level")?,
-            edits: v["edits"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e.as_str().map(str::to_string))
-                .collect(),
-            base: v["base"].as_str().map(str::to_string),
-        });
-    }
-    Ok(truth)
-}
-
 /// Texts by id, and ids in corpus order.
 fn read_corpus(corpus_path: &std::path::Path) -> Result<(BTreeMap<String, String>, Vec<String>)> {
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut order = Vec::new();
     for (i, line) in read_lines(corpus_path)?.iter().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| bad(corpus_path, i, e))?;
-        let (Some(id), Some(t)) = (v["id"].as_str(), v["text"].as_str()) else {
-            return Err(bad(corpus_path, i, "expected `id` and `text` strings"));
-        };
-        order.push(id.to_string());
-        texts.insert(id.to_string(), t.to_string());
+        let d: DocRecord<'_> =
+            serde_json::from_str(line).map_err(|e| line_error(corpus_path, i, e))?;
+        order.push(d.id.to_string());
+        texts.insert(d.id.into_owned(), d.text.into_owned());
     }
     Ok((texts, order))
 }
@@ -426,7 +343,11 @@ pub fn evaluate(
     threshold: f64,
     ngram: usize,
 ) -> Result<Evaluation> {
-    let truth = read_truth(truth_path)?;
+    let Truth {
+        pairs: truth,
+        repeats: planted,
+        ..
+    } = Truth::read(truth_path)?;
     let (texts, order) = read_corpus(corpus_path)?;
     let mut sh = Shingler::new(ShingleKind::Word, ngram);
     let mut set = |id: &str| -> Vec<u64> {
@@ -461,7 +382,7 @@ pub fn evaluate(
     for p in &truth {
         let j = Similarity::exact(&set(&p.a), &set(&p.b)).jaccard();
         let hit = found.pairs.contains(&ordered(&p.a, &p.b));
-        let e = levels.entry(p.level.clone()).or_insert((
+        let e = levels.entry(p.level.as_str().to_string()).or_insert((
             LevelScore {
                 planted: 0,
                 found: 0,
@@ -515,11 +436,18 @@ pub fn evaluate(
                 .unwrap_or_else(|| format!("doc:{d}"))
         })
         .collect();
-    let planted = read_truth_repeats(truth_path)?;
+    // Planted repeats as (document, first span, second span).
+    let planted: Vec<(&str, Span, Span)> = planted
+        .iter()
+        .map(|r| {
+            let span = |(s, e): (usize, usize)| (s as u64, e as u64);
+            (r.doc.as_str(), span(r.first), span(r.second))
+        })
+        .collect();
     let matches = |d: &str, x: Span, y: Span| {
         planted
             .iter()
-            .any(|(pd, a, b)| pd == d && same_repeat(x, y, *a, *b))
+            .any(|(pd, a, b)| *pd == d && same_repeat(x, y, *a, *b))
     };
     let rep = Prf {
         true_positives: found
@@ -535,7 +463,7 @@ pub fn evaluate(
                 found
                     .repeats
                     .iter()
-                    .any(|(fd, x, y)| fd == d && same_repeat(*x, *y, *a, *b))
+                    .any(|(fd, x, y)| fd.as_str() == *d && same_repeat(*x, *y, *a, *b))
             })
             .count() as u64,
         ..Prf::default()
