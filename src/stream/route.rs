@@ -102,7 +102,11 @@ pub struct Counts {
     pub replayed: u64,
 }
 
-/// Routes records to [`Sinks`] (see the module documentation) and counts them.
+/// Routes records to [`Sinks`] and counts them: kept records byte-identical (or annotated),
+/// duplicates annotated ([`super::annotate_into`]) to their sink, to `kept` when annotating,
+/// or nowhere, and unreadable records to [`Rejects`]. `syndup filter`
+/// ([`crate::StreamFilter::run`]) and `syndup apply` ([`crate::dist::apply()`]) both write
+/// through it.
 #[derive(Debug)]
 pub struct Router<'a> {
     sinks: Sinks<'a>,

@@ -94,12 +94,20 @@ pub struct RunSummary {
 }
 
 impl StreamFilter {
-    /// Filters `inputs` into `sinks` (see the [module documentation](self)): every record is
-    /// decided in input order, each batch is committed to the index before its verdicts are
-    /// written, and the sinks are flushed after each batch. Reader problems and unreadable
-    /// paths are routed as rejected records. An error (writing a sink, the index) stops the
-    /// run; the index then holds every batch whose verdicts were written, and possibly the
-    /// batch being written.
+    /// Filters `inputs` into `sinks`, record by record in input order, as `syndup filter` does.
+    ///
+    /// A reader thread reads and prepares each batch (a few MiB of records; parse, shingle,
+    /// sign in parallel) while this thread decides the previous one with
+    /// [`StreamFilter::decide`], which commits the batch to the index; only then are its
+    /// verdicts routed ([`Router`]), records and reader problems (a line too large to hold, an
+    /// unreadable file) merged by line, and the sinks flushed. A batch is handed over at the
+    /// latest [`RunOptions::latency`] after its first bytes arrived, so a slow producer on
+    /// standard input sees its records pass promptly. Paths that could not be read are routed
+    /// as rejected records first.
+    ///
+    /// An error (writing a sink, the index) stops the run. A run stopped or killed at any
+    /// moment leaves an index holding every record whose verdict reached an output (and
+    /// possibly the batch being written); a rerun replays them.
     pub fn run(
         &mut self,
         inputs: &Inputs,
