@@ -39,8 +39,9 @@
 //!
 //! **Crash safety.** [`StreamFilter::check_batch`] commits the batch's transaction before it
 //! returns the verdicts: a caller that writes verdicts out only after that call (as
-//! [`StreamFilter::run`] does) can be killed at any moment and the index then holds every record whose verdict was
-//! written; a rerun on the same input replays those and decides the rest as before.
+//! [`StreamFilter::run`] does) can be killed at any moment and the index then holds every
+//! record whose verdict was written; a rerun on the same input replays those and decides the
+//! rest as before.
 //!
 //! ```
 //! use syndup::{Config, Index, StreamFilter, Verdict, VerifyMode};
