@@ -547,8 +547,7 @@ impl ScanArgs {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
-            // Written by `write_report` (it needs the texts); JSON is the fallback.
-            FormatArg::Html => Format::Json,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -735,36 +734,9 @@ fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     let format = args.format();
 
     let to_stdout_text = args.output.is_none() && matches!(args.format, FormatArg::Text);
-    let html = matches!(args.format, FormatArg::Html);
-    let texts = if html {
-        // The report holds no whole texts: read the cluster members' texts again for the
-        // side-by-side view, and the texts around repeated sentences.
-        let wanted: std::collections::BTreeSet<String> = report
-            .clusters
-            .iter()
-            .flat_map(|c| c.members.iter().cloned())
-            .chain(
-                report
-                    .repeats
-                    .iter()
-                    .flat_map(|r| r.occurrences.iter().map(|o| o.doc.clone())),
-            )
-            .collect();
-        syndup::input::read_texts_of(
-            &sources,
-            &detector.config().fields,
-            args.max_doc_bytes,
-            &wanted,
-        )?
-    } else {
-        Default::default()
-    };
+    let writer = syndup::report::Writer::new(report, format, &sources)?;
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
-        if html {
-            syndup::report::html::write(report, &texts, 2000, w)?;
-        } else {
-            syndup::report::write(report, format, w)?;
-        }
+        writer.write(w)?;
         w.flush()
     };
     match &args.output {

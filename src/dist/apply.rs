@@ -4,8 +4,8 @@
 //! The last map step. A record of the shard is a duplicate when its document is in a component
 //! and is not that component's representative; it is then dropped, or written annotated with
 //! `dup_of` (the representative's id), `similarity` (its exact Jaccard with the representative)
-//! and `relation` like `syndup filter` writes them ([`crate::stream::annotate_into`]). Every
-//! other document is kept: its line is written as read, byte for byte. Records `sign` rejected
+//! and `relation`, routed by the same [`Router`] as `syndup filter`'s records. Every other
+//! document is kept: its line is written as read, byte for byte. Records `sign` rejected
 //! (they are not in the shard's docs file) are not written here; they are listed with their
 //! reason in `rejects/` and counted.
 
@@ -13,7 +13,7 @@ use super::parquet as pq;
 use super::{doc_number, row_of, shard_file, Manifest};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, InputFile};
-use crate::stream::{annotate_into, Relation, Verdict};
+use crate::stream::{Rejects, Relation, Router, Sink, Sinks, Verdict};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -83,12 +83,17 @@ pub fn apply(
         shard,
         ..ApplyStats::default()
     };
-    let mut buf = Vec::new();
     let ApplyOptions {
         kept,
-        mut duplicates,
+        duplicates,
         annotate,
     } = opts;
+    let mut router = Router::new(Sinks {
+        kept: Sink::new(kept, "<output>"),
+        duplicates: duplicates.map(|w| Sink::new(w, "<duplicates>")),
+        rejects: Rejects::Drop,
+        annotate,
+    });
     input::read_batches(&files, manifest.parameters.max_doc_bytes, &mut |batch| {
         stats.records += (batch.records.len() + batch.problems.len()) as u64;
         stats.rejected += batch.problems.len() as u64;
@@ -100,13 +105,11 @@ pub fn apply(
                 continue;
             };
             let doc = doc_number(shard, row);
-            buf.clear();
-            match dups.binary_search_by_key(&doc, |c| c.doc) {
+            let v = match dups.binary_search_by_key(&doc, |c| c.doc) {
                 Ok(i) => {
-                    stats.duplicates += 1;
                     let c = &dups[i];
                     let union = c.size + c.representative_size - c.shared;
-                    let v = Verdict::Duplicate {
+                    Verdict::Duplicate {
                         id: c.id.clone(),
                         dup_of: c.representative_id.clone(),
                         similarity: if union > 0 {
@@ -116,33 +119,18 @@ pub fn apply(
                         },
                         relation: Relation::NearDuplicate,
                         replay: false,
-                    };
-                    if !annotate_into(line, &v, &mut buf) {
-                        buf.extend_from_slice(line);
-                    }
-                    buf.push(b'\n');
-                    if let Some(w) = duplicates.as_mut() {
-                        w.write_all(&buf)
-                            .map_err(|e| Error::io("<duplicates>", e))?;
-                    } else if annotate {
-                        kept.write_all(&buf).map_err(|e| Error::io("<output>", e))?;
                     }
                 }
-                Err(_) => {
-                    stats.kept += 1;
-                    let v = Verdict::Kept {
-                        id: String::new(),
-                        replay: false,
-                    };
-                    if !(annotate && annotate_into(line, &v, &mut buf)) {
-                        buf.extend_from_slice(line);
-                    }
-                    buf.push(b'\n');
-                    kept.write_all(&buf).map_err(|e| Error::io("<output>", e))?;
-                }
-            }
+                Err(_) => Verdict::Kept {
+                    id: String::new(),
+                    replay: false,
+                },
+            };
+            router.route(line, &v)?;
         }
         Ok(true)
     })?;
+    stats.kept = router.counts().kept;
+    stats.duplicates = router.counts().duplicates;
     Ok(stats)
 }

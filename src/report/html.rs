@@ -1,7 +1,7 @@
 //! The visual report: one self-contained HTML page (inline CSS, JS and SVG; no network).
 //!
 //! Input: a [`Report`] and, optionally, the texts of cluster members (the report itself carries
-//! no text). Output: a page with an overview (counts, parameters, the S-curve with the threshold
+//! no text; [`texts`] reads them again from the inputs). Output: a page with an overview (counts, parameters, the S-curve with the threshold
 //! marked, histograms of pair Jaccard, pair containment and cluster size), the clusters
 //! (paginated and rendered lazily from embedded JSON, so 10,000 clusters open fast) with each
 //! member's role (source, copy, partial copy), a side-by-side view of a member and its
@@ -16,8 +16,9 @@
 
 use super::{svg, Report};
 use crate::align::align;
+use crate::input::Source;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 /// Escapes text for HTML element content and attribute values.
@@ -142,6 +143,28 @@ fn histogram(title: &str, values: &[f64], bins: &[(f64, f64, String)]) -> String
     }
     o.push_str("</svg></figure>");
     o
+}
+
+/// Member/source pairs that carry their texts in a page written by [`super::Writer`].
+pub const MAX_COMPARE: usize = 2000;
+
+/// The texts the page shows, by document id: those of cluster members and of documents with
+/// repeated sentences, read again from `sources` (the report holds no whole texts) with the
+/// report's `parameters.fields` and `parameters.max_doc_bytes`. Records that cannot be read
+/// are skipped (the scan reported them); standard input cannot be read twice and is skipped.
+pub fn texts(r: &Report, sources: &[Source]) -> crate::Result<BTreeMap<String, String>> {
+    let wanted: BTreeSet<String> = r
+        .clusters
+        .iter()
+        .flat_map(|c| c.members.iter().cloned())
+        .chain(
+            r.repeats
+                .iter()
+                .flat_map(|x| x.occurrences.iter().map(|o| o.doc.clone())),
+        )
+        .collect();
+    let p = &r.parameters;
+    crate::input::read_texts_of(sources, &p.fields, p.max_doc_bytes, &wanted)
 }
 
 /// Writes the page. `texts` maps document ids to their original text; members without a text

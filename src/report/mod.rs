@@ -1,8 +1,8 @@
 //! The report model, and one writer per output format.
 //!
 //! A [`Report`] is plain data built by the detector; writers only format it:
-//! [`text`] (the human summary, default), [`json`] (one JSON document) and JSON Lines (typed
-//! messages). Every machine format carries `format_version`, the parameters and the stats.
+//! [`text`] (the human summary, default), [`json`] (one JSON document), JSON Lines (typed
+//! messages) and [`html`] (a self-contained page; [`Writer`] gathers the texts it shows). Every machine format carries `format_version`, the parameters and the stats.
 //! Everything is sorted by input order, and similarities are ratios of integer counts rounded
 //! to 4 decimals, so a report is byte-identical across runs and thread counts.
 //!
@@ -351,13 +351,104 @@ pub enum Format {
     Json,
     /// JSON Lines: `{"type": .., "data": ..}` messages.
     Jsonl,
+    /// One self-contained HTML page ([`html`]), with the texts of cluster members side by side
+    /// when written through a [`Writer`].
+    Html,
 }
 
-/// Writes `report` in `format` to `out`.
+/// Writes `report` in `format` to `out`. The HTML page written this way holds no document
+/// text (no side-by-side views, no sentences in context): a [`Writer`] reads the texts it needs.
 pub fn write(report: &Report, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Text => text::write(report, out),
         Format::Json => json::write_json(report, out),
         Format::Jsonl => json::write_jsonl(report, out),
+        Format::Html => html::write(report, &BTreeMap::new(), html::MAX_COMPARE, out),
+    }
+}
+
+/// A report ready to be written in one format, with what that format needs besides the report:
+/// the HTML page shows document texts, which a report does not hold, so they are read again
+/// from the scan's inputs ([`html::texts`]). Reading happens in [`Writer::new`], before
+/// anything is written, so a failure leaves no half-written output.
+#[derive(Debug)]
+pub struct Writer<'r> {
+    report: &'r Report,
+    format: Format,
+    texts: BTreeMap<String, String>,
+}
+
+impl<'r> Writer<'r> {
+    /// Prepares `report` for `format`; `sources` are the inputs the report was made from (read
+    /// only for [`Format::Html`]).
+    pub fn new(
+        report: &'r Report,
+        format: Format,
+        sources: &[crate::input::Source],
+    ) -> crate::Result<Writer<'r>> {
+        let texts = match format {
+            Format::Html => html::texts(report, sources)?,
+            Format::Text | Format::Json | Format::Jsonl => BTreeMap::new(),
+        };
+        Ok(Writer {
+            report,
+            format,
+            texts,
+        })
+    }
+
+    /// Writes the report to `out` (not flushed).
+    pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Html => html::write(self.report, &self.texts, html::MAX_COMPARE, out),
+            format => write(self.report, format, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Source;
+    use crate::{Config, Detector, NoProgress};
+
+    #[test]
+    fn the_writer_reads_the_texts_the_html_page_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        let story = "The harbour council approved the flood barrier budget on Monday after a long debate about ferry routes, the old fish market, storm drains and the price of steel.";
+        let lines = [
+            serde_json::json!({"id": "a", "text": story}).to_string(),
+            serde_json::json!({"id": "b", "text": format!("{story} Copyright Example News.")})
+                .to_string(),
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let sources = [Source::Path(path)];
+        let detector = Detector::new(Config::default()).unwrap();
+        let report = detector.scan(&sources, &NoProgress).unwrap().report;
+        assert_eq!(report.clusters.len(), 1);
+        let page = |w: &Writer| {
+            let mut out = Vec::new();
+            w.write(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let with_texts = page(&Writer::new(&report, Format::Html, &sources).unwrap());
+        assert!(with_texts.contains("Copyright Example News"));
+        // Without sources the page has no texts: what `write` gives.
+        let without = page(&Writer::new(&report, Format::Html, &[]).unwrap());
+        let mut plain = Vec::new();
+        write(&report, Format::Html, &mut plain).unwrap();
+        assert_eq!(without.as_bytes(), plain);
+        assert!(!without.contains("Copyright Example News"));
+        // Other formats are what `write` gives; their sources are not read.
+        for format in [Format::Text, Format::Json, Format::Jsonl] {
+            let missing = [Source::Path(dir.path().join("gone"))];
+            let mut plain = Vec::new();
+            write(&report, format, &mut plain).unwrap();
+            assert_eq!(
+                page(&Writer::new(&report, format, &missing).unwrap()).as_bytes(),
+                plain
+            );
+        }
     }
 }

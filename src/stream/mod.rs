@@ -38,9 +38,10 @@
 //! records are compared with the index only, never with each other.
 //!
 //! **Crash safety.** [`StreamFilter::check_batch`] commits the batch's transaction before it
-//! returns the verdicts: a caller that writes verdicts out only after that call (as the CLI
-//! does) can be killed at any moment and the index then holds every record whose verdict was
-//! written; a rerun on the same input replays those and decides the rest as before.
+//! returns the verdicts: a caller that writes verdicts out only after that call (as
+//! [`StreamFilter::run`] does) can be killed at any moment and the index then holds every
+//! record whose verdict was written; a rerun on the same input replays those and decides the
+//! rest as before.
 //!
 //! ```
 //! use syndup::{Config, Index, StreamFilter, Verdict, VerifyMode};
@@ -62,6 +63,12 @@
 //! assert!(matches!(&verdicts[2], Verdict::Rejected(p) if p.line == Some(3)));
 //! # Ok::<(), syndup::Error>(())
 //! ```
+
+mod route;
+mod run;
+
+pub use route::{Counts, Rejects, Router, Sink, Sinks};
+pub use run::{Inputs, RunOptions, RunSummary, LATENCY};
 
 use crate::config::Config;
 use crate::document::{Document, Problem, ProblemKind};
@@ -162,7 +169,8 @@ pub struct StreamFilter {
 
 /// The parallel half of a [`StreamFilter`]: parsing, normalising, shingling, signing and band
 /// keys, which need no index. Cheap to clone and `Send + Sync`, so a pipeline can prepare the
-/// next batch on another thread while the filter decides the current one (the CLI does).
+/// next batch on another thread while the filter decides the current one ([`StreamFilter::run`]
+/// does).
 #[derive(Debug, Clone)]
 pub struct Preparer {
     config: Config,
