@@ -71,10 +71,13 @@ pub mod cluster;
 pub mod config;
 pub mod containment;
 pub mod detector;
+#[cfg(feature = "dist")]
 pub mod dist;
 pub mod document;
 pub mod error;
+#[cfg(feature = "harness")]
 pub mod harness;
+#[cfg(feature = "index")]
 pub mod index;
 pub mod input;
 pub mod lsh;
@@ -85,6 +88,7 @@ pub mod report;
 pub mod sentence;
 pub mod shingle;
 pub mod sketch;
+#[cfg(feature = "index")]
 pub mod stream;
 pub mod verify;
 
@@ -95,7 +99,9 @@ pub use config::{
 pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "index")]
 pub use index::Index;
 pub use input::Source;
 pub use report::{Format, Report};
+#[cfg(feature = "index")]
 pub use stream::{Record, Relation, StreamFilter, Verdict};
