@@ -11,22 +11,23 @@
 //!   The report's parameters, the persistent index's header and the distributed manifest embed
 //!   it instead of declaring the fields again; [`Seeds`] pins the hash seeds beside it.
 //! - [`Sketcher::read`]: raw bytes and their `path:line` -> [`RecordText`] (id, text, date,
-//!   title, group), or a [`Problem`] naming the flag to change.
+//!   title, group), or a [`Problem`] naming the flag to change. This reading half lives in
+//!   [`crate::input::Reader`] (re-exported here), so the readers that only need texts (the
+//!   HTML page, the corpus generator) use the same rules without a signature.
 //! - [`Sketcher::sign`]: a record's text -> its shingles and [`Signature`] into a per-thread
 //!   [`Worker`], or an empty-document [`Problem`]. [`Sketcher::sign_record`] does both.
 //! - [`SketchParams::band_key`]: the one LSH bucket key of a band (see [`crate::lsh`]).
 //!
 //! Place in the pipeline: input readers -> **sketch** -> LSH / verification / index.
 
-use crate::config::{Config, Fields, Scheme, ShingleKind};
+use crate::config::{Config, Scheme, ShingleKind};
 use crate::document::{Problem, ProblemKind};
 use crate::error::Result;
-use crate::input;
+pub use crate::input::{RawRecord, Reader, RecordText};
 use crate::minhash::Signer;
 use crate::normalize::{Token, Tokenizer};
 use crate::shingle::{self, Shingler};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 
 /// Everything a document's shingles, signature and band keys depend on. Two runs whose
 /// `SketchParams` (and [`Seeds`]) are equal sign every text identically. Serialised with
@@ -130,50 +131,6 @@ impl Seeds {
     }
 }
 
-/// One raw record and where it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct RawRecord<'a> {
-    /// The input's name as reported (`-` for standard input, `<memory>` for documents given
-    /// in memory).
-    pub path: &'a str,
-    /// The 1-based line of a JSON Lines record; `None` for a whole text file, whose id is its
-    /// path.
-    pub line: Option<u64>,
-    /// The record's bytes, without the line terminator.
-    pub bytes: &'a [u8],
-}
-
-impl RawRecord<'_> {
-    /// A problem with this record.
-    pub fn problem(&self, id: Option<&str>, kind: ProblemKind, message: String) -> Problem {
-        Problem {
-            path: self.path.to_string(),
-            line: self.line,
-            id: id.map(str::to_string),
-            kind,
-            message,
-        }
-    }
-}
-
-/// A usable record's fields.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordText<'a> {
-    /// The id: the id field, `path:line` when the id field name is empty, or the path of a
-    /// whole text file.
-    pub id: String,
-    /// The text (borrowed from the record when it needs no unescaping or recoding).
-    pub text: Cow<'a, str>,
-    /// The date field as given.
-    pub date: Option<String>,
-    /// The title field as given.
-    pub title: Option<String>,
-    /// The group field as given.
-    pub group: Option<String>,
-    /// True when the bytes were not UTF-8 and were read as Windows-1252 (`--windows-1252`).
-    pub recoded: bool,
-}
-
 /// How [`Sketcher::sign`] leaves the shingles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -259,9 +216,7 @@ impl Worker {
 pub struct Sketcher {
     params: SketchParams,
     signer: Signer,
-    fields: Fields,
-    max_doc_bytes: usize,
-    windows_1252: bool,
+    reader: Reader,
 }
 
 impl Sketcher {
@@ -271,9 +226,7 @@ impl Sketcher {
         Ok(Sketcher {
             signer: params.signer(),
             params,
-            fields: config.fields.clone(),
-            max_doc_bytes: config.max_doc_bytes,
-            windows_1252: config.windows_1252,
+            reader: Reader::new(config),
         })
     }
 
@@ -292,114 +245,28 @@ impl Sketcher {
         Worker::new(&self.params)
     }
 
-    /// Decodes and parses a raw record, and checks its size and id: a whole text file (no
-    /// line) is its text with the path as id; a JSON Lines record gives its configured
-    /// fields. Bytes that are not UTF-8 are read as Windows-1252 under `--windows-1252`.
+    /// Decodes and parses a raw record and checks its size and id: the reading half of the
+    /// contract ([`Reader::read`]).
     pub fn read<'a>(&self, raw: &RawRecord<'a>) -> std::result::Result<RecordText<'a>, Problem> {
-        self.read_as(raw, raw.line.is_some())
+        self.reader.read(raw)
     }
 
-    /// [`Sketcher::read`] of a JSON Lines record, whatever its line (the streaming filter
-    /// reads nothing else).
+    /// [`Reader::read_json`]: a JSON Lines record whatever its line.
     pub fn read_json<'a>(
         &self,
         raw: &RawRecord<'a>,
     ) -> std::result::Result<RecordText<'a>, Problem> {
-        self.read_as(raw, true)
+        self.reader.read_json(raw)
     }
 
-    fn read_as<'a>(
-        &self,
-        raw: &RawRecord<'a>,
-        json: bool,
-    ) -> std::result::Result<RecordText<'a>, Problem> {
-        let problem =
-            |(kind, id, message): input::RecordError| raw.problem(id.as_deref(), kind, message);
-        if json && raw.bytes.len() > self.max_doc_bytes {
-            return Err(raw.problem(
-                None,
-                ProblemKind::TooLarge,
-                format!(
-                    "line is {} bytes, more than --max-doc-bytes {}; skipped",
-                    raw.bytes.len(),
-                    self.max_doc_bytes
-                ),
-            ));
-        }
-        let (text, recoded): (Cow<'a, str>, bool) = match input::decode(raw.bytes) {
-            Ok(t) => (Cow::Borrowed(t), false),
-            Err(_) if self.windows_1252 => (
-                Cow::Owned(input::decode_windows_1252_fallback(raw.bytes)),
-                true,
-            ),
-            Err(e) => return Err(problem(e)),
-        };
-        let rec = match json {
-            false => RecordText {
-                id: raw.path.to_string(),
-                text,
-                date: None,
-                title: None,
-                group: None,
-                recoded,
-            },
-            true => {
-                let fields =
-                    |rec: input::RecordFields<'_>| (rec.id, rec.date, rec.title, rec.group);
-                match text {
-                    Cow::Borrowed(line) => {
-                        let rec = input::record_fields(line, &self.fields, raw.path, raw.line)
-                            .map_err(problem)?;
-                        let t = rec.text.clone();
-                        let (id, date, title, group) = fields(rec);
-                        RecordText {
-                            id,
-                            text: t,
-                            date,
-                            title,
-                            group,
-                            recoded,
-                        }
-                    }
-                    Cow::Owned(line) => {
-                        let rec = input::record_fields(&line, &self.fields, raw.path, raw.line)
-                            .map_err(problem)?;
-                        let t = Cow::Owned(rec.text.clone().into_owned());
-                        let (id, date, title, group) = fields(rec);
-                        RecordText {
-                            id,
-                            text: t,
-                            date,
-                            title,
-                            group,
-                            recoded,
-                        }
-                    }
-                }
-            }
-        };
-        self.check(raw, &rec.id, &rec.text)?;
-        Ok(rec)
-    }
-
-    /// The checks every document passes, whatever its source: at most `--max-doc-bytes` of
-    /// text, and a non-empty id.
+    /// [`Reader::check`]: the checks of documents given in memory.
     pub fn check(&self, raw: &RawRecord, id: &str, text: &str) -> std::result::Result<(), Problem> {
-        if text.len() > self.max_doc_bytes {
-            return Err(raw.problem(
-                Some(id),
-                ProblemKind::TooLarge,
-                format!(
-                    "document is {} bytes, more than --max-doc-bytes {}; skipped",
-                    text.len(),
-                    self.max_doc_bytes
-                ),
-            ));
-        }
-        if id.is_empty() {
-            return Err(raw.problem(None, ProblemKind::MissingField, "the id is empty".into()));
-        }
-        Ok(())
+        self.reader.check(raw, id, text)
+    }
+
+    /// The reading half of the contract.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// Shingles (and signs) `text` into `w`, as `want` asks. A text with no word after

@@ -9,12 +9,14 @@
 
 mod jsonl;
 mod lines;
+mod record;
 
 pub use jsonl::{
     decode, decode_windows_1252_fallback, parse_record, record_fields, FieldValue, Parsed,
     RecordError, RecordFields,
 };
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
+pub use record::{RawRecord, Reader, RecordText};
 
 use crate::document::{Problem, ProblemKind};
 use std::path::{Path, PathBuf};
@@ -177,57 +179,68 @@ pub(crate) fn unreadable(path: &Path, msg: &str) -> Problem {
 }
 
 /// Reads the texts of all documents in `sources` (whole text files, and the text field of JSON
-/// Lines records), in input order, with the problems met. Used to feed the corpus generator.
+/// Lines records), in input order, with the problems met, through the reading half of the
+/// sketch contract ([`Reader`]; ids are not needed, so records are numbered by `path:line`).
+/// Used to feed the corpus generator.
 pub fn read_texts(
     sources: &[Source],
     fields: &crate::config::Fields,
     max_doc_bytes: usize,
 ) -> crate::Result<(Vec<String>, Vec<Problem>)> {
-    let expanded = expand(sources);
-    let mut problems = expanded.problems;
+    let fields = crate::config::Fields {
+        id: String::new(),
+        ..fields.clone()
+    };
+    let reader = Reader::with(&fields, max_doc_bytes, false);
     let mut texts = Vec::new();
-    let names: Vec<String> = expanded.files.iter().map(InputFile::display).collect();
-    read_batches(&expanded.files, max_doc_bytes, &mut |batch| {
-        problems.extend(batch.problems.iter().cloned());
-        for r in &batch.records {
-            let bad = |kind, message: String| Problem {
-                path: names[r.file as usize].clone(),
-                line: r.line,
-                id: None,
-                kind,
-                message,
-            };
-            let Ok(text) = std::str::from_utf8(batch.record(r)) else {
-                problems.push(bad(ProblemKind::InvalidUtf8, "invalid UTF-8".into()));
-                continue;
-            };
-            if r.line.is_none() {
-                texts.push(text.to_string());
-                continue;
-            }
-            match parse_record(text, fields) {
-                Ok(p) => match p.text {
-                    Some(FieldValue::Str(s)) => texts.push(s.into_owned()),
-                    _ => problems.push(bad(
-                        ProblemKind::MissingField,
-                        format!("no string text field `{}`", fields.text),
-                    )),
-                },
-                Err(m) => problems.push(bad(ProblemKind::MalformedJson, m)),
-            }
+    let problems = each_record(sources, &reader, &mut |rec| {
+        if let Ok(r) = rec {
+            texts.push(r.text.into_owned());
         }
-        Ok(true)
+        true
     })?;
     Ok((texts, problems))
 }
 
+/// Calls `f` with every record of `sources` read through `reader`, in input order, until it
+/// returns false; returns the problems of the inputs themselves (unreadable files, lines
+/// too long), which never reach `f`. Records that cannot be read reach `f` as their problem.
+fn each_record(
+    sources: &[Source],
+    reader: &Reader,
+    f: &mut dyn FnMut(std::result::Result<RecordText, Problem>) -> bool,
+) -> crate::Result<Vec<Problem>> {
+    let expanded = expand(sources);
+    let mut problems = expanded.problems;
+    let names: Vec<String> = expanded.files.iter().map(InputFile::display).collect();
+    read_batches(&expanded.files, reader.max_doc_bytes(), &mut |batch| {
+        problems.extend(batch.problems.iter().cloned());
+        for r in &batch.records {
+            let raw = RawRecord {
+                path: &names[r.file as usize],
+                line: r.line,
+                bytes: batch.record(r),
+            };
+            let rec = reader.read(&raw);
+            if let Err(p) = &rec {
+                problems.push(p.clone());
+            }
+            if !f(rec) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(problems)
+}
+
 /// Reads the texts of the documents whose ids are in `wanted` (ids as the scan assigns them:
-/// the path for text files, the id field for JSON Lines). Records that cannot be read are
-/// skipped: the scan reported them already. Standard input cannot be read twice and is skipped.
+/// the path for text files, the id field for JSON Lines), through `reader` as the scan read
+/// them. Records that cannot be read are skipped: the scan reported them already. Standard
+/// input cannot be read twice and is skipped.
 pub fn read_texts_of(
     sources: &[Source],
-    fields: &crate::config::Fields,
-    max_doc_bytes: usize,
+    reader: &Reader,
     wanted: &std::collections::BTreeSet<String>,
 ) -> crate::Result<std::collections::BTreeMap<String, String>> {
     let sources: Vec<Source> = sources
@@ -235,37 +248,14 @@ pub fn read_texts_of(
         .filter(|s| **s != Source::Stdin)
         .cloned()
         .collect();
-    let expanded = expand(&sources);
-    let names: Vec<String> = expanded.files.iter().map(InputFile::display).collect();
     let mut out = std::collections::BTreeMap::new();
-    read_batches(&expanded.files, max_doc_bytes, &mut |batch| {
-        for r in &batch.records {
-            let Ok(text) = std::str::from_utf8(batch.record(r)) else {
-                continue;
-            };
-            if r.line.is_none() {
-                let id = &names[r.file as usize];
-                if wanted.contains(id) {
-                    out.entry(id.clone()).or_insert_with(|| text.to_string());
-                }
-                continue;
-            }
-            let Ok(p) = parse_record(text, fields) else {
-                continue;
-            };
-            let id = if fields.id.is_empty() {
-                format!("{}:{}", names[r.file as usize], r.line.unwrap_or(0))
-            } else {
-                match p.id.as_ref().and_then(|v| v.as_text()) {
-                    Some(id) => id.to_string(),
-                    None => continue,
-                }
-            };
-            if let (true, Some(FieldValue::Str(t))) = (wanted.contains(&id), &p.text) {
-                out.entry(id).or_insert_with(|| t.to_string());
+    each_record(&sources, reader, &mut |rec| {
+        if let Ok(r) = rec {
+            if wanted.contains(&r.id) {
+                out.entry(r.id).or_insert_with(|| r.text.into_owned());
             }
         }
-        Ok(out.len() < wanted.len())
+        out.len() < wanted.len()
     })?;
     Ok(out)
 }

@@ -164,7 +164,8 @@ pub fn texts(r: &Report, sources: &[Source]) -> crate::Result<BTreeMap<String, S
         )
         .collect();
     let p = &r.parameters;
-    crate::input::read_texts_of(sources, &p.fields, p.max_doc_bytes, &wanted)
+    let reader = crate::input::Reader::with(&p.fields, p.max_doc_bytes, p.windows_1252);
+    crate::input::read_texts_of(sources, &reader, &wanted)
 }
 
 /// Writes the page. `texts` maps document ids to their original text; members without a text
