@@ -6,6 +6,7 @@
 //! ## The pipeline
 //! ```text
 //!  input/      files, directories, JSON Lines (.gz, .zst), stdin  -> records with path:line
+//!  sketch      the contract every driver signs through: record -> fields -> signature
 //!  normalize   NFKC, case folding, punctuation folding           -> tokens with byte spans
 //!  shingle     word or character k-grams, XXH3-64                 -> sorted Vec<u64>
 //!  minhash     densified one-permutation hashing                  -> Signature (num_perm x u32)
@@ -23,6 +24,8 @@
 //!  repeat      word-set Jaccard, boilerplate by document frequency -> repeats, boilerplate
 //!              (boilerplate is left out of the document shingles before signing)
 //! ```
+//! Every driver turns records into signed documents through one contract, [`sketch`]
+//! ([`sketch::SketchParams`] is embedded in the report, the index header and the manifest).
 //! [`Detector`] drives the stages over a whole corpus; every stage is a module with a pure,
 //! tested core. [`StreamFilter`] drives the same stages one record at a time for ingestion
 //! pipelines: each record is checked against everything kept before it, in this run or in
@@ -62,7 +65,9 @@
 //! ```
 //!
 //! The library never prints, exits or reads environment variables; the `syndup` binary is a
-//! thin layer over this API.
+//! thin layer over this API. Without default features (`default-features = false`) the crate
+//! is the detection library alone; the features `index` ([`StreamFilter`] and its SQLite
+//! index), `dist`, `harness` and `cli` switch the rest on (see ARCHITECTURE.md).
 #![deny(missing_docs)]
 
 pub mod align;
