@@ -83,6 +83,14 @@ impl Similarity {
     }
 }
 
+/// Rounds a similarity to 4 decimals, as reports and passage coverages give it (the integer
+/// counts it comes from are reported too, so nothing is lost). It lives here, beside the
+/// ratios it rounds, so that stages and writers alike can use it without depending on the
+/// report.
+pub fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
 fn ratio(n: u32, d: u32) -> f64 {
     if d == 0 {
         0.0

@@ -34,10 +34,7 @@ use std::collections::BTreeMap;
 /// Version of the JSON and JSON Lines report formats.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Rounds a similarity for reporting (4 decimals; the integer counts are reported too).
-pub fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
+pub use crate::verify::round4;
 
 /// A whole scan's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -614,7 +614,7 @@ pub fn annotate_into(line: &[u8], verdict: &Verdict, out: &mut Vec<u8>) -> bool 
         } => format!(
             r#""dup_of":{},"similarity":{},"relation":"{}""#,
             serde_json::Value::from(dup_of.as_str()),
-            serde_json::Value::from(crate::report::round4(*similarity)),
+            serde_json::Value::from(crate::verify::round4(*similarity)),
             relation.name()
         ),
         Verdict::Rejected(_) => return false,
