@@ -13,7 +13,7 @@ use crate::report::{
     self, ClusterReport, MemberReport, PairRelation, PairReport, RepeatReport, Report, Role,
     SourceBy,
 };
-use crate::verify::{Criteria, Match, Relation, Similarity};
+use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::ClusterMode;
 use rayon::prelude::*;
 
@@ -63,7 +63,7 @@ impl Scan<'_> {
                 // The relation to the source (members joined through the representative
                 // only share part of the text with it).
                 match criteria.relation(&this.similarity(d, source)) {
-                    Some(Relation::NearDuplicate) => Role::Copy,
+                    Some(MatchKind::NearDuplicate) => Role::Copy,
                     _ => Role::PartialCopy,
                 }
             };
@@ -105,8 +105,8 @@ impl Scan<'_> {
             .map(|m| {
                 let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
                 let (relation, contained) = match criteria.relation(&m.sim) {
-                    Some(Relation::AInB) => (PairRelation::Contained, Some(m.a)),
-                    Some(Relation::BInA) => (PairRelation::Contained, Some(m.b)),
+                    Some(MatchKind::AInB) => (PairRelation::Contained, Some(m.a)),
+                    Some(MatchKind::BInA) => (PairRelation::Contained, Some(m.b)),
                     _ => (PairRelation::NearDuplicate, None),
                 };
                 PairReport {
@@ -191,8 +191,8 @@ impl Scan<'_> {
                         return true;
                     }
                     match criteria.relation(&self.similarity(o, m)) {
-                        Some(Relation::NearDuplicate) => true,
-                        Some(Relation::AInB) => {
+                        Some(MatchKind::NearDuplicate) => true,
+                        Some(MatchKind::AInB) => {
                             contains_one = true;
                             true
                         }

@@ -23,7 +23,7 @@ impl Scan<'_> {
         let c = &self.det.config;
         let n = self.store.ids.len();
         let cutoff = c.sentences.boilerplate_cutoff(n as u64);
-        let boiler: Vec<Boilerplate> = if self.det.plan.sentences {
+        let boiler: Vec<Boilerplate> = if self.det.needs.sentences {
             let s = &self.store;
             repeat::boilerplate(&s.sent_hash, &s.sent_words, &s.sent_first, cutoff)
         } else {
@@ -146,7 +146,7 @@ impl Scan<'_> {
             this.sentence_profile(&first_token, x, &mut pa, &mut nums);
             this.sentence_profile(&first_token, y, &mut pb, &mut nums);
             match repeat::compare(&pa, &pb, sc) {
-                repeat::Verdict::Repeat(sim) => sim,
+                repeat::Comparison::Repeat(sim) => sim,
                 _ => none,
             }
         };
@@ -334,7 +334,7 @@ impl Scan<'_> {
                     self.sentence_profile(first_token, eligible[a], pa, nums);
                     self.sentence_profile(first_token, eligible[b], pb, nums);
                     match repeat::compare(pa, pb, sc) {
-                        repeat::Verdict::Repeat(sim) => (
+                        repeat::Comparison::Repeat(sim) => (
                             Some(Edge {
                                 a: eligible[a],
                                 b: eligible[b],
@@ -342,8 +342,8 @@ impl Scan<'_> {
                             }),
                             false,
                         ),
-                        repeat::Verdict::ChangedNumbers(_) => (None, true),
-                        repeat::Verdict::No => (None, false),
+                        repeat::Comparison::ChangedNumbers(_) => (None, true),
+                        repeat::Comparison::No => (None, false),
                     }
                 },
             )
@@ -400,7 +400,7 @@ impl Scan<'_> {
         let mut out = Vec::with_capacity(wanted.len());
         let mut tok = Tokenizer::new();
         let mut tokens = Vec::new();
-        let mut worker = repeat::Worker::default();
+        let mut worker = repeat::SentenceWorker::default();
         for text in found {
             tokens.clear();
             tok.tokens_into(&text, &mut tokens);

@@ -135,7 +135,7 @@ pub struct Found {
     /// Reported `within_document` repeats as (document, first span, second span): every pair
     /// of occurrences of one repeat group in one document. A planted repeat is found when a
     /// reported pair's spans overlap the planted sentences' spans, in either order.
-    pub repeats: Vec<(String, Span, Span)>,
+    pub repeats: Vec<(String, ByteSpan, ByteSpan)>,
 }
 
 fn ordered(a: &str, b: &str) -> (String, String) {
@@ -311,14 +311,14 @@ pub fn detection_curve(
 }
 
 /// A byte span `(start, end)` in a document's original text.
-pub type Span = (u64, u64);
+pub type ByteSpan = (u64, u64);
 
-fn overlaps(a: Span, b: Span) -> bool {
+fn overlaps(a: ByteSpan, b: ByteSpan) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
 /// True when the reported pair `(x, y)` covers the planted pair `(a, b)` in either order.
-fn same_repeat(x: Span, y: Span, a: Span, b: Span) -> bool {
+fn same_repeat(x: ByteSpan, y: ByteSpan, a: ByteSpan, b: ByteSpan) -> bool {
     (overlaps(x, a) && overlaps(y, b)) || (overlaps(x, b) && overlaps(y, a))
 }
 
@@ -437,14 +437,14 @@ pub fn evaluate(
         })
         .collect();
     // Planted repeats as (document, first span, second span).
-    let planted: Vec<(&str, Span, Span)> = planted
+    let planted: Vec<(&str, ByteSpan, ByteSpan)> = planted
         .iter()
         .map(|r| {
             let span = |(s, e): (usize, usize)| (s as u64, e as u64);
             (r.doc.as_str(), span(r.first), span(r.second))
         })
         .collect();
-    let matches = |d: &str, x: Span, y: Span| {
+    let matches = |d: &str, x: ByteSpan, y: ByteSpan| {
         planted
             .iter()
             .any(|(pd, a, b)| *pd == d && same_repeat(x, y, *a, *b))
