@@ -310,7 +310,7 @@ impl Detector {
             drop(rx);
             let read = reader
                 .join()
-                .unwrap_or_else(|_| Err(Error::config("input reader thread panicked")));
+                .unwrap_or_else(|_| Err(Error::internal("input reader thread panicked")));
             outcome.and(read)
         });
         result?;

@@ -300,7 +300,7 @@ impl Scan<'_> {
                 s.sent_words.push(*w);
             }
             let Ok(end) = u32::try_from(s.sent_hash.len()) else {
-                return Err(Error::config(
+                return Err(Error::input(
                     "more than 4 billion sentences: run with --sentences off",
                 ));
             };

@@ -153,7 +153,7 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
     if text.trim_start().starts_with('{') {
         // Only the fields eval needs, so reports of other versions (with more fields) work.
         let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::config(format!("{}: not a JSON report: {e}", path.display())))?;
+            .map_err(|e| Error::input(format!("{}: not a JSON report: {e}", path.display())))?;
         let ids = |x: &serde_json::Value| -> Vec<String> {
             x.as_array()
                 .map(|a| {
@@ -543,5 +543,23 @@ mod tests {
         let y = [0, 0, 1, 1, 2, 2];
         assert!((adjusted_rand_index(&x, &y) - 0.8 / 3.3).abs() < 1e-12);
         assert_eq!(adjusted_rand_index(&x, &x), 1.0);
+    }
+
+    #[test]
+    fn unreadable_found_files_are_input_errors_with_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("found.json");
+        std::fs::write(&json, "{not json").unwrap();
+        let e = read_found(&json).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Input(_)), "{e:?}");
+        assert!(e.to_string().contains(": not a JSON report: "), "{e}");
+        let tsv = dir.path().join("found.tsv");
+        std::fs::write(&tsv, "a\tb\nc\n").unwrap();
+        let e = read_found(&tsv).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Input(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("{}:2: expected two tab-separated fields", tsv.display())
+        );
     }
 }
