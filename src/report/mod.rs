@@ -573,7 +573,8 @@ mod tests {
         assert_eq!(kind, "cross_document");
         assert!(kind != "boilerplate");
         assert!(kind == *"cross_document");
-        assert!(kind == String::from("cross_document"));
+        let owned = String::from("cross_document");
+        assert!(kind == owned);
         assert!("cross_document" == kind);
         assert!(*"cross_document" == kind);
         assert_eq!(Role::PartialCopy.as_str(), "partial_copy");
