@@ -162,7 +162,7 @@ pub fn align_prepared(pa: &Prepared, pb: &Prepared, k: usize) -> Alignment {
         if c.is_empty() {
             0.0
         } else {
-            crate::report::round4(c.iter().filter(|&&x| x).count() as f64 / c.len() as f64)
+            crate::verify::round4(c.iter().filter(|&&x| x).count() as f64 / c.len() as f64)
         }
     };
     Alignment {

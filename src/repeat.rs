@@ -1,9 +1,9 @@
 //! Sentence repeats: sentences -> near-repeats within and across documents, and boilerplate.
 //!
 //! Input: each document's sentences ([`crate::sentence`]) with their normalised tokens
-//! ([`crate::normalize`]). Output: groups of sentence occurrences, reported as
-//! [`crate::report::RepeatReport`]s of kind `within_document`, `cross_document` or
-//! `boilerplate`. The stage runs beside the document pipeline: its boilerplate is left out of
+//! ([`crate::normalize`]). Output: groups of sentence occurrences ([`Group`]) and boilerplate
+//! sentences ([`Boilerplate`]), which a report lists as repeats of kind `within_document`,
+//! `cross_document` or `boilerplate`. The stage runs beside the document pipeline: its boilerplate is left out of
 //! document shingles, and the document clusters tell it which cross-document repeats are
 //! already explained.
 //!
@@ -187,7 +187,7 @@ pub fn numbers_into(text: &str, tokens: &[Token], out: &mut Vec<u64>) {
 
 /// Why a compared pair is or is not a near-repeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Comparison {
     /// A near-repeat with these counts.
     Repeat(Similarity),
     /// Similar enough, but each holds a number the other lacks.
@@ -204,22 +204,22 @@ pub fn lengths_compatible(a: u32, b: u32, ratio: f64) -> bool {
 }
 
 /// Compares two profiles under `cfg` (see the module documentation).
-pub fn compare(a: &Profile, b: &Profile, cfg: &SentenceConfig) -> Verdict {
+pub fn compare(a: &Profile, b: &Profile, cfg: &SentenceConfig) -> Comparison {
     let min = cfg.min_words as u32;
     if a.words < min || b.words < min || !lengths_compatible(a.words, b.words, cfg.length_ratio) {
-        return Verdict::No;
+        return Comparison::No;
     }
     if !may_meet(a, b, cfg.threshold) {
-        return Verdict::No;
+        return Comparison::No;
     }
     let sim = Similarity::exact(&a.set, &b.set);
     if !sim.meets(cfg.threshold) {
-        return Verdict::No;
+        return Comparison::No;
     }
     if cfg.numbers_must_match && numbers_changed(&a.numbers, &b.numbers) {
-        return Verdict::ChangedNumbers(sim);
+        return Comparison::ChangedNumbers(sim);
     }
-    Verdict::Repeat(sim)
+    Comparison::Repeat(sim)
 }
 
 /// False when the word sets of `a` and `b` cannot reach Jaccard `threshold`, from their
@@ -584,11 +584,11 @@ pub fn cross_candidates(
 
 /// Reusable buffers for one document's sentences, one per thread.
 #[derive(Debug, Default)]
-pub struct Worker {
+pub struct SentenceWorker {
     /// The segmenter.
     pub segmenter: Segmenter,
     spans: Vec<Span>,
-    /// The document's sentences after [`Worker::sentences`].
+    /// The document's sentences after [`SentenceWorker::sentences`].
     pub sentences: Vec<DocSentence>,
     /// Sentences with `min_words` words or more: (words, sentence index, mask).
     eligible: Vec<(u32, u32, u128)>,
@@ -611,7 +611,7 @@ pub struct DocRepeats {
     pub numbers: Vec<(u32, u64)>,
 }
 
-impl Worker {
+impl SentenceWorker {
     /// Cuts `text` (whose tokens are `tokens`) into sentences, kept in `self.sentences`.
     pub fn sentences(&mut self, text: &str, tokens: &[Token]) {
         doc_sentences_into(
@@ -733,7 +733,7 @@ mod tests {
         p
     }
 
-    fn verdict(a: &str, b: &str) -> Verdict {
+    fn verdict(a: &str, b: &str) -> Comparison {
         let cfg = SentenceConfig {
             numbers_must_match: true,
             ..SentenceConfig::default()
@@ -753,7 +753,7 @@ mod tests {
         // 16 shared words of 20 ("Tollan's" is two tokens).
         assert_eq!(
             v,
-            Verdict::Repeat(Similarity {
+            Comparison::Repeat(Similarity {
                 shared: 16,
                 size_a: 18,
                 size_b: 18
@@ -768,7 +768,7 @@ mod tests {
                 "The harbour council approved the new ferry timetable on Monday evening.",
                 "On Monday evening councillors threw out plans to change when the ferries sail.",
             ),
-            Verdict::No
+            Comparison::No
         );
     }
 
@@ -776,18 +776,18 @@ mod tests {
     fn changed_numbers_are_a_different_fact() {
         let a = "Output at the mill rose 3.1 percent in the third quarter, the firm said.";
         let b = "Output at the mill rose 4.2 percent in the third quarter, the firm said.";
-        assert!(matches!(verdict(a, b), Verdict::ChangedNumbers(_)));
+        assert!(matches!(verdict(a, b), Comparison::ChangedNumbers(_)));
         // A number only dropped is not a changed fact.
         let c = "Output at the mill rose in the third quarter, the firm said.";
-        assert!(matches!(verdict(a, c), Verdict::Repeat(_)));
+        assert!(matches!(verdict(a, c), Comparison::Repeat(_)));
         // Numbers are whole ("6,000,000") and counted: a repeated figure replaced is a change.
         let d = "Average shares were 6,000,000 vs 6,000,000 a year earlier at the firm.";
         let e = "Average shares were 6,000,000 vs 5,363,000 a year earlier at the firm.";
-        assert!(matches!(verdict(d, e), Verdict::ChangedNumbers(_)));
-        assert!(matches!(verdict(d, d), Verdict::Repeat(_)));
+        assert!(matches!(verdict(d, e), Comparison::ChangedNumbers(_)));
+        assert!(matches!(verdict(d, d), Comparison::Repeat(_)));
         assert!(matches!(
             compare(&profile(a), &profile(b), &SentenceConfig::default()),
-            Verdict::Repeat(_)
+            Comparison::Repeat(_)
         ));
     }
 
@@ -795,14 +795,14 @@ mod tests {
     fn short_and_unequal_sentences_are_not_compared() {
         assert_eq!(
             verdict("He said so today.", "He said so today."),
-            Verdict::No
+            Comparison::No
         );
         assert_eq!(
             verdict(
                 "The mill will close in March.",
                 "The mill will close in March after the owners failed to find a buyer for it."
             ),
-            Verdict::No
+            Comparison::No
         );
     }
 

@@ -83,6 +83,14 @@ impl Similarity {
     }
 }
 
+/// Rounds a similarity to 4 decimals, as reports and passage coverages give it (the integer
+/// counts it comes from are reported too, so nothing is lost). It lives here, beside the
+/// ratios it rounds, so that stages and writers alike can use it without depending on the
+/// report.
+pub fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
 fn ratio(n: u32, d: u32) -> f64 {
     if d == 0 {
         0.0
@@ -138,9 +146,10 @@ pub struct Criteria {
     pub min_shingles: u32,
 }
 
-/// How two documents of a pair relate.
+/// What kind of match a pair is: how its two documents relate, with the direction of a
+/// containment (a report's pair has `relation: contained` and names the inner document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Relation {
+pub enum MatchKind {
     /// Both are largely the same text (Jaccard at or above the threshold).
     NearDuplicate,
     /// The first document lies (mostly) inside the second.
@@ -163,9 +172,9 @@ impl Criteria {
     /// when Jaccard meets its threshold; otherwise the larger directed containment decides
     /// the direction (ties: the second document inside the first, as copies usually come
     /// later).
-    pub fn relation(&self, s: &Similarity) -> Option<Relation> {
+    pub fn relation(&self, s: &Similarity) -> Option<MatchKind> {
         if s.meets(self.jaccard) {
-            return Some(Relation::NearDuplicate);
+            return Some(MatchKind::NearDuplicate);
         }
         let c = self.containment?;
         // shared >= c * size, on the integers, for the side with fewer shingles.
@@ -173,9 +182,9 @@ impl Criteria {
             size >= self.min_shingles.max(1) && s.shared as f64 >= c * size as f64 - 1e-9
         };
         if s.size_b <= s.size_a && inside(s.size_b) {
-            Some(Relation::BInA)
+            Some(MatchKind::BInA)
         } else if s.size_a < s.size_b && inside(s.size_a) {
-            Some(Relation::AInB)
+            Some(MatchKind::AInB)
         } else {
             None
         }
@@ -202,7 +211,7 @@ pub struct Match {
 mod tests {
     #[test]
     fn relations_follow_jaccard_then_the_smaller_side() {
-        use super::{Criteria, Relation, Similarity};
+        use super::{Criteria, MatchKind, Similarity};
         let c = Criteria {
             jaccard: 0.8,
             containment: Some(0.7),
@@ -215,13 +224,13 @@ mod tests {
         };
         assert_eq!(
             c.relation(&sim(90, 100, 100)),
-            Some(Relation::NearDuplicate)
+            Some(MatchKind::NearDuplicate)
         );
         // A truncated copy: 50 of b's 50 shingles are in a (J = 0.5).
-        assert_eq!(c.relation(&sim(50, 100, 50)), Some(Relation::BInA));
-        assert_eq!(c.relation(&sim(50, 50, 100)), Some(Relation::AInB));
+        assert_eq!(c.relation(&sim(50, 100, 50)), Some(MatchKind::BInA));
+        assert_eq!(c.relation(&sim(50, 50, 100)), Some(MatchKind::AInB));
         // 70% of the smaller side is exactly the threshold; 69% is below.
-        assert_eq!(c.relation(&sim(70, 100, 300)), Some(Relation::AInB));
+        assert_eq!(c.relation(&sim(70, 100, 300)), Some(MatchKind::AInB));
         assert_eq!(c.relation(&sim(69, 100, 300)), None);
         // A tiny text inside a page is not a partial copy.
         assert_eq!(c.relation(&sim(9, 9, 300)), None);

@@ -668,7 +668,7 @@ fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
         eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));
     }
     let model = Model::from_texts(texts.iter().map(String::as_str))
-        .map_err(|e| syndup::Error::config(format!("--from: {e}")))?;
+        .map_err(|e| syndup::Error::input(format!("--from: {e}")))?;
     let levels = args
         .levels
         .iter()

@@ -9,8 +9,11 @@
 use super::Scan;
 use crate::cluster;
 use crate::document::DocIdx;
-use crate::report::{self, ClusterReport, MemberReport, PairReport, RepeatReport, Report};
-use crate::verify::{Criteria, Match, Relation, Similarity};
+use crate::report::{
+    self, ClusterReport, MemberReport, PairRelation, PairReport, RepeatReport, Report, Role,
+    SourceBy,
+};
+use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::ClusterMode;
 use rayon::prelude::*;
 
@@ -43,7 +46,7 @@ impl Scan<'_> {
 
         let mut cluster_of = vec![0u64; n];
         let mut reports = Vec::with_capacity(clusters.len());
-        let sources: Vec<(DocIdx, &str)> = clusters
+        let sources: Vec<(DocIdx, SourceBy)> = clusters
             .par_iter()
             .map(|cl| {
                 let docs: Vec<DocIdx> = std::iter::once(cl.representative)
@@ -55,13 +58,13 @@ impl Scan<'_> {
         let member = |d: DocIdx, sim: Option<&Similarity>, source: DocIdx| -> MemberReport {
             let i = d as usize;
             let role = if d == source {
-                "source"
+                Role::Source
             } else {
                 // The relation to the source (members joined through the representative
                 // only share part of the text with it).
                 match criteria.relation(&this.similarity(d, source)) {
-                    Some(Relation::NearDuplicate) => "copy",
-                    _ => "partial_copy",
+                    Some(MatchKind::NearDuplicate) => Role::Copy,
+                    _ => Role::PartialCopy,
                 }
             };
             MemberReport {
@@ -71,7 +74,7 @@ impl Scan<'_> {
                 bytes: s.bytes[i],
                 shingles: s.sizes[i],
                 representative: sim.is_none(),
-                role: role.into(),
+                role,
                 jaccard: sim.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
                 containment: sim
                     .map(|x| report::round4(x.containment_a_in_b()))
@@ -94,7 +97,7 @@ impl Scan<'_> {
                 members: details.iter().map(|m| m.doc.clone()).collect(),
                 details,
                 source: s.ids[source as usize].to_string(),
-                source_by: source_by.into(),
+                source_by,
             });
         }
         let pairs: Vec<PairReport> = matches
@@ -102,9 +105,9 @@ impl Scan<'_> {
             .map(|m| {
                 let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
                 let (relation, contained) = match criteria.relation(&m.sim) {
-                    Some(Relation::AInB) => ("contained", Some(m.a)),
-                    Some(Relation::BInA) => ("contained", Some(m.b)),
-                    _ => ("near_duplicate", None),
+                    Some(MatchKind::AInB) => (PairRelation::Contained, Some(m.a)),
+                    Some(MatchKind::BInA) => (PairRelation::Contained, Some(m.b)),
+                    _ => (PairRelation::NearDuplicate, None),
                 };
                 PairReport {
                     a: s.ids[m.a as usize].to_string(),
@@ -117,7 +120,7 @@ impl Scan<'_> {
                     shingles_a: m.sim.size_a,
                     shingles_b: m.sim.size_b,
                     cluster: (ca != 0 && ca == cb).then_some(ca),
-                    relation: relation.into(),
+                    relation,
                     contained: contained.map(|d| s.ids[d as usize].to_string()),
                     alignment: None,
                 }
@@ -168,14 +171,14 @@ impl Scan<'_> {
     /// first in input order that every other member is a near-duplicate of or contained in,
     /// when at least one is contained (clusters of up to [`SOURCE_MAX_MEMBERS`]); else the
     /// first in input order.
-    pub(super) fn source_of(&self, docs: &[DocIdx], criteria: &Criteria) -> (DocIdx, &'static str) {
+    pub(super) fn source_of(&self, docs: &[DocIdx], criteria: &Criteria) -> (DocIdx, SourceBy) {
         let s = &self.store;
         let mut pool: Vec<DocIdx> = docs.to_vec();
         pool.sort_unstable();
-        let mut by = "first_seen";
+        let mut by = SourceBy::FirstSeen;
         if let Some(min) = docs.iter().filter_map(|&d| s.date_keys[d as usize]).min() {
             pool.retain(|&d| s.date_keys[d as usize] == Some(min));
-            by = "date";
+            by = SourceBy::Date;
             if pool.len() == 1 {
                 return (pool[0], by);
             }
@@ -188,8 +191,8 @@ impl Scan<'_> {
                         return true;
                     }
                     match criteria.relation(&self.similarity(o, m)) {
-                        Some(Relation::NearDuplicate) => true,
-                        Some(Relation::AInB) => {
+                        Some(MatchKind::NearDuplicate) => true,
+                        Some(MatchKind::AInB) => {
                             contains_one = true;
                             true
                         }
@@ -197,7 +200,12 @@ impl Scan<'_> {
                     }
                 });
                 if holds_all && contains_one {
-                    return (m, if by == "date" { by } else { "containment" });
+                    let by = if by == SourceBy::Date {
+                        by
+                    } else {
+                        SourceBy::Containment
+                    };
+                    return (m, by);
                 }
             }
         }
@@ -208,6 +216,7 @@ impl Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{doc, with_scan, words};
+    use crate::report::SourceBy;
     use crate::Config;
 
     fn dated(id: &str, text: &str, date: Option<&str>) -> crate::Document {
@@ -229,11 +238,11 @@ mod tests {
             let mut prepared = vec![false; 3];
             st.prepare_sets(&[(0, 1), (0, 2), (1, 2)], &[], &mut prepared);
             // Without dates: the member every other is in or near-duplicates.
-            assert_eq!(st.source_of(&[0, 1], &criteria), (1, "containment"));
+            assert_eq!(st.source_of(&[0, 1], &criteria), (1, SourceBy::Containment));
             // A date wins.
-            assert_eq!(st.source_of(&[0, 1, 2], &criteria), (2, "date"));
+            assert_eq!(st.source_of(&[0, 1, 2], &criteria), (2, SourceBy::Date));
             // Nothing holds the other: first seen.
-            assert_eq!(st.source_of(&[0], &criteria), (0, "first_seen"));
+            assert_eq!(st.source_of(&[0], &criteria), (0, SourceBy::FirstSeen));
         });
     }
 

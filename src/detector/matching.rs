@@ -15,7 +15,7 @@ use crate::lsh;
 use crate::minhash;
 use crate::repeat::{self, Boilerplate};
 use crate::shingle;
-use crate::verify::{Criteria, Match, Relation, Similarity};
+use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::{GroupPairs, SentenceMode, VerifyMode};
 use rayon::prelude::*;
 
@@ -43,7 +43,7 @@ impl Scan<'_> {
         let tokens = &s.tokens[d];
         let k = self.det.config.ngram;
         out.clear();
-        if !self.det.plan.exclude || boiler.is_empty() || tokens.len() <= k {
+        if !self.det.needs.exclude || boiler.is_empty() || tokens.len() <= k {
             shingle::word_shingles(tokens, k, out);
             return 0;
         }
@@ -89,7 +89,7 @@ impl Scan<'_> {
     pub(super) fn sign_deferred(&mut self, boiler: &[Boilerplate]) {
         let det = self.det;
         let c = &det.config;
-        let plan = det.plan;
+        let needs = det.needs;
         let n = self.store.ids.len();
         let k = c.num_perm;
         let mut sigs = vec![0u32; n * k];
@@ -109,7 +109,7 @@ impl Scan<'_> {
                     sig.clear();
                     det.sketcher.signer().sign_into(buf, sig);
                     out.copy_from_slice(sig);
-                    let sample = if plan.samples {
+                    let sample = if needs.samples {
                         containment::sample(buf, rate).into_boxed_slice()
                     } else {
                         Box::default()
@@ -122,7 +122,7 @@ impl Scan<'_> {
             self.store.sizes[d] = size;
             self.stats.shingles += size as u64;
             self.stats.boilerplate_shingles += left_out;
-            if plan.samples {
+            if needs.samples {
                 self.store.samples.push(sample);
             }
         }
@@ -162,7 +162,7 @@ impl Scan<'_> {
         let c = &self.det.config;
         let near = matches
             .iter()
-            .filter(|m| criteria.relation(&m.sim) == Some(Relation::NearDuplicate))
+            .filter(|m| criteria.relation(&m.sim) == Some(MatchKind::NearDuplicate))
             .map(|m| (m.a, m.b));
         let params = containment::Params {
             threshold,
@@ -223,7 +223,7 @@ impl Scan<'_> {
                 todo[d] = !prepared[d];
             }
         }
-        if self.det.plan.word_tokens {
+        if self.det.needs.word_tokens {
             // Shingle sets are made from the token hashes, for candidates only.
             let this = &*self;
             let sets: Vec<(usize, Box<[u64]>)> = (0..n)

@@ -21,11 +21,11 @@
 //! `--verify estimate` until signing unless `--keep-boilerplate`) plus 12 bytes per sentence.
 //! The text itself is not kept.
 
-//! The files follow the pipeline: [`read`] (raw records -> the store, through the sketch
-//! contract), [`matching`] (signatures -> candidates -> verified matches, containment
-//! included), [`assemble`] (matches -> clusters, sources, roles, pairs and the report),
-//! [`sentences`] (boilerplate and repeats) and [`texts`] (texts read again: quotes and
-//! passages). [`Scan::finish`] runs them in that order.
+//! The files follow the pipeline (private modules, so named here without links): `read` (raw
+//! records -> the store, through the sketch contract), `matching` (signatures -> candidates
+//! -> verified matches, containment included), `assemble` (matches -> clusters, sources,
+//! roles, pairs and the report), `sentences` (boilerplate and repeats) and `texts` (texts read
+//! again: quotes and passages). `Scan::finish` runs them in that order.
 
 mod assemble;
 mod matching;
@@ -116,12 +116,12 @@ pub struct Detector {
     sentence_bands: usize,
     sentence_rows: usize,
     sentence_signer: Signer,
-    plan: Plan,
+    needs: Needs,
 }
 
 /// What a scan keeps per document, derived once from the configuration.
 #[derive(Debug, Clone, Copy, Default)]
-struct Plan {
+struct Needs {
     /// The sentence stage runs.
     sentences: bool,
     /// Boilerplate is left out of document shingles (word shingles only).
@@ -141,14 +141,14 @@ struct Plan {
     reread: bool,
 }
 
-impl Plan {
-    fn new(c: &Config) -> Plan {
+impl Needs {
+    fn new(c: &Config) -> Needs {
         let sentences = c.sentences.mode != SentenceMode::Off;
         let full = c.sentences.mode == SentenceMode::Full;
         let word = c.shingle == ShingleKind::Word;
         let exclude = sentences && word && !c.sentences.keep_boilerplate;
         let word_tokens = sentences && word && (exclude || full || c.verify == VerifyMode::Exact);
-        Plan {
+        Needs {
             sentences,
             exclude,
             word_tokens,
@@ -176,14 +176,14 @@ impl Detector {
             sc.num_perm,
             config.seed ^ SENTENCE_SIGNER_SEED,
         );
-        let plan = Plan::new(&config);
+        let needs = Needs::new(&config);
         Ok(Detector {
             config,
             sketcher,
             sentence_bands,
             sentence_rows,
             sentence_signer,
-            plan,
+            needs,
         })
     }
 
@@ -259,7 +259,7 @@ impl Detector {
             boilerplate_min_docs: c.boilerplate_min_docs,
             boilerplate_min_share: c.boilerplate_min_share,
             boilerplate_cutoff: c.boilerplate_cutoff(documents),
-            keep_boilerplate: c.keep_boilerplate || !self.plan.exclude,
+            keep_boilerplate: c.keep_boilerplate || !self.needs.exclude,
             max_occurrences: c.max_occurrences,
             num_perm: c.num_perm,
             bands: self.sentence_bands,
@@ -310,7 +310,7 @@ impl Detector {
             drop(rx);
             let read = reader
                 .join()
-                .unwrap_or_else(|_| Err(Error::config("input reader thread panicked")));
+                .unwrap_or_else(|_| Err(Error::internal("input reader thread panicked")));
             outcome.and(read)
         });
         result?;
@@ -350,7 +350,7 @@ struct Scan<'d> {
 impl<'d> Scan<'d> {
     fn new(det: &'d Detector) -> Scan<'d> {
         let mut store = Store::default();
-        if det.plan.sentences {
+        if det.needs.sentences {
             store.sent_first.push(0);
         }
         Scan {
@@ -393,7 +393,7 @@ impl<'d> Scan<'d> {
         let t = Instant::now();
         let boiler = self.boilerplate();
         timings.repeats += t.elapsed();
-        if det.plan.defer_sign {
+        if det.needs.defer_sign {
             let t = Instant::now();
             self.sign_deferred(&boiler);
             timings.read += t.elapsed();
@@ -440,7 +440,7 @@ impl<'d> Scan<'d> {
         }
         drop(matches);
 
-        let repeats = if det.plan.sentences {
+        let repeats = if det.needs.sentences {
             progress.stage(Stage::Repeats);
             let t = Instant::now();
             let r = self.repeats(&boiler, &assembled.cluster_of, &texts)?;

@@ -83,14 +83,14 @@ pub(super) struct Processed {
 /// Per-thread buffers.
 pub(super) struct Work {
     pub(super) sketch: crate::sketch::Worker,
-    pub(super) repeat: repeat::Worker,
+    pub(super) repeat: repeat::SentenceWorker,
 }
 
 impl Work {
     pub(super) fn new(det: &Detector) -> Work {
         Work {
             sketch: det.sketcher.worker(),
-            repeat: repeat::Worker::default(),
+            repeat: repeat::SentenceWorker::default(),
         }
     }
 }
@@ -191,7 +191,7 @@ impl Scan<'_> {
                         },
                         offset: r.offset,
                         len: (r.end - r.start) as u64,
-                        keep_text: det.plan.reread && stdin[r.file as usize],
+                        keep_text: det.needs.reread && stdin[r.file as usize],
                     };
                     this.process_record(w, &origin)
                 },
@@ -248,7 +248,7 @@ impl Scan<'_> {
             };
             return self.problem(file, problem);
         }
-        let plan = self.det.plan;
+        let needs = self.det.needs;
         let s = &mut self.store;
         let idx = s.ids.len() as DocIdx;
         let id: Box<str> = p.id.into();
@@ -279,28 +279,28 @@ impl Scan<'_> {
         });
         self.stats.shingles += p.size as u64;
         self.stats.text_bytes += p.bytes;
-        if !plan.word_tokens && self.det.config.verify == VerifyMode::Exact {
+        if !needs.word_tokens && self.det.config.verify == VerifyMode::Exact {
             s.shingles.push(p.shingles.into_boxed_slice());
         }
-        if plan.tokens {
+        if needs.tokens {
             s.tokens.push(p.tokens.into_boxed_slice());
         }
         s.sigs.extend_from_slice(&p.sig);
-        if plan.samples && !plan.defer_sign {
+        if needs.samples && !needs.defer_sign {
             s.samples.push(p.sample.into_boxed_slice());
         }
-        if plan.reread {
+        if needs.reread {
             s.text_hashes.push(p.text_hash);
             s.kept_texts.push(p.text);
         }
-        if plan.sentences {
+        if needs.sentences {
             let base = s.sent_hash.len() as u32;
             for (h, w) in &p.repeats.sentences {
                 s.sent_hash.push(*h);
                 s.sent_words.push(*w);
             }
             let Ok(end) = u32::try_from(s.sent_hash.len()) else {
-                return Err(Error::config(
+                return Err(Error::input(
                     "more than 4 billion sentences: run with --sentences off",
                 ));
             };
@@ -332,7 +332,7 @@ impl Scan<'_> {
     }
 
     /// Signs a record's fields through the sketch contract and keeps what the later stages
-    /// need ([`Plan`]): the sentence stage's repeats and tokens, the shingles, the signature,
+    /// need ([`Needs`]): the sentence stage's repeats and tokens, the shingles, the signature,
     /// the containment sample and the text hash.
     pub(super) fn process_fields(
         &self,
@@ -341,7 +341,7 @@ impl Scan<'_> {
         rec: RecordText,
     ) -> std::result::Result<Processed, Problem> {
         let c = &self.det.config;
-        let plan = self.det.plan;
+        let needs = self.det.needs;
         let text: &str = &rec.text;
         let want = Want {
             order: match c.verify {
@@ -350,8 +350,8 @@ impl Scan<'_> {
                 // The set is dropped after signing, but its size is needed.
                 VerifyMode::Estimate => Order::Set,
             },
-            spans: plan.sentences,
-            sign: !plan.defer_sign,
+            spans: needs.sentences,
+            sign: !needs.defer_sign,
         };
         self.det
             .sketcher
@@ -378,26 +378,26 @@ impl Scan<'_> {
             len: origin.len,
         };
         let sk = &mut w.sketch;
-        if plan.sentences {
+        if needs.sentences {
             out.repeats =
                 w.repeat
-                    .document(text, &sk.tokens, &sk.hashes, &c.sentences, plan.numbers);
+                    .document(text, &sk.tokens, &sk.hashes, &c.sentences, needs.numbers);
         }
-        if plan.reread {
+        if needs.reread {
             out.text_hash = text_hash(text);
             if origin.keep_text {
                 out.text = Some(text.into());
             }
         }
-        if !plan.defer_sign {
+        if !needs.defer_sign {
             out.size = sk.shingles.len() as u32;
             out.sig = sk.signature.clone();
-            if plan.samples {
+            if needs.samples {
                 out.sample = containment::sample(&sk.shingles, c.containment.sample_rate());
             }
             out.shingles = std::mem::take(&mut sk.shingles);
         }
-        if plan.tokens {
+        if needs.tokens {
             out.tokens = std::mem::take(&mut sk.hashes);
         }
         Ok(out)

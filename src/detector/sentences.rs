@@ -12,7 +12,7 @@ use super::Scan;
 use crate::error::Result;
 use crate::normalize::Tokenizer;
 use crate::repeat::{self, Boilerplate, Edge};
-use crate::report::{self, Occurrence, RepeatReport};
+use crate::report::{self, Occurrence, RepeatKind, RepeatReport};
 use crate::verify::Similarity;
 use crate::SentenceMode;
 use rayon::prelude::*;
@@ -23,7 +23,7 @@ impl Scan<'_> {
         let c = &self.det.config;
         let n = self.store.ids.len();
         let cutoff = c.sentences.boilerplate_cutoff(n as u64);
-        let boiler: Vec<Boilerplate> = if self.det.plan.sentences {
+        let boiler: Vec<Boilerplate> = if self.det.needs.sentences {
             let s = &self.store;
             repeat::boilerplate(&s.sent_hash, &s.sent_words, &s.sent_first, cutoff)
         } else {
@@ -146,22 +146,22 @@ impl Scan<'_> {
             this.sentence_profile(&first_token, x, &mut pa, &mut nums);
             this.sentence_profile(&first_token, y, &mut pb, &mut nums);
             match repeat::compare(&pa, &pb, sc) {
-                repeat::Verdict::Repeat(sim) => sim,
+                repeat::Comparison::Repeat(sim) => sim,
                 _ => none,
             }
         };
         // A page that repeats itself and a sentence found in other pages are told apart:
         // within-document and cross-document repeats are grouped separately (a sentence may
         // be in one of each).
-        let mut groups: Vec<(&str, repeat::Group)> =
+        let mut groups: Vec<(RepeatKind, repeat::Group)> =
             repeat::groups(&within, sc.threshold, similarity)
                 .into_iter()
-                .map(|g| ("within_document", g))
+                .map(|g| (RepeatKind::WithinDocument, g))
                 .collect();
         groups.extend(
             repeat::groups(&edges, sc.threshold, similarity)
                 .into_iter()
-                .map(|g| ("cross_document", g)),
+                .map(|g| (RepeatKind::CrossDocument, g)),
         );
         drop(edges);
         drop(within);
@@ -173,13 +173,13 @@ impl Scan<'_> {
         for (kind, g) in groups {
             let mut docs: Vec<usize> = g.members.iter().map(|&i| self.doc_of(i)).collect();
             docs.dedup();
-            if kind == "cross_document" && docs.len() < 2 {
+            if kind == RepeatKind::CrossDocument && docs.len() < 2 {
                 continue; // what is left of a group split by the guard, inside one document
             }
             pending.push((
                 g.members[0],
                 RepeatReport {
-                    kind: kind.into(),
+                    kind,
                     similarity: report::round4(g.sim.jaccard()),
                     documents: docs.len() as u64,
                     count: g.members.len() as u64,
@@ -202,7 +202,7 @@ impl Scan<'_> {
                 pending.push((
                     run[0].1,
                     RepeatReport {
-                        kind: "boilerplate".into(),
+                        kind: RepeatKind::Boilerplate,
                         similarity: 1.0,
                         documents: b.documents,
                         count: run.len() as u64,
@@ -213,12 +213,12 @@ impl Scan<'_> {
             }
         }
         // Ties (a sentence first in a within and a cross repeat): within first.
-        let rank = |k: &str| match k {
-            "within_document" => 0,
-            "cross_document" => 1,
-            _ => 2,
+        let rank = |k: RepeatKind| match k {
+            RepeatKind::WithinDocument => 0,
+            RepeatKind::CrossDocument => 1,
+            RepeatKind::Boilerplate => 2,
         };
-        pending.sort_by_key(|p| (p.0, rank(&p.1.kind)));
+        pending.sort_by_key(|p| (p.0, rank(p.1.kind)));
 
         // The texts of the listed occurrences.
         let mut wanted: Vec<usize> = pending
@@ -334,7 +334,7 @@ impl Scan<'_> {
                     self.sentence_profile(first_token, eligible[a], pa, nums);
                     self.sentence_profile(first_token, eligible[b], pb, nums);
                     match repeat::compare(pa, pb, sc) {
-                        repeat::Verdict::Repeat(sim) => (
+                        repeat::Comparison::Repeat(sim) => (
                             Some(Edge {
                                 a: eligible[a],
                                 b: eligible[b],
@@ -342,8 +342,8 @@ impl Scan<'_> {
                             }),
                             false,
                         ),
-                        repeat::Verdict::ChangedNumbers(_) => (None, true),
-                        repeat::Verdict::No => (None, false),
+                        repeat::Comparison::ChangedNumbers(_) => (None, true),
+                        repeat::Comparison::No => (None, false),
                     }
                 },
             )
@@ -400,7 +400,7 @@ impl Scan<'_> {
         let mut out = Vec::with_capacity(wanted.len());
         let mut tok = Tokenizer::new();
         let mut tokens = Vec::new();
-        let mut worker = repeat::Worker::default();
+        let mut worker = repeat::SentenceWorker::default();
         for text in found {
             tokens.clear();
             tok.tokens_into(&text, &mut tokens);

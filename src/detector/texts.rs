@@ -107,7 +107,7 @@ impl Scan<'_> {
                     let records = input::reread(f, &ranges)?;
                     let name = f.display();
                     let changed = || {
-                        Error::config(format!(
+                        Error::input(format!(
                             "{} changed during the scan: cannot quote it",
                             f.display()
                         ))
@@ -140,7 +140,7 @@ impl Scan<'_> {
             .map(|(text, &d)| {
                 let text = text.unwrap_or_default();
                 if text_hash(&text) != s.text_hashes[d] {
-                    return Err(Error::config(format!(
+                    return Err(Error::input(format!(
                         "the text of `{}` changed during the scan: cannot quote it",
                         s.ids[d]
                     )));
@@ -167,6 +167,7 @@ mod tests {
             changed[1].text.push_str(" edited");
             let err = st.fetch_texts(&[1], &Texts::Memory(&changed)).unwrap_err();
             assert!(err.to_string().contains("changed during the scan"), "{err}");
+            assert!(matches!(err.kind(), crate::ErrorKind::Input(_)), "{err:?}");
         });
     }
 

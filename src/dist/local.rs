@@ -81,9 +81,9 @@ fn read_docs(manifest: &Manifest, signed: &Path) -> Result<Docs> {
         }
     }
     if !d.doc.windows(2).all(|w| w[0] < w[1]) {
-        return Err(Error::config(
-            "documents in the docs files are not in order: sign them again",
-        ));
+        return Err(Error::new(ErrorKind::Manifest(
+            "documents in the docs files are not in order: sign them again".into(),
+        )));
     }
     Ok(d)
 }
@@ -179,7 +179,7 @@ pub fn cluster_local(
     let n = docs.doc.len();
     stats.documents = n as u64;
     if n > u32::MAX as usize {
-        return Err(Error::config(
+        return Err(Error::input(
             "more than 2^32 documents: use the engine (syndup spark-driver)",
         ));
     }

@@ -66,7 +66,7 @@ impl Manifest {
         config.validate()?;
         let expanded = input::expand(sources);
         if let Some(p) = expanded.problems.first() {
-            return Err(Error::config(format!("cannot plan over the inputs: {p}")));
+            return Err(Error::input(format!("cannot plan over the inputs: {p}")));
         }
         let mut shards = Vec::new();
         for f in &expanded.files {
@@ -80,12 +80,12 @@ impl Manifest {
             shards.push(abs.display().to_string());
         }
         if shards.is_empty() {
-            return Err(Error::config(
+            return Err(Error::input(
                 "no JSON Lines shards found in the given paths",
             ));
         }
         if shards.len() > i32::MAX as usize {
-            return Err(Error::config("more than 2^31 shards"));
+            return Err(Error::input("more than 2^31 shards"));
         }
         let mut m = Manifest {
             format_version: super::FORMAT_VERSION,
@@ -283,5 +283,32 @@ mod tests {
         std::fs::write(&path, edited).unwrap();
         let e = Manifest::read(&path).unwrap_err().to_string();
         assert!(e.contains("was edited"), "{e}");
+    }
+
+    #[test]
+    fn inputs_without_shards_are_input_errors_and_a_missing_shard_a_flag_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Manifest::new(&Config::default(), &[Source::Path(dir.path().into())]).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Input(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "no JSON Lines shards found in the given paths"
+        );
+        let gone = Source::Path(dir.path().join("gone.jsonl"));
+        let e = Manifest::new(&Config::default(), &[gone]).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Input(_)), "{e:?}");
+        assert!(
+            e.to_string().starts_with("cannot plan over the inputs: "),
+            "{e}"
+        );
+        let a = dir.path().join("a.jsonl");
+        std::fs::write(&a, "{}\n").unwrap();
+        let m = Manifest::new(&Config::default(), &[Source::Path(a)]).unwrap();
+        let e = m.shard(1).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Config(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "--shard 1 is not in the manifest (it has 1 shards: 0 to 0)"
+        );
     }
 }

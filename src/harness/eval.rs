@@ -135,7 +135,7 @@ pub struct Found {
     /// Reported `within_document` repeats as (document, first span, second span): every pair
     /// of occurrences of one repeat group in one document. A planted repeat is found when a
     /// reported pair's spans overlap the planted sentences' spans, in either order.
-    pub repeats: Vec<(String, Span, Span)>,
+    pub repeats: Vec<(String, ByteSpan, ByteSpan)>,
 }
 
 fn ordered(a: &str, b: &str) -> (String, String) {
@@ -153,7 +153,7 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
     if text.trim_start().starts_with('{') {
         // Only the fields eval needs, so reports of other versions (with more fields) work.
         let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::config(format!("{}: not a JSON report: {e}", path.display())))?;
+            .map_err(|e| Error::input(format!("{}: not a JSON report: {e}", path.display())))?;
         let ids = |x: &serde_json::Value| -> Vec<String> {
             x.as_array()
                 .map(|a| {
@@ -311,14 +311,14 @@ pub fn detection_curve(
 }
 
 /// A byte span `(start, end)` in a document's original text.
-pub type Span = (u64, u64);
+pub type ByteSpan = (u64, u64);
 
-fn overlaps(a: Span, b: Span) -> bool {
+fn overlaps(a: ByteSpan, b: ByteSpan) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
 /// True when the reported pair `(x, y)` covers the planted pair `(a, b)` in either order.
-fn same_repeat(x: Span, y: Span, a: Span, b: Span) -> bool {
+fn same_repeat(x: ByteSpan, y: ByteSpan, a: ByteSpan, b: ByteSpan) -> bool {
     (overlaps(x, a) && overlaps(y, b)) || (overlaps(x, b) && overlaps(y, a))
 }
 
@@ -437,14 +437,14 @@ pub fn evaluate(
         })
         .collect();
     // Planted repeats as (document, first span, second span).
-    let planted: Vec<(&str, Span, Span)> = planted
+    let planted: Vec<(&str, ByteSpan, ByteSpan)> = planted
         .iter()
         .map(|r| {
             let span = |(s, e): (usize, usize)| (s as u64, e as u64);
             (r.doc.as_str(), span(r.first), span(r.second))
         })
         .collect();
-    let matches = |d: &str, x: Span, y: Span| {
+    let matches = |d: &str, x: ByteSpan, y: ByteSpan| {
         planted
             .iter()
             .any(|(pd, a, b)| *pd == d && same_repeat(x, y, *a, *b))
@@ -543,5 +543,23 @@ mod tests {
         let y = [0, 0, 1, 1, 2, 2];
         assert!((adjusted_rand_index(&x, &y) - 0.8 / 3.3).abs() < 1e-12);
         assert_eq!(adjusted_rand_index(&x, &x), 1.0);
+    }
+
+    #[test]
+    fn unreadable_found_files_are_input_errors_with_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("found.json");
+        std::fs::write(&json, "{not json").unwrap();
+        let e = read_found(&json).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Input(_)), "{e:?}");
+        assert!(e.to_string().contains(": not a JSON report: "), "{e}");
+        let tsv = dir.path().join("found.tsv");
+        std::fs::write(&tsv, "a\tb\nc\n").unwrap();
+        let e = read_found(&tsv).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Input(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("{}:2: expected two tab-separated fields", tsv.display())
+        );
     }
 }

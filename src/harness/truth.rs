@@ -250,7 +250,7 @@ impl Truth {
 
 /// An error on line `line` (0-based) of `path`.
 pub(super) fn line_error(path: &Path, line: usize, msg: impl fmt::Display) -> Error {
-    Error::config(format!("{}:{}: {msg}", path.display(), line + 1))
+    Error::input(format!("{}:{}: {msg}", path.display(), line + 1))
 }
 
 fn json_line<W: Write, T: Serialize>(w: &mut W, value: &T) -> io::Result<()> {

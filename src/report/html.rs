@@ -14,7 +14,7 @@
 //! written as `\u003c`, `\u003e`, `\u0026` (so `</script>` cannot close the element), and the
 //! script renders every string with `textContent`.
 
-use super::{svg, Report};
+use super::{svg, Report, Role};
 use crate::align::align;
 use crate::input::Source;
 use serde::Serialize;
@@ -75,7 +75,7 @@ fn segments(text: &str, spans: &[(usize, usize)]) -> Segments {
 struct Compare {
     member: String,
     source: String,
-    role: String,
+    role: Role,
     coverage_member: f64,
     coverage_source: f64,
     member_text: Segments,
@@ -214,7 +214,7 @@ pub fn write(
             compares.push(Compare {
                 member: m.doc.clone(),
                 source: c.source.clone(),
-                role: m.role.clone(),
+                role: m.role,
                 coverage_member: super::round4(cov_m),
                 coverage_source: super::round4(cov_s),
                 member_text: segments(mt, &ms),

@@ -30,14 +30,12 @@ use crate::lsh::CurvePoint;
 use crate::sketch::SketchParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Version of the JSON and JSON Lines report formats.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Rounds a similarity for reporting (4 decimals; the integer counts are reported too).
-pub fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
+pub use crate::verify::round4;
 
 /// A whole scan's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,7 +244,7 @@ pub struct ClusterReport {
     /// How the source was guessed: `date` (the earliest date; ties decided as below),
     /// `containment` (the one member every other is a near-duplicate of or contained in; the
     /// first such), or `first_seen` (neither applies: the first in input order).
-    pub source_by: String,
+    pub source_by: SourceBy,
 }
 
 /// One member of a cluster.
@@ -268,7 +266,7 @@ pub struct MemberReport {
     /// `source` (the likely original), `copy` (a near-duplicate of the source) or
     /// `partial_copy` (contains, or is contained in, the source without being a
     /// near-duplicate).
-    pub role: String,
+    pub role: Role,
     /// Jaccard with the representative (1 for the representative itself).
     pub jaccard: f64,
     /// Share of this member's shingles found in the representative.
@@ -301,7 +299,7 @@ pub struct PairReport {
     pub cluster: Option<u64>,
     /// `near_duplicate` (Jaccard at or above the threshold) or `contained` (one lies inside
     /// the other: directed containment at or above `parameters.containment.threshold`).
-    pub relation: String,
+    pub relation: PairRelation,
     /// For `contained`: the id of the document inside the other (`a` or `b`).
     pub contained: Option<String>,
     /// The shared passages as byte spans in both texts, with the share of each document's
@@ -316,7 +314,7 @@ pub struct RepeatReport {
     /// `within_document` (near-repeats inside one document), `cross_document` (in several
     /// documents that are not near-duplicates of each other) or `boilerplate` (in at least
     /// `parameters.sentences.boilerplate_cutoff` documents, a small part of most of them).
-    pub kind: String,
+    pub kind: RepeatKind,
     /// The lowest word-set Jaccard similarity among the verified pairs that make the group
     /// (1 for identical sentences and for boilerplate).
     pub similarity: f64,
@@ -327,6 +325,132 @@ pub struct RepeatReport {
     /// The first `parameters.sentences.max_occurrences` occurrences, in input order.
     pub occurrences: Vec<Occurrence>,
 }
+
+/// Gives a report enum its output name: `as_str`, `Display`, and equality with strings, so
+/// that `pair.relation == "contained"` reads as it did when the fields were strings. The names
+/// are the serde names (`rename_all = "snake_case"`); a unit test holds the two together.
+macro_rules! output_names {
+    ($t:ident { $($v:ident => $s:literal,)* }) => {
+        impl $t {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$t] = &[$($t::$v,)*];
+
+            /// The name used in every output format (the JSON value, snake_case).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$v => $s,)*
+                }
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<String> for $t {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<$t> for str {
+            fn eq(&self, other: &$t) -> bool {
+                self == other.as_str()
+            }
+        }
+
+        impl PartialEq<$t> for &str {
+            fn eq(&self, other: &$t) -> bool {
+                *self == other.as_str()
+            }
+        }
+    };
+}
+
+/// How a cluster's likely source was chosen ([`ClusterReport::source_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceBy {
+    /// `date`: the member with the earliest date.
+    Date,
+    /// `containment`: the member every other is a near-duplicate of or contained in.
+    Containment,
+    /// `first_seen`: neither applies, the first member in input order.
+    FirstSeen,
+}
+
+output_names!(SourceBy {
+    Date => "date",
+    Containment => "containment",
+    FirstSeen => "first_seen",
+});
+
+/// A cluster member's relation to the cluster's likely source ([`MemberReport::role`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `source`: the likely original itself.
+    Source,
+    /// `copy`: a near-duplicate of the source.
+    Copy,
+    /// `partial_copy`: contains, or is contained in, the source without being a
+    /// near-duplicate.
+    PartialCopy,
+}
+
+output_names!(Role {
+    Source => "source",
+    Copy => "copy",
+    PartialCopy => "partial_copy",
+});
+
+/// How the two documents of a reported pair relate ([`PairReport::relation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairRelation {
+    /// `near_duplicate`: Jaccard at or above the threshold.
+    NearDuplicate,
+    /// `contained`: one document lies inside the other
+    /// ([`PairReport::contained`] says which).
+    Contained,
+}
+
+output_names!(PairRelation {
+    NearDuplicate => "near_duplicate",
+    Contained => "contained",
+});
+
+/// What kind of sentence repeat a [`RepeatReport`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatKind {
+    /// `within_document`: near-repeats inside one document.
+    WithinDocument,
+    /// `cross_document`: in several documents that are not near-duplicates of each other.
+    CrossDocument,
+    /// `boilerplate`: in at least `parameters.sentences.boilerplate_cutoff` documents.
+    Boilerplate,
+}
+
+output_names!(RepeatKind {
+    WithinDocument => "within_document",
+    CrossDocument => "cross_document",
+    Boilerplate => "boilerplate",
+});
 
 /// One occurrence of a repeated sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -411,6 +535,54 @@ mod tests {
     use super::*;
     use crate::input::Source;
     use crate::{Config, Detector, NoProgress};
+
+    /// Each name is the serialised value (what JSON readers see), `Display` and `as_str`
+    /// alike, and reads back as the same value.
+    fn assert_named<T>(all: &[T], names: &[&'static str])
+    where
+        T: Copy + Serialize + serde::de::DeserializeOwned + fmt::Display + PartialEq + fmt::Debug,
+        T: PartialEq<&'static str>,
+    {
+        assert_eq!(all.len(), names.len());
+        for (&v, &name) in all.iter().zip(names) {
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{name}\""));
+            assert_eq!(v.to_string(), name);
+            assert_eq!(
+                serde_json::from_str::<T>(&format!("\"{name}\"")).unwrap(),
+                v
+            );
+            assert!(v == name);
+        }
+    }
+
+    #[test]
+    fn report_enums_serialise_to_their_snake_case_names() {
+        assert_named(SourceBy::ALL, &["date", "containment", "first_seen"]);
+        assert_named(Role::ALL, &["source", "copy", "partial_copy"]);
+        assert_named(PairRelation::ALL, &["near_duplicate", "contained"]);
+        assert_named(
+            RepeatKind::ALL,
+            &["within_document", "cross_document", "boilerplate"],
+        );
+        assert!(serde_json::from_str::<Role>("\"partial copy\"").is_err());
+    }
+
+    #[test]
+    fn report_enums_compare_with_strings_both_ways() {
+        let kind = RepeatKind::CrossDocument;
+        assert_eq!(kind, "cross_document");
+        assert!(kind != "boilerplate");
+        assert!(kind == *"cross_document");
+        let owned = String::from("cross_document");
+        assert!(kind == owned);
+        assert!("cross_document" == kind);
+        assert!(*"cross_document" == kind);
+        assert_eq!(Role::PartialCopy.as_str(), "partial_copy");
+        match PairRelation::Contained.as_str() {
+            "contained" => {}
+            other => panic!("{other}"),
+        }
+    }
 
     #[test]
     fn the_writer_reads_the_texts_the_html_page_shows() {

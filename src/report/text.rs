@@ -6,7 +6,7 @@
 //! Document text and ids are untrusted: control characters are escaped before they reach a
 //! terminal, so a document cannot move the cursor or change colours.
 
-use super::Report;
+use super::{RepeatKind, Report, Role, SourceBy};
 use std::io::Write;
 
 /// Escapes control characters (including ESC and newlines) in untrusted text.
@@ -94,15 +94,19 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         plural(s.problems, "problem", "problems"),
     )?;
     if p.sentences.mode != crate::SentenceMode::Off {
-        let count = |k: &str| r.repeats.iter().filter(|x| x.kind == k).count() as u64;
+        let count = |k: RepeatKind| r.repeats.iter().filter(|x| x.kind == k).count() as u64;
         writeln!(
             out,
             "sentences: {}; {} within a document, {} across documents, {} (in {}+ documents)",
             plural(s.sentences, "sentence", "sentences"),
-            plural(count("within_document"), "near-repeat", "near-repeats"),
-            plural(count("cross_document"), "repeat", "repeats"),
             plural(
-                count("boilerplate"),
+                count(RepeatKind::WithinDocument),
+                "near-repeat",
+                "near-repeats"
+            ),
+            plural(count(RepeatKind::CrossDocument), "repeat", "repeats"),
+            plural(
+                count(RepeatKind::Boilerplate),
                 "boilerplate line",
                 "boilerplate lines"
             ),
@@ -119,10 +123,10 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for c in &r.clusters {
         writeln!(out)?;
         let source = clean(&c.source);
-        let by = match c.source_by.as_str() {
-            "date" => "earliest date",
-            "containment" => "holds the others",
-            _ => "first seen",
+        let by = match c.source_by {
+            SourceBy::Date => "earliest date",
+            SourceBy::Containment => "holds the others",
+            SourceBy::FirstSeen => "first seen",
         };
         writeln!(
             out,
@@ -137,9 +141,10 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             } else {
                 format!("J {:.2}  C {:.2}", m.jaccard, m.containment)
             };
-            let role = match m.role.as_str() {
-                "partial_copy" => "partial copy",
-                r => r,
+            let role = match m.role {
+                Role::Source => "source",
+                Role::Copy => "copy",
+                Role::PartialCopy => "partial copy",
             };
             let date = m
                 .date
@@ -279,7 +284,7 @@ fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let repeats: Vec<_> = r
         .repeats
         .iter()
-        .filter(|x| x.kind != "boilerplate")
+        .filter(|x| x.kind != RepeatKind::Boilerplate)
         .collect();
     if !repeats.is_empty() {
         writeln!(out)?;
@@ -289,7 +294,7 @@ fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             repeats.len()
         )?;
         for x in repeats {
-            let what = if x.kind == "within_document" {
+            let what = if x.kind == RepeatKind::WithinDocument {
                 format!("within {}", clean(&x.occurrences[0].doc))
             } else {
                 format!("across {} documents", x.documents)
@@ -305,7 +310,7 @@ fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut boiler: Vec<_> = r
         .repeats
         .iter()
-        .filter(|x| x.kind == "boilerplate")
+        .filter(|x| x.kind == RepeatKind::Boilerplate)
         .collect();
     if !boiler.is_empty() {
         boiler.sort_by_key(|x| std::cmp::Reverse(x.documents));

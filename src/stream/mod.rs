@@ -323,7 +323,7 @@ impl StreamFilter {
             ))));
         }
         if batch.header != self.prep.header {
-            return Err(Error::config(
+            return Err(Error::internal(
                 "a batch prepared with other settings than the filter's was given to StreamFilter::decide",
             ));
         }
@@ -614,7 +614,7 @@ pub fn annotate_into(line: &[u8], verdict: &Verdict, out: &mut Vec<u8>) -> bool 
         } => format!(
             r#""dup_of":{},"similarity":{},"relation":"{}""#,
             serde_json::Value::from(dup_of.as_str()),
-            serde_json::Value::from(crate::report::round4(*similarity)),
+            serde_json::Value::from(crate::verify::round4(*similarity)),
             relation.name()
         ),
         Verdict::Rejected(_) => return false,
@@ -698,6 +698,26 @@ mod tests {
             assert_eq!((s.records, s.kept, s.duplicates, s.rejected), (6, 2, 2, 2));
             assert_eq!(f.index().len(), 2);
         }
+    }
+
+    #[test]
+    fn a_batch_prepared_with_other_settings_is_a_bug_of_the_caller() {
+        let config = cfg();
+        let other = Config { seed: 2, ..cfg() };
+        let mut f = StreamFilter::new(config.clone(), Index::in_memory(&config).unwrap()).unwrap();
+        let g = StreamFilter::new(other.clone(), Index::in_memory(&other).unwrap()).unwrap();
+        let line = format!(r#"{{"id":"x","text":"{STORY}"}}"#);
+        let rec = Record {
+            path: "in",
+            line: Some(1),
+            bytes: line.as_bytes(),
+        };
+        let err = f.decide(g.preparer().prepare(&[rec])).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Internal(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "a batch prepared with other settings than the filter's was given to StreamFilter::decide"
+        );
     }
 
     #[test]

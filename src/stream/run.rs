@@ -146,7 +146,7 @@ impl StreamFilter {
             drop(rx);
             let read = reader
                 .join()
-                .unwrap_or_else(|_| Err(Error::config("input reader thread panicked")));
+                .unwrap_or_else(|_| Err(Error::internal("input reader thread panicked")));
             outcome.and(read)
         })?;
         router.flush()?;
