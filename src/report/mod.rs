@@ -533,8 +533,6 @@ impl<'r> Writer<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Source;
-    use crate::{Config, Detector, NoProgress};
 
     /// Each name is the serialised value (what JSON readers see), `Display` and `as_str`
     /// alike, and reads back as the same value.
@@ -581,46 +579,6 @@ mod tests {
         match PairRelation::Contained.as_str() {
             "contained" => {}
             other => panic!("{other}"),
-        }
-    }
-
-    #[test]
-    fn the_writer_reads_the_texts_the_html_page_shows() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.jsonl");
-        let story = "The harbour council approved the flood barrier budget on Monday after a long debate about ferry routes, the old fish market, storm drains and the price of steel.";
-        let lines = [
-            serde_json::json!({"id": "a", "text": story}).to_string(),
-            serde_json::json!({"id": "b", "text": format!("{story} Copyright Example News.")})
-                .to_string(),
-        ];
-        std::fs::write(&path, lines.join("\n")).unwrap();
-        let sources = [Source::Path(path)];
-        let detector = Detector::new(Config::default()).unwrap();
-        let report = detector.scan(&sources, &NoProgress).unwrap().report;
-        assert_eq!(report.clusters.len(), 1);
-        let page = |w: &Writer| {
-            let mut out = Vec::new();
-            w.write(&mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        };
-        let with_texts = page(&Writer::new(&report, Format::Html, &sources).unwrap());
-        assert!(with_texts.contains("Copyright Example News"));
-        // Without sources the page has no texts: what `write` gives.
-        let without = page(&Writer::new(&report, Format::Html, &[]).unwrap());
-        let mut plain = Vec::new();
-        write(&report, Format::Html, &mut plain).unwrap();
-        assert_eq!(without.as_bytes(), plain);
-        assert!(!without.contains("Copyright Example News"));
-        // Other formats are what `write` gives; their sources are not read.
-        for format in [Format::Text, Format::Json, Format::Jsonl] {
-            let missing = [Source::Path(dir.path().join("gone"))];
-            let mut plain = Vec::new();
-            write(&report, format, &mut plain).unwrap();
-            assert_eq!(
-                page(&Writer::new(&report, format, &missing).unwrap()).as_bytes(),
-                plain
-            );
         }
     }
 }
