@@ -222,12 +222,17 @@ pub struct Sketcher {
 impl Sketcher {
     /// Validates `config` and resolves its [`SketchParams`].
     pub fn new(config: &Config) -> Result<Sketcher> {
-        let params = SketchParams::new(config)?;
-        Ok(Sketcher {
+        Ok(Sketcher::with_params(config, SketchParams::new(config)?))
+    }
+
+    /// A sketcher for parameters already resolved from `config` (by [`SketchParams::new`]:
+    /// tuning bands and rows integrates the S-curve, which is worth doing once).
+    pub fn with_params(config: &Config, params: SketchParams) -> Sketcher {
+        Sketcher {
             signer: params.signer(),
             params,
             reader: Reader::new(config),
-        })
+        }
     }
 
     /// The parameters every signature is made with.
@@ -320,6 +325,7 @@ impl Sketcher {
             return Err(empty());
         }
         if want.sign {
+            w.signature.reserve(self.params.num_perm);
             self.signer.sign_into(&w.shingles, &mut w.signature);
         }
         Ok(())

@@ -4,9 +4,7 @@
 //! record is: decoding (UTF-8, or Windows-1252 under `--windows-1252`), the JSON fields, the
 //! size limit and the id check, with the same messages.
 
-use super::jsonl::{
-    decode, decode_windows_1252_fallback, record_fields, RecordError, RecordFields,
-};
+use super::jsonl::{decode, decode_windows_1252_fallback, record_fields, RecordError};
 use crate::config::{Config, Fields};
 use crate::document::{Problem, ProblemKind};
 use std::borrow::Cow;
@@ -134,36 +132,28 @@ impl Reader {
                 recoded,
             },
             true => {
-                let fields = |rec: RecordFields<'_>| (rec.id, rec.date, rec.title, rec.group);
-                match text {
+                // The fields are moved out, never copied: the text stays borrowed from the
+                // line unless it had escapes (or the line was recoded).
+                let (id, text, date, title, group) = match text {
                     Cow::Borrowed(line) => {
-                        let rec = record_fields(line, &self.fields, raw.path, raw.line)
+                        let r = record_fields(line, &self.fields, raw.path, raw.line)
                             .map_err(problem)?;
-                        let t = rec.text.clone();
-                        let (id, date, title, group) = fields(rec);
-                        RecordText {
-                            id,
-                            text: t,
-                            date,
-                            title,
-                            group,
-                            recoded,
-                        }
+                        (r.id, r.text, r.date, r.title, r.group)
                     }
                     Cow::Owned(line) => {
-                        let rec = record_fields(&line, &self.fields, raw.path, raw.line)
+                        let r = record_fields(&line, &self.fields, raw.path, raw.line)
                             .map_err(problem)?;
-                        let t = Cow::Owned(rec.text.clone().into_owned());
-                        let (id, date, title, group) = fields(rec);
-                        RecordText {
-                            id,
-                            text: t,
-                            date,
-                            title,
-                            group,
-                            recoded,
-                        }
+                        let text = Cow::Owned(r.text.into_owned());
+                        (r.id, text, r.date, r.title, r.group)
                     }
+                };
+                RecordText {
+                    id,
+                    text,
+                    date,
+                    title,
+                    group,
+                    recoded,
                 }
             }
         };

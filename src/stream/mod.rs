@@ -241,7 +241,7 @@ impl StreamFilter {
                 diffs.join("; ")
             ))));
         }
-        let sketcher = Sketcher::new(&config)?;
+        let sketcher = Sketcher::with_params(&config, header.sketch.clone());
         Ok(StreamFilter {
             prep: Preparer {
                 config,
