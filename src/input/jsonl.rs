@@ -216,11 +216,21 @@ fn article(v: &FieldValue) -> String {
     }
 }
 
-fn lower_first(s: &str) -> String {
+/// A message from a library or the OS as part of a lower-case syndup message: its first
+/// letter lowered, unless it starts an upper-case abbreviation ("UTF-8" stays as it is), and
+/// serde_json's "EOF" spelled out (it meant the end of the record, not of the file).
+pub(crate) fn lower_first(s: &str) -> String {
+    if let Some(rest) = s.strip_prefix("EOF") {
+        return format!("unexpected end of the record{rest}");
+    }
     let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+    match (c.next(), c.next()) {
+        (Some(_), Some(second)) if second.is_uppercase() => s.to_string(),
+        (Some(first), _) => first
+            .to_lowercase()
+            .chain(s[first.len_utf8()..].chars())
+            .collect(),
+        (None, _) => String::new(),
     }
 }
 
@@ -386,5 +396,17 @@ mod tests {
             .unwrap_err()
             .contains("appears twice"));
         assert!(parse_record(r#"{"text":"a"} trailing"#, &f).is_err());
+    }
+
+    /// Regression (issue 17, fault 12): serde_json's "EOF while parsing" became "eOF".
+    #[test]
+    fn error_messages_never_start_with_a_mangled_capital() {
+        let f = Fields::default();
+        let e = parse_record(r#"{"id":"a","text":"no end"#, &f).unwrap_err();
+        assert!(e.starts_with("unexpected end of the record while parsing"), "{e}");
+        assert_eq!(lower_first("Expected value"), "expected value");
+        assert_eq!(lower_first("UTF-8 error"), "UTF-8 error");
+        assert_eq!(lower_first("É"), "é");
+        assert_eq!(lower_first(""), "");
     }
 }
