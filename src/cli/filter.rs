@@ -16,7 +16,7 @@ pub(super) struct FilterArgs {
     /// JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst), directories of them, or - for standard
     /// input (the default).
     #[arg(value_name = "PATH", default_value = "-")]
-    paths: Vec<String>,
+    paths: Vec<std::ffi::OsString>,
 
     /// Persistent index: records kept by earlier runs are checked too, and this run's kept
     /// records are added (created when absent). Without it, only this run's records count.
@@ -108,7 +108,7 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     super::set_threads(args.threads)?;
     let config = args.config();
     config.validate()?;
-    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let inputs = Inputs::expand(&sources)?;
     let start = std::time::Instant::now();
     let index = match (&args.index, args.reference) {

@@ -210,7 +210,7 @@ impl SketchArgs {
 struct ScanArgs {
     /// Files, directories, or - for standard input.
     #[arg(required = true, value_name = "PATH")]
-    paths: Vec<String>,
+    paths: Vec<std::ffi::OsString>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text, help_heading = "Output")]
@@ -725,7 +725,7 @@ fn set_threads(n: Option<usize>) -> syndup::Result<()> {
 fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     set_threads(args.threads)?;
     let detector = Detector::new(args.config())?;
-    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let bar = progress::Bar::new(!args.no_progress && std::io::stderr().is_terminal());
     let start = std::time::Instant::now();
     let outcome = detector.scan(&sources, &bar)?;

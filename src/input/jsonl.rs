@@ -274,10 +274,33 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             if slot.is_some() {
                 return Err(de::Error::custom(format!("field `{key}` appears twice")));
             }
-            *slot = Some(map.next_value::<FieldValue<'de>>()?);
+            *slot = Some(if key == fields.text {
+                map.next_value::<FieldValue<'de>>()?
+            } else {
+                // Short fields are taken as written: a number keeps its exact decimal text
+                // (two ids above 2^64 that differ in the last digit stay two ids, where
+                // going through f64 would make them one).
+                raw_field(map.next_value::<&'de serde_json::value::RawValue>()?)?
+            });
         }
         Ok(out)
     }
+}
+
+/// A field's value from its raw JSON text: strings unescaped (borrowed when they need no
+/// unescaping), numbers as written, anything else by its type's name.
+fn raw_field<'de, E: de::Error>(
+    raw: &'de serde_json::value::RawValue,
+) -> Result<FieldValue<'de>, E> {
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<FieldValue<'de>>(text).map_err(E::custom)?,
+        Some(b'-' | b'0'..=b'9') => FieldValue::Number(text.to_string()),
+        Some(b't' | b'f') => FieldValue::Other("boolean"),
+        Some(b'n') => FieldValue::Other("null"),
+        Some(b'[') => FieldValue::Other("array"),
+        _ => FieldValue::Other("object"),
+    })
 }
 
 struct Key<'a>(Cow<'a, str>);
@@ -398,12 +421,58 @@ mod tests {
         assert!(parse_record(r#"{"text":"a"} trailing"#, &f).is_err());
     }
 
+    /// Regression (issue 17, fault 5): numeric ids above 2^64 went through f64 and collided.
+    #[test]
+    fn numeric_ids_keep_their_exact_decimal_text() {
+        let f = Fields {
+            date: Some("date".into()),
+            ..Fields::default()
+        };
+        fn id<'a>(line: &'a str) -> FieldValue<'a> {
+            let f = Fields::default();
+            parse_record(line, &f).unwrap().id.unwrap()
+        }
+        assert_eq!(
+            id(r#"{"id": 18446744073709551617, "text": "x"}"#),
+            FieldValue::Number("18446744073709551617".into())
+        );
+        assert_ne!(
+            id(r#"{"id":18446744073709551616,"text":"x"}"#),
+            id(r#"{"id":18446744073709551617,"text":"x"}"#)
+        );
+        assert_eq!(
+            id(r#"{"id":-1.50e3 ,"text":"x"}"#),
+            FieldValue::Number("-1.50e3".into())
+        );
+        assert_eq!(id(r#"{"id":"a\"b","text":"x"}"#).as_text(), Some("a\"b"));
+        assert!(matches!(
+            id(r#"{"id":"plain","text":"x"}"#),
+            FieldValue::Str(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(id(r#"{"id":[1],"text":"x"}"#), FieldValue::Other("array"));
+        assert_eq!(
+            id(r#"{"id":{"a":1},"text":"x"}"#),
+            FieldValue::Other("object")
+        );
+        assert_eq!(id(r#"{"id":null,"text":"x"}"#), FieldValue::Other("null"));
+        assert_eq!(
+            id(r#"{"id":true,"text":"x"}"#),
+            FieldValue::Other("boolean")
+        );
+        let p = parse_record(r#"{"id":1,"text":"x","date":20240102}"#, &f).unwrap();
+        assert_eq!(p.date.unwrap().as_text(), Some("20240102"));
+        assert!(parse_record(r#"{"id":01,"text":"x"}"#, &f).is_err());
+    }
+
     /// Regression (issue 17, fault 12): serde_json's "EOF while parsing" became "eOF".
     #[test]
     fn error_messages_never_start_with_a_mangled_capital() {
         let f = Fields::default();
         let e = parse_record(r#"{"id":"a","text":"no end"#, &f).unwrap_err();
-        assert!(e.starts_with("unexpected end of the record while parsing"), "{e}");
+        assert!(
+            e.starts_with("unexpected end of the record while parsing"),
+            "{e}"
+        );
         assert_eq!(lower_first("Expected value"), "expected value");
         assert_eq!(lower_first("UTF-8 error"), "UTF-8 error");
         assert_eq!(lower_first("É"), "é");

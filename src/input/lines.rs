@@ -124,28 +124,39 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
         kind,
         message,
     };
-    match std::fs::metadata(&f.path) {
-        Ok(m) if m.len() > max as u64 => {
-            batch.problems.push(problem(
-                ProblemKind::TooLarge,
-                format!(
-                    "document is {} bytes, more than --max-doc-bytes {max}; skipped",
-                    m.len()
-                ),
-            ));
+    let too_large = |size: String| {
+        problem(
+            ProblemKind::TooLarge,
+            format!("document is {size} bytes, more than --max-doc-bytes {max}; skipped"),
+        )
+    };
+    // A regular file says its size; anything else (a FIFO, a device such as /dev/zero behind
+    // a link) is read up to `max + 1` bytes, never whole.
+    let file = std::fs::File::open(&f.path).and_then(|file| Ok((file.metadata()?, file)));
+    let mut file = match file {
+        Ok((m, _)) if m.is_file() && m.len() > max as u64 => {
+            batch.problems.push(too_large(m.len().to_string()));
             return;
         }
+        Ok((_, file)) => file,
         Err(e) => {
             batch.problems.push(problem(
                 ProblemKind::Unreadable,
-                e.to_string().to_lowercase(),
+                super::jsonl::lower_first(&e.to_string()),
             ));
             return;
         }
-        Ok(_) => {}
-    }
+    };
     let start = batch.data.len();
-    match std::fs::File::open(&f.path).and_then(|mut file| file.read_to_end(&mut batch.data)) {
+    match (&mut file)
+        .take(max as u64 + 1)
+        .read_to_end(&mut batch.data)
+    {
+        Ok(n) if n > max => {
+            batch.data.truncate(start);
+            batch.bytes += n as u64;
+            batch.problems.push(too_large(format!("{n} or more")));
+        }
         Ok(n) => {
             batch.bytes += n as u64;
             batch.records.push(RecordRef {
@@ -160,7 +171,7 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
             batch.data.truncate(start);
             batch.problems.push(problem(
                 ProblemKind::Unreadable,
-                e.to_string().to_lowercase(),
+                super::jsonl::lower_first(&e.to_string()),
             ));
         }
     }
@@ -276,8 +287,10 @@ fn read_jsonl(
         Ok(r) => Filler::new(r, latency),
         Err(e) => {
             let mut b = Batch::default();
-            b.problems
-                .push(super::unreadable(&f.path, &super::jsonl::lower_first(&e.to_string())));
+            b.problems.push(super::unreadable(
+                &f.path,
+                &super::jsonl::lower_first(&e.to_string()),
+            ));
             return sink(b);
         }
     };
@@ -303,7 +316,7 @@ fn read_jsonl(
     let mut line_no: u64 = 0;
     let mut consumed: u64 = 0; // bytes read from the (decompressed) file so far
     let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
-    // A UTF-8 byte order mark (EF BB BF) before the first line is not part of the record.
+                                          // A UTF-8 byte order mark (EF BB BF) before the first line is not part of the record.
     let mut bom_checked = false;
     let mut eof = false;
     while !eof {
@@ -564,7 +577,12 @@ mod tests {
         for i in 0..200_000u64 {
             // Incompressible enough that the stream is several chunks long.
             rng = crate::minhash::mix64(rng.wrapping_add(i));
-            writeln!(gz, "{{\"id\":{i},\"r\":\"{rng:x}{:x}\"}}", rng.rotate_left(7)).unwrap();
+            writeln!(
+                gz,
+                "{{\"id\":{i},\"r\":\"{rng:x}{:x}\"}}",
+                rng.rotate_left(7)
+            )
+            .unwrap();
         }
         let mut bytes = gz.finish().unwrap();
         bytes.truncate(bytes.len() * 2 / 3);

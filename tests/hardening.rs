@@ -1,0 +1,296 @@
+//! Issue 17, "nothing lost, nothing hangs": one regression test per fault found by trying
+//! syndup as an attacker would, each named after it. Every run has a deadline
+//! ([`run_within`]), so a regression fails instead of hanging CI.
+
+use crate::util::*;
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a run under a deadline gave: its output and the peak resident memory seen (KiB).
+pub struct Run {
+    pub output: Output,
+    pub peak_kib: u64,
+}
+
+impl Run {
+    pub fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+}
+
+/// The peak resident set (`VmHWM`) of a running process, in KiB (Linux; 0 elsewhere).
+fn vm_hwm_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Runs `syndup ARGS` in `dir` with `stdin` (or none), killing it and failing the test when
+/// it has not finished within `secs` seconds. Samples the child's peak memory as it runs.
+pub fn run_within<S: AsRef<OsStr>>(secs: u64, dir: &Path, args: &[S], stdin: Option<&[u8]>) -> Run {
+    let mut child = bin()
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn syndup");
+    let feeder = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(vm_hwm_kib(child.id()));
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect();
+            panic!("syndup {} did not finish within {secs} s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    Run {
+        output: Output {
+            status,
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        },
+        peak_kib: peak,
+    }
+}
+
+fn json(r: &Run) -> serde_json::Value {
+    serde_json::from_slice(&r.output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout(), r.stderr()))
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Writes `bytes` into the FIFO at `path` from a thread (opening it blocks until a reader
+/// comes). Returns the thread.
+#[cfg(unix)]
+fn feed_fifo(path: &Path, bytes: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = f.write_all(&bytes);
+        }
+    })
+}
+
+/// Fault 5: numeric ids above 2^64 went through f64 and collided; file names that differ
+/// only in bytes that are not UTF-8 got one id.
+#[test]
+fn fault_05_numeric_ids_and_non_utf8_names_stay_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "big.jsonl",
+        b"{\"id\":18446744073709551616,\"text\":\"one two three four five six\"}\n\
+          {\"id\":18446744073709551617,\"text\":\"seven eight nine ten eleven twelve\"}\n",
+    );
+    let r = run_within(
+        30,
+        dir.path(),
+        &["scan", "big.jsonl", "--format", "json"],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert_eq!(json(&r)["stats"]["documents"], 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let names = dir.path().join("names");
+        std::fs::create_dir(&names).unwrap();
+        for b in [0xe9u8, 0xe8] {
+            let name = [b"n-".as_slice(), &[b], b".txt"].concat();
+            std::fs::write(
+                names.join(OsStr::from_bytes(&name)),
+                "the same words in both of these files",
+            )
+            .unwrap();
+        }
+        let r = run_within(30, dir.path(), &["scan", "names", "--format", "json"], None);
+        assert_eq!(r.code(), Some(0), "{}", r.stderr());
+        let report = json(&r);
+        assert_eq!(report["stats"]["documents"], 2);
+        assert_eq!(
+            report["clusters"][0]["members"],
+            serde_json::json!(["names/n-\\xE8.txt", "names/n-\\xE9.txt"])
+        );
+        // Such a name is also accepted on the command line.
+        let one = names.join(OsStr::from_bytes(b"n-\xe9.txt"));
+        let r = run_within(30, dir.path(), &[OsStr::new("scan"), one.as_os_str()], None);
+        assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    }
+}
+
+/// Fault 7: `ln -s . d/a` made the walk run for ever with growing memory, and `ln -s .. sub/up`
+/// read a file 41 times.
+#[cfg(unix)]
+#[test]
+fn fault_07_symlink_loops_terminate_and_each_file_is_read_once() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::write(d.join("x.txt"), "a doc with several words in it").unwrap();
+    std::fs::write(d.join("sub/y.txt"), "another doc with several other words").unwrap();
+    symlink(".", d.join("a")).unwrap();
+    symlink(".", d.join("b")).unwrap();
+    symlink("..", d.join("sub/up")).unwrap();
+    let r = run_within(60, dir.path(), &["scan", "d", "--format", "json"], None);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let s = &json(&r)["stats"];
+    assert_eq!(
+        (s["files"].as_u64(), s["documents"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(s["skipped_files"], 3, "the three loops");
+    assert_eq!(s["duplicates"], 0);
+}
+
+/// Fault 8: a `.txt` of unknown size (`ln -s /dev/zero z.txt`) was read whole: 12 GB in 15 s.
+#[cfg(unix)]
+#[test]
+fn fault_08_a_text_of_unknown_size_is_read_up_to_max_doc_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("z.txt")).unwrap();
+    let r = run_within(
+        30,
+        dir.path(),
+        &[
+            "scan",
+            "z.txt",
+            "--format",
+            "json",
+            "--max-doc-bytes",
+            "1000000",
+        ],
+        None,
+    );
+    assert_eq!(r.code(), Some(2), "{}", r.stderr());
+    let report = json(&r);
+    assert_eq!(report["problems"][0]["kind"], "too_large");
+    assert!(r.peak_kib < 500_000, "peak {} KiB", r.peak_kib);
+}
+
+/// Fault 9: a FIFO inside a scanned directory blocked for ever; a FIFO named on the command
+/// line hung at the passages stage, which read it again.
+#[cfg(unix)]
+#[test]
+fn fault_09_fifos_are_skipped_in_directories_and_read_once_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("x.txt"), "a doc with several words in it").unwrap();
+    if !mkfifo(&d.join("f.txt")) {
+        eprintln!("SKIPPED: mkfifo is not available");
+        return;
+    }
+    let r = run_within(60, dir.path(), &["scan", "d", "--format", "json"], None);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let s = &json(&r)["stats"];
+    assert_eq!(
+        (s["documents"].as_u64(), s["skipped_files"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let fifo = dir.path().join("f.jsonl");
+    assert!(mkfifo(&fifo));
+    let lines = b"{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n\
+                  {\"id\":\"b\",\"text\":\"ONE two three four five six seven\"}\n";
+    for extra in [
+        &[][..],
+        &["--sentences"][..],
+        &["--format", "html", "-o", "r.html"][..],
+    ] {
+        let feeder = feed_fifo(&fifo, lines.to_vec());
+        let mut args = vec!["scan", "f.jsonl"];
+        args.extend(extra);
+        let r = run_within(60, dir.path(), &args, None);
+        feeder.join().unwrap();
+        assert_eq!(r.code(), Some(0), "{extra:?}: {}", r.stderr());
+        if extra.is_empty() {
+            assert!(r.stdout().contains("a 0..33 = b 0..33"), "{}", r.stdout());
+        }
+    }
+}
+
+/// Fault 12: a BOM at the start of a `.jsonl` cost its first record, and messages started
+/// with "eOF".
+#[test]
+fn fault_12_a_bom_is_skipped_and_messages_keep_their_capitals() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "bom.jsonl",
+        b"\xef\xbb\xbf{\"id\":\"a\",\"text\":\"hello world\"}\n{\"id\":\"b\",\"text\":\"x",
+    );
+    let r = run_within(
+        30,
+        dir.path(),
+        &["scan", "bom.jsonl", "--format", "json"],
+        None,
+    );
+    assert_eq!(r.code(), Some(2));
+    let report = json(&r);
+    assert_eq!(report["stats"]["documents"], 1);
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1);
+    let p = &report["problems"][0];
+    assert_eq!(p["line"], 2);
+    let message = p["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("unexpected end of the record while parsing a string"),
+        "{message}"
+    );
+}
