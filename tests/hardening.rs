@@ -294,3 +294,65 @@ fn fault_12_a_bom_is_skipped_and_messages_keep_their_capitals() {
         "{message}"
     );
 }
+
+/// Fault 10: `--threads 2048` turned a 0.8 s job into 100 s, and `--max-bucket 100000` on
+/// 100,000 identical documents ran out of memory (23.8 GB).
+#[test]
+fn fault_10_threads_and_max_bucket_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_within(
+        60,
+        &root(),
+        &["scan", "samples", "-q", "--threads", "2048"],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .contains("warning: --threads 2048 is more than 8 per core"),
+        "{}",
+        r.stderr()
+    );
+
+    let mut corpus = String::new();
+    for i in 0..20_000 {
+        corpus.push_str(&format!(
+            "{{\"id\":\"{i}\",\"text\":\"the very same story told again and again, word for word\"}}\n"
+        ));
+    }
+    write(dir.path(), "same.jsonl", corpus.as_bytes());
+    let r = run_within(
+        60,
+        dir.path(),
+        &["scan", "same.jsonl", "--max-bucket", "100000"],
+        None,
+    );
+    assert_eq!(r.code(), Some(2));
+    assert!(
+        r.stderr()
+            .contains("--max-bucket must be between 2 and 1000"),
+        "{}",
+        r.stderr()
+    );
+    let r = run_within(
+        120,
+        dir.path(),
+        &[
+            "scan",
+            "same.jsonl",
+            "--max-bucket",
+            "1000",
+            "--format",
+            "json",
+            "--no-passages",
+        ],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let s = &json(&r)["stats"];
+    assert_eq!(
+        (s["clusters"].as_u64(), s["duplicates"].as_u64()),
+        (Some(1), Some(19_999))
+    );
+    assert!(r.peak_kib < 1_000_000, "peak {} KiB", r.peak_kib);
+}

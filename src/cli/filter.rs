@@ -57,7 +57,7 @@ pub(super) struct FilterArgs {
 
     #[command(flatten)]
     sketch: super::SketchArgs,
-    /// At most this many indexed records are compared per shared band key.
+    /// At most this many indexed records are compared per shared band key (at most 1000).
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
 
