@@ -356,3 +356,58 @@ fn fault_10_threads_and_max_bucket_are_capped() {
     );
     assert!(r.peak_kib < 1_000_000, "peak {} KiB", r.peak_kib);
 }
+
+/// Fault 4: `filter --duplicates a.jsonl a.jsonl` emptied its input (exit 0), `--rejects`
+/// likewise, and `scan -o X X` overwrote the input with the report.
+#[test]
+fn fault_04_an_output_onto_an_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = b"{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n";
+    let a = write(dir.path(), "a.jsonl", line);
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    write(&dir.path().join("d"), "in.jsonl", line);
+    let cases: [&[&str]; 6] = [
+        &["filter", "--duplicates", "a.jsonl", "a.jsonl"],
+        &["filter", "--rejects", "./a.jsonl", "a.jsonl"],
+        &["scan", "-o", "a.jsonl", "a.jsonl"],
+        &["scan", "--format", "jsonl", "-o", "d/in.jsonl", "d"],
+        &[
+            "filter",
+            "--index",
+            "a.jsonl",
+            "--duplicates",
+            "a.jsonl",
+            "d",
+        ],
+        &[
+            "filter",
+            "--duplicates",
+            "x.jsonl",
+            "--rejects",
+            "x.jsonl",
+            "a.jsonl",
+        ],
+    ];
+    for args in cases {
+        let r = run_within(30, dir.path(), args, None);
+        assert_eq!(r.code(), Some(2), "{args:?}");
+        let err = r.stderr();
+        assert!(
+            err.contains("would destroy the input") || err.contains("name the same file"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(std::fs::read(&a).unwrap(), line, "{args:?}");
+        assert_eq!(std::fs::read(dir.path().join("d/in.jsonl")).unwrap(), line);
+    }
+    // Standard output appended to the input would make `filter` read its own output for ever.
+    let out = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
+    let o = bin()
+        .args(["filter", "a.jsonl"])
+        .current_dir(dir.path())
+        .stdout(out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("standard output is the input"));
+    assert_eq!(std::fs::read(&a).unwrap(), line);
+}

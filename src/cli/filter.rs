@@ -110,6 +110,15 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     config.validate()?;
     let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let inputs = Inputs::expand(&sources)?;
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--duplicates", args.duplicates.as_deref()),
+        ("--rejects", args.rejects.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let index: Vec<&std::path::Path> = args.index.as_deref().into_iter().collect();
+    super::check_outputs(&outputs, &|| inputs.files().to_vec(), &index)?;
     let start = std::time::Instant::now();
     let index = match (&args.index, args.reference) {
         (Some(p), true) => Index::open_reference(p, &config)?,

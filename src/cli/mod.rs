@@ -737,10 +737,89 @@ fn set_threads(n: Option<usize>) -> syndup::Result<()> {
     Ok(())
 }
 
+/// The identity of the file standard output writes to, when it is one (not a pipe or a
+/// terminal).
+fn stdout_file() -> Option<syndup::input::FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+        let m = std::fs::File::from(fd).metadata().ok()?;
+        m.is_file().then(|| syndup::input::FileId::of(&m)).flatten()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Refuses to write an output onto an input, before any output is opened (opening truncates):
+/// `filter --duplicates a.jsonl a.jsonl` emptied its input, `scan -o X X` overwrote it.
+/// `outputs` are `(flag, path)`; `inputs` is called only when some output already exists
+/// (a new file cannot be an input), and `also` are more files never to write (the index).
+/// Two outputs on one file are refused too. Files are compared by device and inode, so a
+/// link or another spelling of the path is caught.
+fn check_outputs(
+    outputs: &[(&str, &std::path::Path)],
+    inputs: &dyn Fn() -> Vec<syndup::input::InputFile>,
+    also: &[&std::path::Path],
+) -> syndup::Result<()> {
+    use syndup::input::FileId;
+    let clash = |what: &str, input: &str| {
+        Err(syndup::Error::config(format!(
+            "{what} is the input {input}: writing it would destroy the input; write to another file"
+        )))
+    };
+    let mut targets: Vec<(String, FileId)> = outputs
+        .iter()
+        .filter_map(|(flag, path)| {
+            FileId::of_path(path).map(|id| (format!("{flag} {}", path.display()), id))
+        })
+        .collect();
+    for (i, (flag, a)) in outputs.iter().enumerate() {
+        for (flag2, b) in &outputs[..i] {
+            let same = match (FileId::of_path(a), FileId::of_path(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+            };
+            if same {
+                return Err(syndup::Error::config(format!(
+                    "{flag2} and {flag} name the same file {}: give each its own",
+                    a.display()
+                )));
+            }
+        }
+    }
+    if let Some(id) = stdout_file() {
+        targets.push(("standard output".into(), id));
+    }
+    if targets.is_empty() {
+        return Ok(());
+    }
+    for path in also {
+        if let Some(id) = FileId::of_path(path) {
+            if let Some((what, _)) = targets.iter().find(|(_, t)| *t == id) {
+                return clash(what, &path.display().to_string());
+            }
+        }
+    }
+    for f in inputs() {
+        if let Some(id) = FileId::of_path(&f.path).filter(|_| !f.is_stdin()) {
+            if let Some((what, _)) = targets.iter().find(|(_, t)| *t == id) {
+                return clash(what, &f.display());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     set_threads(args.threads)?;
     let detector = Detector::new(args.config())?;
     let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
+    let outputs: Vec<(&str, &std::path::Path)> =
+        args.output.iter().map(|p| ("-o", p.as_path())).collect();
+    check_outputs(&outputs, &|| syndup::input::expand(&sources).files, &[])?;
     let bar = progress::Bar::new(!args.no_progress && std::io::stderr().is_terminal());
     let start = std::time::Instant::now();
     let outcome = detector.scan(&sources, &bar)?;
