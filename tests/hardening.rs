@@ -411,3 +411,227 @@ fn fault_04_an_output_onto_an_input_is_refused_before_anything_is_written() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("standard output is the input"));
     assert_eq!(std::fs::read(&a).unwrap(), line);
 }
+
+/// A story of 30 words of its own.
+fn story(i: usize) -> String {
+    let words: Vec<String> = (0..30).map(|j| format!("w{i}x{j}")).collect();
+    words.join(" ")
+}
+
+/// Five distinct stories and an exact copy of the first.
+fn stories() -> Vec<u8> {
+    let mut out = String::new();
+    for i in 0..5 {
+        out.push_str(&serde_json::json!({"id": format!("r{i}"), "text": story(i)}).to_string());
+        out.push('\n');
+    }
+    out.push_str(&serde_json::json!({"id": "c", "text": story(0).to_uppercase()}).to_string());
+    out.push('\n');
+    out.into_bytes()
+}
+
+/// Fault 2: after `filter --index s.db x.jsonl`, running `./x.jsonl` (or an absolute path, or
+/// the same bytes on stdin) marked every record an `exact_duplicate` of its own id: 0 kept.
+#[test]
+fn fault_02_a_rerun_does_not_depend_on_how_the_path_is_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = stories();
+    let x = write(dir.path(), "x.jsonl", &input);
+    let first = run_within(
+        60,
+        dir.path(),
+        &["filter", "--index", "s.db", "x.jsonl"],
+        None,
+    );
+    assert_eq!(first.code(), Some(0), "{}", first.stderr());
+    assert_eq!(first.output.stdout.split(|&b| b == b'\n').count() - 1, 5);
+    let abs = x.to_str().unwrap().to_string();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    for (cwd, path, stdin) in [
+        (dir.path(), "./x.jsonl", None),
+        (dir.path(), abs.as_str(), None),
+        (sub.as_path(), "../x.jsonl", None),
+        (dir.path(), "-", Some(input.as_slice())),
+    ] {
+        let index = dir.path().join("s.db");
+        let args = ["filter", "--index", index.to_str().unwrap(), path];
+        let r = run_within(60, cwd, &args, stdin);
+        assert_eq!(r.code(), Some(0), "{path}: {}", r.stderr());
+        assert_eq!(
+            r.output.stdout, first.output.stdout,
+            "{path}: the same records kept"
+        );
+        assert!(
+            r.stderr().contains("6 verdicts replayed"),
+            "{path}: {}",
+            r.stderr()
+        );
+    }
+}
+
+/// Fault 3: an empty index file was silently treated as new (exit 0): every committed record
+/// gone without a word.
+#[test]
+fn fault_03_an_empty_or_foreign_index_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.jsonl", &stories());
+    write(dir.path(), "empty.db", b"");
+    write(dir.path(), "text.db", b"hello, not a database");
+    for (index, expect) in [
+        ("empty.db", "is empty (0 bytes), not a syndup index"),
+        ("text.db", "is not a syndup index (not an SQLite database)"),
+    ] {
+        for extra in [&[][..], &["--reference"][..]] {
+            let mut args = vec!["filter", "--index", index, "x.jsonl"];
+            args.extend(extra);
+            let r = run_within(30, dir.path(), &args, None);
+            assert_eq!(r.code(), Some(2), "{index} {extra:?}");
+            assert!(r.stderr().contains(expect), "{index}: {}", r.stderr());
+            assert!(r.output.stdout.is_empty());
+        }
+        let r = run_within(30, dir.path(), &["index", "verify", index], None);
+        assert_eq!(r.code(), Some(2));
+        assert!(r.stderr().contains(expect), "{index}: {}", r.stderr());
+    }
+    assert_eq!(std::fs::read(dir.path().join("empty.db")).unwrap(), b"");
+}
+
+/// Fault 6: a hand-edited or bit-flipped row could pass SQLite's integrity check and change
+/// verdicts silently. Every row carries a checksum: a run checks the rows it reads, and
+/// `syndup index verify` all of them.
+#[test]
+fn fault_06_edited_index_rows_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.jsonl", &stories());
+    let near =
+        serde_json::json!({"id": "n", "text": story(3).replace("w3x29", "changed")}).to_string();
+    write(dir.path(), "near.jsonl", format!("{near}\n").as_bytes());
+    let r = run_within(
+        60,
+        dir.path(),
+        &["filter", "--index", "s.db", "x.jsonl"],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let r = run_within(30, dir.path(), &["index", "verify", "s.db"], None);
+    assert_eq!(r.code(), Some(0), "{}", r.stdout());
+    assert!(r.stdout().contains("intact"), "{}", r.stdout());
+    let edits: [(&str, &str, bool); 5] = [
+        (
+            "UPDATE verdicts SET similarity = 0.5 WHERE id = 'c'",
+            "stored verdict of id `c`",
+            true,
+        ),
+        (
+            "UPDATE band_keys SET keys = CAST(substr(keys, 1, 20) || x'00' || substr(keys, 22) AS BLOB) WHERE rec = 1",
+            "band keys of record 1",
+            true,
+        ),
+        (
+            "UPDATE sources SET path = path || 'x'",
+            "input path",
+            true,
+        ),
+        (
+            "UPDATE meta SET value = replace(value, '\"seed\":1', '\"seed\":2')",
+            "header",
+            true,
+        ),
+        (
+            "UPDATE records SET signature = CAST(substr(signature, 1, 7) || x'ff' || substr(signature, 9) AS BLOB) WHERE rec = 3",
+            "record 3",
+            false,
+        ),
+    ];
+    for (sql, what, on_rerun) in edits {
+        std::fs::copy(dir.path().join("s.db"), dir.path().join("t.db")).unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        assert_eq!(conn.execute(sql, []).unwrap(), 1, "{sql}");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok", "SQLite sees nothing wrong");
+        drop(conn);
+        let r = run_within(30, dir.path(), &["index", "verify", "t.db"], None);
+        assert_eq!(r.code(), Some(2), "{sql}: {}", r.stdout());
+        assert!(r.stdout().contains(what), "{sql}: {}", r.stdout());
+        // A run stops at the first damaged row it reads: the rerun reads stored verdicts,
+        // band keys, paths and the header; a near-duplicate reads the candidate's signature.
+        let input = if on_rerun { "x.jsonl" } else { "near.jsonl" };
+        let r = run_within(30, dir.path(), &["filter", "--index", "t.db", input], None);
+        assert_eq!(r.code(), Some(2), "{sql}: {}", r.stderr());
+        assert!(
+            r.stderr().contains("fails its checksum"),
+            "{sql}: {}",
+            r.stderr()
+        );
+        assert!(r.output.stdout.is_empty(), "{sql}");
+    }
+}
+
+/// Fault 11: of two writers racing to create a new index, the loser got `table meta already
+/// exists` instead of the documented "in use" message.
+#[test]
+fn fault_11_racing_index_creators_get_the_in_use_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = b"{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n";
+    for round in 0..6 {
+        let index = format!("race-{round}.db");
+        let spawn = || {
+            let mut c = bin()
+                .args(["filter", "-q", "--index", &index])
+                .current_dir(dir.path())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            c.stdin.as_mut().unwrap().write_all(line).unwrap();
+            c
+        };
+        let mut both = [spawn(), spawn()];
+        // Both hold their standard input open, so the winner keeps the index: the loser
+        // must end by itself, with the documented message.
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let loser = loop {
+            if let Some(i) = (0..2).find(|&i| both[i].try_wait().unwrap().is_some()) {
+                break i;
+            }
+            if Instant::now() > deadline {
+                for c in &mut both {
+                    let _ = c.kill();
+                }
+                panic!("round {round}: neither writer gave up");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let winner = 1 - loser;
+        let mut err = String::new();
+        both[loser]
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = both[loser].wait().unwrap();
+        assert_eq!(status.code(), Some(2), "round {round}: {err}");
+        assert!(
+            err.contains("is in use by another process"),
+            "round {round}: {err}"
+        );
+        drop(both[winner].stdin.take());
+        let status = both[winner].wait().unwrap();
+        assert_eq!(status.code(), Some(0), "round {round}");
+        let r = run_within(30, dir.path(), &["index", "verify", &index], None);
+        assert_eq!(r.code(), Some(0), "{}", r.stdout());
+        assert!(r.stdout().contains("1 records"), "{}", r.stdout());
+    }
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".new"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}

@@ -141,7 +141,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
         ..Config::default()
     };
     args.sketch.apply(&mut c);
-    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let m = Manifest::new(&c, &sources)?;
     m.write(&args.output)?;
     eprintln!(

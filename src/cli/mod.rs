@@ -51,6 +51,9 @@ enum Command {
     /// or --annotate; unreadable records are reported with path:line (--rejects). Exit status:
     /// 0 success, 2 errors or rejected records.
     Filter(filter::FilterArgs),
+    /// Inspect a persistent index of `syndup filter`.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Distributed flow, step 1: fix every parameter and the ordered shard list in a
     /// fingerprinted manifest (every later step refuses files made with another one).
     Plan(Box<dist::PlanArgs>),
@@ -71,6 +74,18 @@ enum Command {
     /// Write the Python driver that runs the distributed flow's step 3 on Apache Spark or on a
     /// Spark Connect server such as Sail (Spark SQL built-ins only).
     SparkDriver(dist::DriverArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum IndexCommand {
+    /// Check every row of an index: SQLite's integrity check, each row's checksum, and that
+    /// the tables agree (band keys are those of the signatures, verdicts point at records
+    /// that exist). Exit status: 0 when intact, 2 when anything is wrong (listed on stdout).
+    Verify {
+        /// The index file.
+        #[arg(value_name = "INDEX")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -561,6 +576,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => finish(generate(&args)),
         Command::Eval(args) => finish(eval(&args)),
         Command::Filter(args) => finish(filter::run(&args)),
+        Command::Index(IndexCommand::Verify { path }) => finish(index_verify(&path)),
         Command::Plan(args) => finish(dist::plan(&args)),
         Command::Sign(args) => finish(dist::sign(&args)),
         Command::ClusterLocal(args) => finish(dist::cluster_local(&args)),
@@ -578,6 +594,45 @@ fn finish(r: syndup::Result<ExitCode>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn index_verify(path: &std::path::Path) -> syndup::Result<ExitCode> {
+    let v = syndup::index::verify(path)?;
+    let mut out = std::io::stdout().lock();
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{}: {} records, {} verdicts, {} shingle sets, {} input paths; {} rows checked: {}",
+            path.display(),
+            v.records,
+            v.verdicts,
+            v.shingle_sets,
+            v.sources,
+            v.rows,
+            if v.is_ok() {
+                "intact".to_string()
+            } else {
+                format!("{} problems", v.damaged)
+            }
+        )?;
+        for p in &v.problems {
+            writeln!(out, "  {}", syndup::report::text::clean(p))?;
+        }
+        if v.damaged > v.problems.len() as u64 {
+            writeln!(
+                out,
+                "  ... and {} more",
+                v.damaged - v.problems.len() as u64
+            )?;
+        }
+        Ok(())
+    };
+    write(&mut out).map_err(|e| syndup::Error::io("<stdout>", e))?;
+    Ok(if v.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
@@ -663,7 +718,7 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
 
 fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
     use syndup::harness::{self, EditLevel, GenerateOptions, Model};
-    let sources: Vec<Source> = args.from.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.from.iter().map(Source::parse).collect();
     let (texts, problems) = syndup::input::read_texts(&sources, &Fields::default(), 64 << 20)?;
     for p in &problems {
         eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));

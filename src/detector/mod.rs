@@ -21,11 +21,11 @@
 //! `--verify estimate` until signing unless `--keep-boilerplate`) plus 12 bytes per sentence.
 //! The text itself is not kept.
 
-//! The files follow the pipeline: [`read`] (raw records -> the store, through the sketch
-//! contract), [`matching`] (signatures -> candidates -> verified matches, containment
-//! included), [`assemble`] (matches -> clusters, sources, roles, pairs and the report),
-//! [`sentences`] (boilerplate and repeats) and [`texts`] (texts read again: quotes and
-//! passages). [`Scan::finish`] runs them in that order.
+//! The files follow the pipeline: `read` (raw records -> the store, through the sketch
+//! contract), `matching` (signatures -> candidates -> verified matches, containment
+//! included), `assemble` (matches -> clusters, sources, roles, pairs and the report),
+//! `sentences` (boilerplate and repeats) and `texts` (texts read again: quotes and
+//! passages). `Scan::finish` runs them in that order.
 
 mod assemble;
 mod matching;

@@ -91,7 +91,7 @@ impl Reader {
         self.read_as(raw, raw.line.is_some())
     }
 
-    /// [`Sketcher::read`] of a JSON Lines record, whatever its line (the streaming filter
+    /// [`Reader::read`] of a JSON Lines record, whatever its line (the streaming filter
     /// reads nothing else).
     pub fn read_json<'a>(
         &self,

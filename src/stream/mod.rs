@@ -394,7 +394,11 @@ impl StreamFilter {
                         kind: ProblemKind::DuplicateId,
                     }));
                 }
-                let replay = sv.path == path && sv.line == line;
+                // The same place: the same line of the same input however its path is
+                // spelled (paths are compared canonical), or of standard input against any
+                // input (the same bytes piped in after a run on the file, or the reverse).
+                let key = self.index.source_key(path);
+                let replay = sv.line == line && (sv.path == key || sv.path == "-" || key == "-");
                 return Ok(match sv.verdict {
                     StoredKind::Kept if replay => Verdict::Kept { id: p.id, replay },
                     StoredKind::Kept => Verdict::Duplicate {
@@ -473,7 +477,12 @@ impl StreamFilter {
         for &rec in &cands {
             let sim = match &p.shingles {
                 Some(set) => {
-                    self.index.shingles_into(rec, &mut self.set_buf)?;
+                    if !self.index.shingles_into(rec, &mut self.set_buf)? {
+                        return Err(Error::new(ErrorKind::Index(format!(
+                            "{}: record {rec} has no shingle set, though the index stores them: the index is damaged",
+                            self.index.location()
+                        ))));
+                    }
                     let s = Similarity::exact(set, &self.set_buf);
                     if !s.meets(threshold) {
                         continue;
