@@ -635,3 +635,77 @@ fn fault_11_racing_index_creators_get_the_in_use_message() {
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+/// Fault 1: a text under k words is one shingle, so its signature is one value repeated; under
+/// signature estimates (the filter's default) one 32-bit collision read as similarity 1.0 and
+/// 121 of 1M distinct short records were dropped. `t52395` and `t120842` collide.
+#[test]
+fn fault_01_short_distinct_texts_are_not_near_duplicates_by_chance() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = b"{\"id\":\"a\",\"text\":\"t52395\"}\n{\"id\":\"b\",\"text\":\"t120842\"}\n\
+                  {\"id\":\"c\",\"text\":\"T52395\"}\n{\"id\":\"d\",\"text\":\"t52395!\"}\n";
+    write(dir.path(), "short.jsonl", lines);
+    let r = run_within(
+        30,
+        dir.path(),
+        &["filter", "--annotate", "short.jsonl"],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let relations: Vec<(String, String)> = r
+        .stdout()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["id"].to_string(), v["relation"].to_string())
+        })
+        .collect();
+    let rel = |id: &str, r: &str| (format!("\"{id}\""), format!("\"{r}\""));
+    assert_eq!(
+        relations,
+        [
+            rel("a", "unique"),
+            rel("b", "unique"),
+            rel("c", "exact_duplicate"),
+            rel("d", "exact_duplicate")
+        ]
+    );
+    let r = run_within(
+        30,
+        dir.path(),
+        &[
+            "scan",
+            "--verify",
+            "estimate",
+            "--format",
+            "json",
+            "short.jsonl",
+        ],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let report = json(&r);
+    assert_eq!(report["clusters"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        report["clusters"][0]["members"],
+        serde_json::json!(["a", "c", "d"])
+    );
+    // Across runs: the short kept record's set is in the index.
+    write(dir.path(), "a.jsonl", &lines[..27]);
+    let r = run_within(
+        30,
+        dir.path(),
+        &["filter", "--index", "s.db", "a.jsonl"],
+        None,
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let b = b"{\"id\":\"b\",\"text\":\"t120842\"}\n";
+    let r = run_within(30, dir.path(), &["filter", "--index", "s.db", "-"], Some(b));
+    assert_eq!(r.output.stdout, b, "{}", r.stderr());
+    let r = run_within(30, dir.path(), &["index", "verify", "s.db"], None);
+    assert!(
+        r.stdout().contains("2 shingle sets") && r.code() == Some(0),
+        "{}",
+        r.stdout()
+    );
+}

@@ -25,8 +25,9 @@
 //!   dense number in the order records were kept, `signature` `num_perm` u32 little-endian.
 //! - `band_keys(rec, keys, sum)`: the content hash then the `bands` band keys, u64
 //!   little-endian (what the hot structures are rebuilt from, without reading the signatures).
-//! - `shingles(rec, shingles, sum)`: the sorted shingle hashes, u64 little-endian, only in an
-//!   index built with exact verification.
+//! - `shingles(rec, shingles, sum)`: the sorted shingle hashes, u64 little-endian: of every
+//!   kept record in an index built with exact verification, else of short records only
+//!   (fewer than [`crate::minhash::MIN_ESTIMATE_SHINGLES`]), which are compared exactly.
 //! - `verdicts(id, content_hash, verdict, rec, similarity, source, line, sum)`: one row per
 //!   record id ever decided, kept (`rec` is its own number) or dropped (`rec` is the kept
 //!   record it duplicates): this is what makes a rerun after a crash give the same verdicts.
