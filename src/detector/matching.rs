@@ -107,7 +107,9 @@ impl Scan<'_> {
         let this = &self;
         let rate = c.containment.sample_rate();
         let estimate = c.verify == VerifyMode::Estimate;
-        let per_doc: Vec<(u32, u64, Box<[u64]>, Box<[u64]>)> = sigs
+        // Per document: shingle count, windows left out, containment sample, short set.
+        type Signed = (u32, u64, Box<[u64]>, Box<[u64]>);
+        let per_doc: Vec<Signed> = sigs
             .par_chunks_mut(k)
             .enumerate()
             .map_init(
