@@ -709,3 +709,254 @@ fn fault_01_short_distinct_texts_are_not_near_duplicates_by_chance() {
         r.stdout()
     );
 }
+
+/// One entry of a hostile input directory.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// A JSON Lines file of these lines.
+    Jsonl(Vec<Line>),
+    /// A text file: words, or none (an empty document).
+    Text(u8),
+    /// A FIFO (never opened by a directory walk).
+    Fifo,
+    /// A link to the directory itself (`ln -s . loopN`) or, inside a subdirectory, to its
+    /// parent: a loop.
+    Loop(bool),
+    /// A second name for the first file (read once).
+    Alias,
+    /// A link to nothing, with a name syndup reads: a problem.
+    Broken,
+    /// A file of a kind syndup does not read.
+    Other,
+}
+
+/// One line of a JSON Lines file.
+#[derive(Debug, Clone, Copy)]
+enum Line {
+    /// A good record: a story (`0..4` repeat earlier stories: duplicates) of some words.
+    Good(u8, u8),
+    Blank,
+    Malformed,
+    InvalidUtf8,
+    MissingText,
+    NotAString,
+    Empty,
+    TooLarge,
+    /// A good record with an id used before.
+    DuplicateId,
+}
+
+fn line_strategy() -> impl proptest::strategy::Strategy<Value = Line> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => (0u8..12, 1u8..40).prop_map(|(s, w)| Line::Good(s, w)),
+        1 => Just(Line::Blank),
+        1 => Just(Line::Malformed),
+        1 => Just(Line::InvalidUtf8),
+        1 => Just(Line::MissingText),
+        1 => Just(Line::NotAString),
+        1 => Just(Line::Empty),
+        1 => Just(Line::TooLarge),
+        1 => Just(Line::DuplicateId),
+    ]
+}
+
+fn entry_strategy() -> impl proptest::strategy::Strategy<Value = Entry> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => proptest::collection::vec(line_strategy(), 0..30).prop_map(Entry::Jsonl),
+        2 => (0u8..30).prop_map(Entry::Text),
+        1 => Just(Entry::Fifo),
+        1 => proptest::bool::ANY.prop_map(Entry::Loop),
+        1 => Just(Entry::Alias),
+        1 => Just(Entry::Broken),
+        1 => Just(Entry::Other),
+    ]
+}
+
+/// What a scan of the directory must report, computed from the entries.
+#[derive(Debug, Default, PartialEq)]
+struct Expected {
+    documents: u64,
+    problems: u64,
+    skipped_files: u64,
+    /// Non-blank JSON lines (what the filter reads).
+    json_records: u64,
+}
+
+/// Writes the entries into `dir` (files `e{i}...`, some links inside `dir/sub`) and says what
+/// a scan must find. `fifo` says whether FIFOs can be made here.
+#[cfg(unix)]
+fn build(dir: &Path, entries: &[Entry], fifo: bool) -> Expected {
+    use std::os::unix::fs::symlink;
+    let mut ex = Expected::default();
+    let story = |s: u8, w: u8| -> String {
+        (0..w as usize)
+            .map(|i| format!("s{}w{}", s % 4, (i * 7 + s as usize) % 50))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut first_file: Option<std::path::PathBuf> = None;
+    let mut next_id = 0;
+    for (i, e) in entries.iter().enumerate() {
+        match e {
+            Entry::Jsonl(lines) => {
+                let mut bytes = Vec::new();
+                for l in lines {
+                    let id = format!("r{i}-{next_id}");
+                    next_id += 1;
+                    let rec: Vec<u8> = match l {
+                        Line::Good(s, w) => {
+                            serde_json::json!({"id": id, "text": story(*s, *w)}).to_string().into_bytes()
+                        }
+                        Line::DuplicateId => {
+                            serde_json::json!({"id": "shared-id", "text": format!("text {next_id}")}).to_string().into_bytes()
+                        }
+                        Line::Blank => b"   ".to_vec(),
+                        Line::Malformed => format!("{{\"id\":\"{id}\",\"text\":\"no end").into_bytes(),
+                        Line::InvalidUtf8 => {
+                            [format!("{{\"id\":\"{id}\",\"text\":\"caf").as_bytes(), b"\xe9\"}"].concat()
+                        }
+                        Line::MissingText => format!("{{\"id\":\"{id}\"}}").into_bytes(),
+                        Line::NotAString => format!("{{\"id\":\"{id}\",\"text\":7}}").into_bytes(),
+                        Line::Empty => format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(),
+                        Line::TooLarge => serde_json::json!({"id": id, "text": "word ".repeat(500)})
+                            .to_string()
+                            .into_bytes(),
+                    };
+                    bytes.extend(rec);
+                    bytes.push(b'\n');
+                    match l {
+                        Line::Blank => {}
+                        Line::Good(..) => {
+                            ex.documents += 1;
+                            ex.json_records += 1;
+                        }
+                        Line::DuplicateId => {
+                            // The first use of the shared id is a document, later ones problems.
+                            ex.json_records += 1;
+                        }
+                        _ => {
+                            ex.problems += 1;
+                            ex.json_records += 1;
+                        }
+                    }
+                }
+                let p = dir.join(format!("e{i}.jsonl"));
+                std::fs::write(&p, bytes).unwrap();
+                first_file.get_or_insert(p);
+            }
+            Entry::Text(w) => {
+                let text = if *w == 0 {
+                    " ... ".to_string()
+                } else {
+                    story(*w, *w)
+                };
+                let p = dir.join(format!("e{i}.txt"));
+                std::fs::write(&p, text).unwrap();
+                if *w == 0 {
+                    ex.problems += 1;
+                } else {
+                    ex.documents += 1;
+                }
+                first_file.get_or_insert(p);
+            }
+            Entry::Fifo => {
+                if fifo && mkfifo(&dir.join(format!("e{i}.jsonl"))) {
+                    ex.skipped_files += 1;
+                }
+            }
+            Entry::Loop(up) => {
+                if *up {
+                    symlink("..", sub.join(format!("up{i}"))).unwrap();
+                } else {
+                    symlink(".", dir.join(format!("loop{i}"))).unwrap();
+                }
+                ex.skipped_files += 1;
+            }
+            Entry::Alias => {
+                if let Some(f) = &first_file {
+                    let ext = if f.extension().unwrap() == "txt" {
+                        "txt"
+                    } else {
+                        "jsonl"
+                    };
+                    symlink(f, dir.join(format!("zz-alias{i}.{ext}"))).unwrap();
+                    ex.skipped_files += 1;
+                }
+            }
+            Entry::Broken => {
+                symlink("nowhere", dir.join(format!("e{i}.txt"))).unwrap();
+                ex.problems += 1;
+            }
+            Entry::Other => {
+                std::fs::write(dir.join(format!("e{i}.csv")), "a,b\n").unwrap();
+                ex.skipped_files += 1;
+            }
+        }
+    }
+    ex
+}
+
+#[cfg(unix)]
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Random mixes of good and bad records, FIFOs, links and loops: `scan` and `filter` end
+    /// within their deadline, stay within a memory bound, and account for every record
+    /// (`records = documents + problems`, each as the entries say; the filter routes every
+    /// record it reads to exactly one output).
+    #[test]
+    fn hostile_inputs_end_and_account_for_every_record(
+        entries in proptest::collection::vec(entry_strategy(), 1..12)
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("in");
+        std::fs::create_dir(&dir).unwrap();
+        let fifo_ok = mkfifo(&tmp.path().join("probe"));
+        let mut ex = build(&dir, &entries, fifo_ok);
+        // Only the first record with the shared id is a document.
+        let shared = entries.iter().map(|e| match e {
+            Entry::Jsonl(lines) => lines.iter().filter(|l| matches!(l, Line::DuplicateId)).count() as u64,
+            _ => 0,
+        }).sum::<u64>();
+        if shared > 0 {
+            ex.documents += 1;
+            ex.problems += shared - 1;
+        }
+        let r = run_within(60, tmp.path(), &["scan", "in", "--format", "json", "--max-doc-bytes", "2000"], None);
+        proptest::prop_assert!(r.code() == Some(0) || r.code() == Some(2), "{}", r.stderr());
+        let report = json(&r);
+        let s = &report["stats"];
+        let n = |k: &str| s[k].as_u64().unwrap();
+        proptest::prop_assert_eq!(n("records"), n("documents") + n("problems"));
+        proptest::prop_assert_eq!(
+            (n("documents"), n("problems"), n("skipped_files")),
+            (ex.documents, ex.problems, ex.skipped_files)
+        );
+        proptest::prop_assert_eq!(report["problems"].as_array().unwrap().len() as u64, ex.problems);
+        proptest::prop_assert!(r.peak_kib < 1_000_000, "peak {} KiB", r.peak_kib);
+
+        // The filter over the JSON Lines files alone (it refuses text files): every record
+        // read is kept, a duplicate or rejected, exactly once.
+        let jsonl: Vec<String> = entries.iter().enumerate().filter_map(|(i, e)| {
+            matches!(e, Entry::Jsonl(_)).then(|| format!("in/e{i}.jsonl"))
+        }).collect();
+        if !jsonl.is_empty() {
+            let mut args = vec!["filter", "-q", "--max-doc-bytes", "2000", "--duplicates", "d.out", "--rejects", "r.out"];
+            args.extend(jsonl.iter().map(String::as_str));
+            let r = run_within(60, tmp.path(), &args, None);
+            proptest::prop_assert!(r.code() == Some(0) || r.code() == Some(2), "{}", r.stderr());
+            let count = |b: &[u8]| b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).count() as u64;
+            let dups = std::fs::read(tmp.path().join("d.out")).unwrap();
+            let rejects = std::fs::read(tmp.path().join("r.out")).unwrap();
+            proptest::prop_assert_eq!(
+                count(&r.output.stdout) + count(&dups) + count(&rejects),
+                ex.json_records
+            );
+            proptest::prop_assert!(r.peak_kib < 1_000_000, "peak {} KiB", r.peak_kib);
+        }
+    }
+}
