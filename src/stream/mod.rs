@@ -31,7 +31,8 @@
 //! record whose id was decided before:
 //! - with the same content and the same `path:line` is a **replay** (a rerun of the same input
 //!   after a crash): it gets the stored verdict again, kept or the same duplicate; this is what
-//!   makes reruns idempotent;
+//!   makes reruns idempotent. Paths are compared canonical (`x.jsonl` is `./x.jsonl`), and
+//!   standard input matches any input at the same line;
 //! - with the same content from another place is a repeat: a duplicate of that record
 //!   (`exact_duplicate`, similarity 1), or of what that record duplicated;
 //! - with other content is rejected as `duplicate_id`.
