@@ -315,9 +315,9 @@ fn read_jsonl(
     let mut carry: Vec<u8> = Vec::new();
     let mut line_no: u64 = 0;
     let mut consumed: u64 = 0; // bytes read from the (decompressed) file so far
-    let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
-                                          // A UTF-8 byte order mark (EF BB BF) before the first line is not part of the record.
+                               // A UTF-8 byte order mark (EF BB BF) before the first line is not part of the record.
     let mut bom_checked = false;
+    let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
     let mut eof = false;
     while !eof {
         let mut batch = Batch::default();
