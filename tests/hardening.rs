@@ -941,9 +941,12 @@ proptest::proptest! {
 
         // The filter over the JSON Lines files alone (it refuses text files): every record
         // read is kept, a duplicate or rejected, exactly once.
-        let jsonl: Vec<String> = entries.iter().enumerate().filter_map(|(i, e)| {
-            matches!(e, Entry::Jsonl(_)).then(|| format!("in/e{i}.jsonl"))
-        }).collect();
+        let jsonl: Vec<String> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, Entry::Jsonl(_)))
+            .map(|(i, _)| format!("in/e{i}.jsonl"))
+            .collect();
         if !jsonl.is_empty() {
             let mut args = vec!["filter", "-q", "--max-doc-bytes", "2000", "--duplicates", "d.out", "--rejects", "r.out"];
             args.extend(jsonl.iter().map(String::as_str));
