@@ -530,30 +530,32 @@ impl Index {
                 "{location} is not a syndup index ({why}); give --index a new path or an index syndup built"
             )))
         };
-        let app: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
-            Ok(v) => v,
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::NotADatabase =>
-            {
-                return Err(not_index("not an SQLite database"))
+        let not_a_database = |err: rusqlite::Error| match err {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                not_index("not an SQLite database")
             }
-            Err(err) => return Err(e(err)),
+            other => e(other),
         };
         if mode == Mode::ReadWrite {
+            // The hot structures are this process's copy of the index: a second writer would
+            // not see them. Take the write lock before reading anything and hold it until
+            // close. A process that finds it taken gives up at once and holds nothing, so two
+            // writers starting together (or racing to create the index) never wait on each
+            // other's read locks: one runs, the other gets the "in use" error.
+            conn.busy_timeout(std::time::Duration::from_millis(200))
+                .map_err(&e)?;
+            conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; COMMIT;")
+                .map_err(not_a_database)?;
             conn.busy_timeout(std::time::Duration::from_secs(10))
                 .map_err(&e)?;
         }
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(not_a_database)?;
         if app == 0 {
             let tables: i64 = conn
                 .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::NotADatabase =>
-                    {
-                        not_index("not an SQLite database")
-                    }
-                    other => e(other),
-                })?;
+                .map_err(not_a_database)?;
             // Indexes are created whole (see `create_file`): an SQLite database without the
             // application id is never one, and is not taken over.
             return Err(not_index(if tables > 0 {
@@ -591,13 +593,9 @@ impl Index {
         match mode {
             Mode::ReadWrite => {
                 conn.execute_batch(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;
-                     PRAGMA locking_mode = EXCLUSIVE;",
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
                 )
                 .map_err(&e)?;
-                // The hot structures are this process's copy of the index: a second writer
-                // would not see them. Take the write lock now and hold it until close.
-                conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(&e)?;
             }
             Mode::Reference => conn
                 .execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -65536;")
