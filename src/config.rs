@@ -317,7 +317,8 @@ pub struct Config {
     /// Guarded clusters or plain components.
     pub cluster: ClusterMode,
     /// LSH buckets with more documents than this contribute star edges to their first
-    /// document instead of all pairs (a guard against quadratic blow-up on boilerplate).
+    /// document instead of all pairs (a guard against quadratic blow-up on boilerplate); at
+    /// most [`crate::lsh::MAX_BUCKET_LIMIT`].
     pub max_bucket: usize,
     /// Stop at the first bad record instead of reporting it and going on.
     pub strict: bool,
@@ -406,8 +407,12 @@ impl Config {
                 ))
             }
         }
-        if self.max_bucket < 2 {
-            return Err(Error::config("--max-bucket must be at least 2"));
+        if self.max_bucket < 2 || self.max_bucket > crate::lsh::MAX_BUCKET_LIMIT {
+            return Err(Error::config(format!(
+                "--max-bucket must be between 2 and {} (a bucket gives all its pairs up to that size, so memory grows with its square; a larger bucket gives star edges to its first document), got {}",
+                crate::lsh::MAX_BUCKET_LIMIT,
+                self.max_bucket
+            )));
         }
         if self.max_doc_bytes == 0 {
             return Err(Error::config("--max-doc-bytes must be positive"));

@@ -17,7 +17,11 @@
 //! Buckets are found by sorting `(key, doc)` per band (in parallel over bands), so the result
 //! never depends on hash-map order. A bucket with more than `max_bucket` documents contributes
 //! star edges to its first document only: boilerplate-only pages can share a bucket by the
-//! thousand, and all pairs would be quadratic.
+//! thousand, and all pairs would be quadratic. `max_bucket` is at most [`MAX_BUCKET_LIMIT`],
+//! so a band gives at most `n x (MAX_BUCKET_LIMIT - 1) / 2` pairs whatever the input (100,000
+//! identical documents in one bucket of all pairs took 23.8 GB before the limit), and the
+//! bands' pairs are merged as they are made, so identical buckets in every band cost one
+//! band's pairs, not sixteen.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,6 +29,10 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Seed base of the band-key hash ("syndup-b"); band `i` uses `BAND_SEED + i`.
 pub const BAND_SEED: u64 = 0x7379_6e64_7570_2d62;
+
+/// The largest `max_bucket` allowed: a bucket of that many documents gives about 500,000
+/// pairs (4 MB) per band.
+pub const MAX_BUCKET_LIMIT: usize = 1000;
 
 /// The probability that a pair with Jaccard `s` becomes a candidate.
 pub fn probability(s: f64, bands: usize, rows: usize) -> f64 {
@@ -140,6 +148,27 @@ pub struct Candidates {
     pub giant_buckets: u64,
 }
 
+/// The union of two sorted, deduplicated vectors, sorted and deduplicated.
+fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        out.push(x.min(y));
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Finds candidate pairs among `n` signatures of length `num_perm` stored back to back in
 /// `sigs`. Pure and deterministic (independent of the thread count).
 pub fn candidates(
@@ -150,7 +179,10 @@ pub fn candidates(
     max_bucket: usize,
 ) -> Candidates {
     let n = sigs.len().checked_div(num_perm).unwrap_or(0);
-    let per_band: Vec<(Vec<u64>, u64)> = (0..bands)
+    // Each band's pairs, sorted and deduplicated, are merged into the others as soon as both
+    // are made (a tree reduction): never all bands' pairs at once. Merging sorted sets is
+    // associative and commutative, so the result does not depend on the thread count.
+    let (all, giant_buckets) = (0..bands)
         .into_par_iter()
         .map(|band| {
             let mut keys: Vec<(u64, u32)> = (0..n)
@@ -181,14 +213,10 @@ pub fn candidates(
             pairs.dedup();
             (pairs, giant)
         })
-        .collect();
-    let giant_buckets = per_band.iter().map(|(_, g)| g).sum();
-    let mut all: Vec<u64> = Vec::with_capacity(per_band.iter().map(|(p, _)| p.len()).sum());
-    for (p, _) in per_band {
-        all.extend(p);
-    }
-    all.par_sort_unstable();
-    all.dedup();
+        .reduce(
+            || (Vec::new(), 0),
+            |(a, ga), (b, gb)| (merge_sorted(a, b), ga + gb),
+        );
     Candidates {
         pairs: all
             .into_iter()
@@ -219,6 +247,25 @@ mod tests {
             assert!(probability(t - 0.3, b, r) < 0.3, "t={t} b={b} r={r}");
         }
         assert_eq!(optimal_params(0.8, 128), (16, 8));
+    }
+
+    /// Regression (issue 17, fault 10): 100,000 identical documents in one bucket of all
+    /// pairs ran out of memory; a bucket above `max_bucket` gives star edges, and the bands'
+    /// identical pairs are merged into one set.
+    #[test]
+    fn identical_signatures_give_star_edges_once() {
+        let n = 3 * MAX_BUCKET_LIMIT;
+        let sigs: Vec<u32> = (0..n).flat_map(|_| 0..128u32).collect();
+        let c = candidates(&sigs, 128, 16, 8, MAX_BUCKET_LIMIT);
+        assert_eq!(c.pairs.len(), n - 1);
+        assert!(c.pairs.iter().all(|&(a, _)| a == 0));
+        assert_eq!(c.giant_buckets, 16);
+        assert_eq!(
+            merge_sorted(vec![1, 3, 5], vec![2, 3, 6]),
+            vec![1, 2, 3, 5, 6]
+        );
+        assert_eq!(merge_sorted(vec![], vec![4]), vec![4]);
+        assert_eq!(merge_sorted(vec![4], vec![]), vec![4]);
     }
 
     #[test]

@@ -135,6 +135,44 @@ impl Signer {
     }
 }
 
+/// Fewest distinct shingles a document needs before its similarity to another document is
+/// estimated from signatures; a pair of documents that both have fewer is compared on their
+/// exact shingle sets, which such documents keep (at most 15 x 8 bytes each).
+///
+/// Why: one-permutation hashing gives each of a document's `n` distinct shingles about `1/n`
+/// of the signature's positions (empty bins borrow from filled ones), and two different texts
+/// agree at a position only when a shingle of each has the same 32-bit value there. A text
+/// shorter than k words is one shingle, so its signature is one value repeated `num_perm`
+/// times: a single chance collision between two such texts (probability 2^-32 a pair, so 121
+/// pairs among 1M distinct short records) made the estimate 1.0 and dropped one of them as a
+/// near-duplicate. When one side has at least 16 shingles, a colliding value covers about
+/// 1/16 of that side's positions, so a collision moves the estimate by about 0.06, within the
+/// estimate's own standard error. Exact duplicates still match: equal sets have Jaccard 1.
+pub const MIN_ESTIMATE_SHINGLES: usize = 16;
+
+/// True when two documents with `a` and `b` distinct shingles may be compared by their
+/// signatures (see [`MIN_ESTIMATE_SHINGLES`]); false when both are short and their exact
+/// shingle sets must decide.
+pub fn estimate_is_reliable(a: usize, b: usize) -> bool {
+    a.max(b) >= MIN_ESTIMATE_SHINGLES
+}
+
+/// True when `sig` holds at least `n` distinct values. A signature has at most as many
+/// distinct values as its document has distinct shingles, so this proves a document has at
+/// least `n` without its shingles at hand. Stops at the `n`-th distinct value.
+pub fn has_distinct(sig: &[u32], n: usize) -> bool {
+    let mut seen: Vec<u32> = Vec::with_capacity(n);
+    for &v in sig {
+        if !seen.contains(&v) {
+            seen.push(v);
+            if seen.len() >= n {
+                return true;
+            }
+        }
+    }
+    n == 0
+}
+
 /// The number of positions where two signatures agree.
 #[inline]
 pub fn agreement(a: &[u32], b: &[u32]) -> usize {
@@ -152,6 +190,27 @@ pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (issue 17, fault 1): a text under k words is one shingle, so its signature
+    /// is one value repeated; one 32-bit collision made two such signatures identical.
+    #[test]
+    fn one_shingle_signatures_are_one_value_and_distinct_values_bound_the_set() {
+        let signer = Signer::new(Scheme::Densified, 128, 1);
+        let mut sig = Vec::new();
+        signer.sign_into(&[42], &mut sig);
+        assert!(sig.iter().all(|&v| v == sig[0]));
+        assert!(!has_distinct(&sig, 2) && has_distinct(&sig, 1));
+        let set: Vec<u64> = (0..200).map(mix64).collect();
+        sig.clear();
+        signer.sign_into(&set, &mut sig);
+        assert!(has_distinct(&sig, MIN_ESTIMATE_SHINGLES));
+        for n in 1..MIN_ESTIMATE_SHINGLES {
+            sig.clear();
+            signer.sign_into(&set[..n], &mut sig);
+            assert!(!has_distinct(&sig, n + 1), "at most {n} distinct values");
+        }
+        assert!(!estimate_is_reliable(1, 15) && estimate_is_reliable(1, 16));
+    }
 
     /// Deterministic planted pair with |A| = n and Jaccard close to `j`: shared items plus
     /// items private to each side.

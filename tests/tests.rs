@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod dist;
 mod filter;
+mod hardening;
 mod harness;
 mod html;
 mod input_errors;

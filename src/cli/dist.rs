@@ -141,7 +141,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
         ..Config::default()
     };
     args.sketch.apply(&mut c);
-    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let m = Manifest::new(&c, &sources)?;
     m.write(&args.output)?;
     eprintln!(
@@ -223,6 +223,23 @@ fn create(path: &PathBuf) -> syndup::Result<BufWriter<std::fs::File>> {
 
 pub(super) fn apply(args: &ApplyArgs) -> syndup::Result<ExitCode> {
     let m = Manifest::read(&args.manifest)?;
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("-o", args.output.as_deref()),
+        ("--duplicates", args.duplicates.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let shards = || {
+        m.shards
+            .iter()
+            .map(|s| syndup::input::InputFile {
+                path: PathBuf::from(s),
+                kind: syndup::input::InputKind::Jsonl(syndup::input::Compression::None),
+            })
+            .collect()
+    };
+    super::check_outputs(&outputs, &shards, &[args.manifest.as_path()])?;
     let stdout = std::io::stdout();
     let mut kept: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(create(p)?),

@@ -16,7 +16,7 @@ pub(super) struct FilterArgs {
     /// JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst), directories of them, or - for standard
     /// input (the default).
     #[arg(value_name = "PATH", default_value = "-")]
-    paths: Vec<String>,
+    paths: Vec<std::ffi::OsString>,
 
     /// Persistent index: records kept by earlier runs are checked too, and this run's kept
     /// records are added (created when absent). Without it, only this run's records count.
@@ -57,7 +57,7 @@ pub(super) struct FilterArgs {
 
     #[command(flatten)]
     sketch: super::SketchArgs,
-    /// At most this many indexed records are compared per shared band key.
+    /// At most this many indexed records are compared per shared band key (at most 1000).
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
 
@@ -108,8 +108,17 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     super::set_threads(args.threads)?;
     let config = args.config();
     config.validate()?;
-    let sources: Vec<Source> = args.paths.iter().map(|p| Source::parse(p)).collect();
+    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
     let inputs = Inputs::expand(&sources)?;
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--duplicates", args.duplicates.as_deref()),
+        ("--rejects", args.rejects.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let index: Vec<&std::path::Path> = args.index.as_deref().into_iter().collect();
+    super::check_outputs(&outputs, &|| inputs.files().to_vec(), &index)?;
     let start = std::time::Instant::now();
     let index = match (&args.index, args.reference) {
         (Some(p), true) => Index::open_reference(p, &config)?,

@@ -29,6 +29,17 @@ impl Scan<'_> {
             VerifyMode::Estimate => {
                 let k = self.det.config.num_perm;
                 let (a, b) = (a as usize, b as usize);
+                // Two short documents are compared on their exact sets, which they keep: a
+                // chance collision would make their signatures agree everywhere (see
+                // `minhash::MIN_ESTIMATE_SHINGLES`).
+                let (sa, sb) = (s.sizes[a] as usize, s.sizes[b] as usize);
+                if !minhash::estimate_is_reliable(sa, sb) {
+                    if let (Some(x), Some(y)) = (s.shingles.get(a), s.shingles.get(b)) {
+                        if x.len() == sa && y.len() == sb {
+                            return Similarity::exact(x, y);
+                        }
+                    }
+                }
                 let j = minhash::estimate(&s.sigs[a * k..(a + 1) * k], &s.sigs[b * k..(b + 1) * k]);
                 Similarity::estimated(j, s.sizes[a], s.sizes[b])
             }
@@ -95,7 +106,10 @@ impl Scan<'_> {
         let mut sigs = vec![0u32; n * k];
         let this = &self;
         let rate = c.containment.sample_rate();
-        let per_doc: Vec<(u32, u64, Box<[u64]>)> = sigs
+        let estimate = c.verify == VerifyMode::Estimate;
+        // Per document: shingle count, windows left out, containment sample, short set.
+        type Signed = (u32, u64, Box<[u64]>, Box<[u64]>);
+        let per_doc: Vec<Signed> = sigs
             .par_chunks_mut(k)
             .enumerate()
             .map_init(
@@ -114,11 +128,23 @@ impl Scan<'_> {
                     } else {
                         Box::default()
                     };
-                    (buf.len() as u32, left_out, sample)
+                    // Short documents keep their set under estimates (see `similarity`).
+                    let small = if estimate && buf.len() < minhash::MIN_ESTIMATE_SHINGLES {
+                        buf.clone().into_boxed_slice()
+                    } else {
+                        Box::default()
+                    };
+                    (buf.len() as u32, left_out, sample, small)
                 },
             )
             .collect();
-        for (d, (size, left_out, sample)) in per_doc.into_iter().enumerate() {
+        if estimate {
+            self.store.shingles = Vec::with_capacity(n);
+        }
+        for (d, (size, left_out, sample, small)) in per_doc.into_iter().enumerate() {
+            if estimate {
+                self.store.shingles.push(small);
+            }
             self.store.sizes[d] = size;
             self.stats.shingles += size as u64;
             self.stats.boilerplate_shingles += left_out;

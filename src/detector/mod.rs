@@ -274,7 +274,7 @@ impl Detector {
         let total = files
             .iter()
             .map(|f| match f.kind {
-                InputKind::Jsonl(input::Compression::None) | InputKind::Text if !f.is_stdin() => {
+                InputKind::Jsonl(input::Compression::None) | InputKind::Text if !f.reads_once() => {
                     std::fs::metadata(&f.path).ok().map(|m| m.len())
                 }
                 _ => None,
@@ -290,7 +290,8 @@ impl Detector {
             st.problem(u32::MAX, p)?;
         }
         let names: Vec<String> = files.iter().map(InputFile::display).collect();
-        let stdin: Vec<bool> = files.iter().map(InputFile::is_stdin).collect();
+        // Inputs that cannot be read twice (standard input, a FIFO): their texts are kept.
+        let stdin: Vec<bool> = files.iter().map(InputFile::reads_once).collect();
         st.names = names.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max = self.config.max_doc_bytes;

@@ -279,8 +279,22 @@ impl Scan<'_> {
         });
         self.stats.shingles += p.size as u64;
         self.stats.text_bytes += p.bytes;
-        if !needs.word_tokens && self.det.config.verify == VerifyMode::Exact {
-            s.shingles.push(p.shingles.into_boxed_slice());
+        match self.det.config.verify {
+            VerifyMode::Exact if !needs.word_tokens => {
+                s.shingles.push(p.shingles.into_boxed_slice());
+            }
+            // Under estimates only short documents keep their set: two of them are compared
+            // exactly (see `minhash::MIN_ESTIMATE_SHINGLES`). Deferred signing keeps them then.
+            VerifyMode::Estimate if !needs.defer_sign => {
+                s.shingles.push(
+                    if (p.size as usize) < crate::minhash::MIN_ESTIMATE_SHINGLES {
+                        p.shingles.into_boxed_slice()
+                    } else {
+                        Box::default()
+                    },
+                );
+            }
+            _ => {}
         }
         if needs.tokens {
             s.tokens.push(p.tokens.into_boxed_slice());

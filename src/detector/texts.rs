@@ -2,11 +2,12 @@
 //! aligned passages of every pair.
 //!
 //! The scan keeps no text: plain files are read again by seeking to each record, compressed
-//! ones by decompressing up to it, documents given in memory by position, standard input's
-//! texts from the copies kept while reading. Every record goes through the sketch contract
-//! again and its text is checked against the hash taken during the scan, so a file changed
-//! in between is an error, never a wrong quote. Passages ([`crate::align`]) are aligned in
-//! chunks of pairs, so memory stays bounded however many pairs there are.
+//! ones by decompressing up to it, documents given in memory by position, the texts of
+//! standard input and FIFOs (which cannot be read twice) from the copies kept while reading.
+//! Every record goes through the sketch contract again and its text is checked against the
+//! hash taken during the scan, so a file changed in between is an error, never a wrong
+//! quote. Passages ([`crate::align`]) are aligned in chunks of pairs, so memory stays bounded
+//! however many pairs there are.
 
 use super::read::text_hash;
 use super::Scan;
@@ -94,7 +95,8 @@ impl Scan<'_> {
                 by_file.sort_unstable();
                 for run in by_file.chunk_by(|x, y| x.0 == y.0) {
                     let f = &files[run[0].0 as usize];
-                    if f.is_stdin() {
+                    if f.reads_once() {
+                        // Standard input or a FIFO: its texts were kept while reading.
                         for &(_, _, k) in run {
                             raw[k] = s.kept_texts[wanted[k]].as_deref().map(str::to_string);
                         }

@@ -70,9 +70,10 @@ impl Manifest {
         }
         let mut shards = Vec::new();
         for f in &expanded.files {
-            if f.is_stdin() || !matches!(f.kind, InputKind::Jsonl(_)) {
+            // Every step reads a shard again: a FIFO or device could be read only once.
+            if f.reads_once() || !matches!(f.kind, InputKind::Jsonl(_)) {
                 return Err(Error::new(ErrorKind::UnsupportedInput(format!(
-                    "{}: shards must be JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst)",
+                    "{}: shards must be regular JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst)",
                     f.display()
                 ))));
             }

@@ -17,18 +17,29 @@
 //! and the index can be inspected with the `sqlite3` shell.
 //!
 //! **Tables** (format version [`FORMAT_VERSION`]; the file carries `PRAGMA application_id`
-//! [`APPLICATION_ID`] and `PRAGMA user_version` = the format version):
-//! - `meta(key, value)`: `header` is the [`Header`] as JSON.
-//! - `records(rec, id, content_hash, signature)`: one row per kept record; `rec` is a dense
-//!   number in the order records were kept, `signature` `num_perm` u32 little-endian.
-//! - `band_keys(rec, keys)`: the content hash then the `bands` band keys, u64 little-endian
-//!   (what the hot structures are rebuilt from, without reading the signatures).
-//! - `shingles(rec, shingles)`: the sorted shingle hashes, u64 little-endian, only in an index
-//!   built with exact verification.
-//! - `verdicts(id, content_hash, verdict, rec, similarity, source, line)`: one row per record
-//!   id ever decided, kept (`rec` is its own number) or dropped (`rec` is the kept record it
-//!   duplicates): this is what makes a rerun after a crash give the same verdicts.
-//! - `sources(source, path)`: input paths, numbered, for the `path:line` of each verdict.
+//! [`APPLICATION_ID`] and `PRAGMA user_version` = the format version). Every row ends with
+//! `sum`, a checksum of its other columns (`rows.rs`), checked whenever a run reads the row
+//! and by [`verify`] (`syndup index verify`):
+//! - `meta(key, value, sum)`: `header` is the [`Header`] as JSON.
+//! - `records(rec, id, content_hash, signature, sum)`: one row per kept record; `rec` is a
+//!   dense number in the order records were kept, `signature` `num_perm` u32 little-endian.
+//! - `band_keys(rec, keys, sum)`: the content hash then the `bands` band keys, u64
+//!   little-endian (what the hot structures are rebuilt from, without reading the signatures).
+//! - `shingles(rec, shingles, sum)`: the sorted shingle hashes, u64 little-endian: of every
+//!   kept record in an index built with exact verification, else of short records only
+//!   (fewer than [`crate::minhash::MIN_ESTIMATE_SHINGLES`]), which are compared exactly.
+//! - `verdicts(id, content_hash, verdict, rec, similarity, source, line, sum)`: one row per
+//!   record id ever decided, kept (`rec` is its own number) or dropped (`rec` is the kept
+//!   record it duplicates): this is what makes a rerun after a crash give the same verdicts.
+//! - `sources(source, path, sum)`: input paths, numbered, for the `path:line` of each verdict;
+//!   stored canonical (absolute, links resolved), so a rerun replays its verdicts however the path
+//!   is spelled.
+//!
+//! **Creation.** An index is created only where no file is: it is built under a temporary
+//! name beside the path and linked into place, so a racing writer finds nothing or a whole
+//! index (and then the "in use" error), never half a schema. An existing file that is empty,
+//! not SQLite, or an SQLite database without syndup's application id is an error, never
+//! taken over or silently started afresh.
 //!
 //! **Hot structures** (rebuilt on open, see [`KeyTable`]): per band a multimap band key -> record
 //! numbers, content hash -> record number, and a hash of every decided id: 12 bytes an entry,
@@ -39,13 +50,17 @@
 //! **Compatibility.** An index records everything that makes signatures comparable (the
 //! [`Header`]). Opening it with any other setting is an [`crate::ErrorKind::Index`] error
 //! naming each difference and its flag, never a silent mismatch. A newer format version is an
-//! error asking for a newer syndup; an older one asks for a rebuild (there is one format so far).
+//! error asking for a newer syndup; an older one asks for a rebuild (format 1 had no row
+//! checksums).
 
+mod check;
+mod rows;
 mod table;
 
 use crate::config::{Config, VerifyMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sketch::{Seeds, SketchParams};
+pub use check::{verify, Verification};
 use rayon::prelude::*;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -53,7 +68,7 @@ use std::path::Path;
 pub use table::KeyTable;
 
 /// Version of the index format written by this syndup.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// `PRAGMA application_id` of a syndup index (`synd` in ASCII).
 pub const APPLICATION_ID: i32 = 0x7379_6e64;
 /// Seed of the XXH3-64 hash of record ids in the hot id table (`syndup-i`; memory only).
@@ -264,6 +279,8 @@ pub struct Index {
     next_rec: u32,
     decided: u64,
     sources: ahash::AHashMap<String, i64>,
+    /// Input paths as given -> as stored ([`Index::source_key`]).
+    keys: ahash::AHashMap<String, String>,
 }
 
 fn db_error(location: &str, e: rusqlite::Error) -> Error {
@@ -276,22 +293,196 @@ pub(crate) fn id_hash(id: &str) -> u64 {
 }
 
 const SCHEMA: &str = "
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE records (rec INTEGER PRIMARY KEY, id TEXT NOT NULL, content_hash INTEGER NOT NULL, signature BLOB NOT NULL);
-CREATE TABLE band_keys (rec INTEGER PRIMARY KEY, keys BLOB NOT NULL);
-CREATE TABLE shingles (rec INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
-CREATE TABLE sources (source INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE records (rec INTEGER PRIMARY KEY, id TEXT NOT NULL, content_hash INTEGER NOT NULL, signature BLOB NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE band_keys (rec INTEGER PRIMARY KEY, keys BLOB NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE shingles (rec INTEGER PRIMARY KEY, shingles BLOB NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE sources (source INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, sum INTEGER NOT NULL);
 CREATE TABLE verdicts (id TEXT PRIMARY KEY, content_hash INTEGER NOT NULL, verdict TEXT NOT NULL,
-    rec INTEGER NOT NULL, similarity REAL NOT NULL, source INTEGER NOT NULL, line INTEGER) WITHOUT ROWID;
+    rec INTEGER NOT NULL, similarity REAL NOT NULL, source INTEGER NOT NULL, line INTEGER,
+    sum INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
+/// Why the header could not be read.
+enum HeaderError {
+    Db(rusqlite::Error),
+    Other(Error),
+}
+
+/// Reads and checks the header row of an index.
+fn read_header(conn: &Connection, location: &str) -> std::result::Result<Header, HeaderError> {
+    let (json, sum): (String, i64) = conn
+        .query_row(
+            "SELECT value, sum FROM meta WHERE key = 'header'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(HeaderError::Db)?;
+    if rows::meta("header", &json) != sum {
+        return Err(HeaderError::Other(damaged(location, "the header")));
+    }
+    serde_json::from_str(&json).map_err(|x| {
+        HeaderError::Other(Error::new(ErrorKind::Index(format!(
+            "{location}: unreadable index header: {x}"
+        ))))
+    })
+}
+
+/// One row of `verdicts`, as stored.
+pub(crate) struct VerdictRow {
+    pub(crate) id: String,
+    pub(crate) content_hash: i64,
+    pub(crate) verdict: String,
+    pub(crate) rec: u32,
+    pub(crate) similarity: f64,
+    pub(crate) source: i64,
+    pub(crate) line: Option<i64>,
+    pub(crate) sum: i64,
+}
+
+impl VerdictRow {
+    /// The columns `id, content_hash, verdict, rec, similarity, source, line, sum`, in order.
+    pub(crate) fn read(row: &rusqlite::Row) -> rusqlite::Result<VerdictRow> {
+        Ok(VerdictRow {
+            id: row.get(0)?,
+            content_hash: row.get(1)?,
+            verdict: row.get(2)?,
+            rec: row.get(3)?,
+            similarity: row.get(4)?,
+            source: row.get(5)?,
+            line: row.get(6)?,
+            sum: row.get(7)?,
+        })
+    }
+
+    /// True when the row's checksum matches its values.
+    pub(crate) fn intact(&self) -> bool {
+        rows::verdict(
+            &self.id,
+            self.content_hash as u64,
+            &self.verdict,
+            self.rec,
+            self.similarity,
+            self.source,
+            self.line,
+        ) == self.sum
+    }
+}
+
+/// The error for a row whose checksum does not match its values.
+fn damaged(location: &str, what: &str) -> Error {
+    Error::new(ErrorKind::Index(format!(
+        "{location}: {what} fails its checksum: the index was changed outside syndup or is damaged; run `syndup index verify {location}` and rebuild the index"
+    )))
+}
+
+/// Creates the tables and writes the header of a new index (one transaction).
+fn create_schema(conn: &Connection, header: &Header) -> rusqlite::Result<()> {
+    let header_json = serde_json::to_string(header)
+        .map_err(|x| rusqlite::Error::ToSqlConversionFailure(Box::new(x)))?;
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION};"
+    ))?;
+    conn.execute(
+        "INSERT INTO meta (key, value, sum) VALUES ('header', ?1, ?2)",
+        rusqlite::params![header_json, rows::meta("header", &header_json)],
+    )?;
+    conn.execute_batch("COMMIT")
+}
+
+/// Creates a new index at `path` without ever showing a half-made file there: the index is
+/// built under a temporary name beside it, then linked into place, which fails if `path`
+/// appeared meanwhile. A process racing to create the same index therefore finds either
+/// nothing or a whole index (held by the winner: the documented "in use" error), never an
+/// empty file or half a schema (`table meta already exists`). An existing file is never
+/// created over.
+fn create_file(path: &Path, location: &str, header: &Header) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(Error::config(format!(
+            "--index {location}: give a file name"
+        )));
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{}.{}-{nanos}.new",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let made = (|| -> Result<()> {
+        let e = |err| db_error(location, err);
+        let conn = Connection::open(&tmp).map_err(e)?;
+        create_schema(&conn, header).map_err(e)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+        conn.close().map_err(|(_, err)| e(err))?;
+        match std::fs::hard_link(&tmp, path) {
+            // Another process created the index first: open theirs.
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(_) => {
+                // A file system without hard links: copy into a file that must be new.
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(path);
+                match &mut out {
+                    Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                    Err(_) => out.map(drop).map_err(|err| Error::io(path, err)),
+                    Ok(f) => {
+                        let mut src =
+                            std::fs::File::open(&tmp).map_err(|err| Error::io(&tmp, err))?;
+                        std::io::copy(&mut src, f)
+                            .and_then(|_| f.sync_all())
+                            .map(drop)
+                            .map_err(|err| Error::io(path, err))
+                    }
+                }
+            }
+            Ok(()) => Ok(()),
+        }
+    })();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = tmp.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    made
+}
+
+/// An error when the file at `path` is empty: SQLite would take it for a new database, and a
+/// run would silently start a fresh index where one was (a truncated index, or `: > s.db`).
+fn refuse_empty(path: &Path, location: &str) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => Err(Error::new(ErrorKind::Index(format!(
+            "{location} is empty (0 bytes), not a syndup index: an index is never empty, so it was truncated or made by another program; delete it to start a new index, or give --index another path"
+        )))),
+        _ => Ok(()),
+    }
+}
+
 impl Index {
-    /// Opens the index at `path` for adding records, creating it when absent. Errors when the
-    /// file is not a syndup index or was built with other settings than `config`.
+    /// Opens the index at `path` for adding records, creating it when absent (atomically:
+    /// see [`Index`]). Errors when the file is empty, not a syndup index, damaged, or was
+    /// built with other settings than `config`; an existing file is never created over.
     pub fn open(path: &Path, config: &Config) -> Result<Index> {
         let location = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| db_error(&location, e))?;
-        Index::setup(conn, location, config, Mode::ReadWrite)
+        let want = Header::for_config(config)?;
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                create_file(path, &location, &want)?
+            }
+            Err(e) => return Err(Error::io(path, e)),
+            Ok(_) => {}
+        }
+        refuse_empty(path, &location)?;
+        // Never SQLITE_OPEN_CREATE: a file that vanished meanwhile is an error, not a new index.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(&location, e))?;
+        Index::setup(conn, location, want, Mode::ReadWrite)
     }
 
     /// Opens the existing index at `path` read-only: records are checked against it and never
@@ -303,19 +494,22 @@ impl Index {
                 "--reference needs an existing index, and {location} does not exist: build it with `syndup filter --index {location}` first"
             ))));
         }
+        refuse_empty(path, &location)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(&location, e))?;
-        Index::setup(conn, location, config, Mode::Reference)
+        Index::setup(conn, location, Header::for_config(config)?, Mode::Reference)
     }
 
     /// A fresh index in memory, for runs without `--index` (signatures then live in memory).
     pub fn in_memory(config: &Config) -> Result<Index> {
-        let conn = Connection::open_in_memory().map_err(|e| db_error("<memory>", e))?;
-        Index::setup(conn, "<memory>".into(), config, Mode::ReadWrite)
+        let want = Header::for_config(config)?;
+        let e = |err| db_error("<memory>", err);
+        let conn = Connection::open_in_memory().map_err(e)?;
+        create_schema(&conn, &want).map_err(e)?;
+        Index::setup(conn, "<memory>".into(), want, Mode::ReadWrite)
     }
 
-    fn setup(conn: Connection, location: String, config: &Config, mode: Mode) -> Result<Index> {
-        let want = Header::for_config(config)?;
+    fn setup(conn: Connection, location: String, want: Header, mode: Mode) -> Result<Index> {
         let loc = location.clone();
         let e = move |err: rusqlite::Error| match &err {
             rusqlite::Error::SqliteFailure(f, _)
@@ -336,53 +530,39 @@ impl Index {
                 "{location} is not a syndup index ({why}); give --index a new path or an index syndup built"
             )))
         };
-        let app: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
-            Ok(v) => v,
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::NotADatabase =>
-            {
-                return Err(not_index("not an SQLite database"))
+        let not_a_database = |err: rusqlite::Error| match err {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                not_index("not an SQLite database")
             }
-            Err(err) => return Err(e(err)),
+            other => e(other),
         };
         if mode == Mode::ReadWrite {
+            // The hot structures are this process's copy of the index: a second writer would
+            // not see them. Take the write lock before reading anything and hold it until
+            // close. A process that finds it taken gives up at once and holds nothing, so two
+            // writers starting together (or racing to create the index) never wait on each
+            // other's read locks: one runs, the other gets the "in use" error.
+            conn.busy_timeout(std::time::Duration::from_millis(200))
+                .map_err(&e)?;
+            conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; COMMIT;")
+                .map_err(not_a_database)?;
             conn.busy_timeout(std::time::Duration::from_secs(10))
                 .map_err(&e)?;
         }
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(not_a_database)?;
         if app == 0 {
             let tables: i64 = conn
                 .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::NotADatabase =>
-                    {
-                        not_index("not an SQLite database")
-                    }
-                    other => e(other),
-                })?;
-            if tables > 0 {
-                return Err(not_index("an SQLite database of another application"));
-            }
-            if mode == Mode::Reference {
-                return Err(not_index("an empty database"));
-            }
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(&e)?;
-            let header_json = serde_json::to_string(&want).map_err(|x| {
-                Error::new(ErrorKind::Index(format!(
-                    "cannot encode the index header: {x}"
-                )))
-            })?;
-            let sql = format!(
-                "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION};"
-            );
-            conn.execute_batch(&sql).map_err(&e)?;
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('header', ?1)",
-                [header_json],
-            )
-            .map_err(&e)?;
-            conn.execute_batch("COMMIT").map_err(&e)?;
+                .map_err(not_a_database)?;
+            // Indexes are created whole (see `create_file`): an SQLite database without the
+            // application id is never one, and is not taken over.
+            return Err(not_index(if tables > 0 {
+                "an SQLite database of another application"
+            } else {
+                "an empty SQLite database"
+            }));
         } else if app != APPLICATION_ID {
             return Err(not_index(&format!("application id {app:#x}")));
         }
@@ -399,15 +579,9 @@ impl Index {
                 "{location} has index format version {version}, older than this syndup's ({FORMAT_VERSION}): rebuild the index"
             ))));
         }
-        let json: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'header'", [], |r| {
-                r.get(0)
-            })
-            .map_err(&e)?;
-        let header: Header = serde_json::from_str(&json).map_err(|x| {
-            Error::new(ErrorKind::Index(format!(
-                "{location}: unreadable index header: {x}"
-            )))
+        let header = read_header(&conn, &location).map_err(|err| match err {
+            HeaderError::Db(err) => e(err),
+            HeaderError::Other(err) => err,
         })?;
         let diffs = header.differences(&want);
         if !diffs.is_empty() {
@@ -419,13 +593,9 @@ impl Index {
         match mode {
             Mode::ReadWrite => {
                 conn.execute_batch(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;
-                     PRAGMA locking_mode = EXCLUSIVE;",
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
                 )
                 .map_err(&e)?;
-                // The hot structures are this process's copy of the index: a second writer
-                // would not see them. Take the write lock now and hold it until close.
-                conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(&e)?;
             }
             Mode::Reference => conn
                 .execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -65536;")
@@ -440,6 +610,7 @@ impl Index {
             next_rec: 0,
             decided: 0,
             sources: ahash::AHashMap::new(),
+            keys: ahash::AHashMap::new(),
         };
         index.load()?;
         Ok(index)
@@ -454,7 +625,7 @@ impl Index {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT rec, keys FROM band_keys ORDER BY rec")
+                .prepare("SELECT rec, keys, sum FROM band_keys ORDER BY rec")
                 .map_err(&e)?;
             let mut rows = stmt.query([]).map_err(&e)?;
             while let Some(row) = rows.next().map_err(&e)? {
@@ -464,6 +635,13 @@ impl Index {
                     .map_err(&e)?
                     .as_blob()
                     .map_err(|x| e(x.into()))?;
+                let sum: i64 = row.get(2).map_err(&e)?;
+                if rows::band_keys(rec, blob) != sum {
+                    return Err(damaged(
+                        &self.location,
+                        &format!("the band keys of record {rec}"),
+                    ));
+                }
                 if blob.len() != 8 * (bands + 1) {
                     return Err(Error::new(ErrorKind::Index(format!(
                         "{}: band keys of record {rec} have {} bytes, expected {}: the index is damaged",
@@ -488,15 +666,22 @@ impl Index {
         self.hot.bands = tables;
         let mut ids = Vec::new();
         {
-            let mut stmt = self.conn.prepare("SELECT id FROM verdicts").map_err(&e)?;
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT id, content_hash, verdict, rec, similarity, source, line, sum FROM verdicts",
+                )
+                .map_err(&e)?;
             let mut rows = stmt.query([]).map_err(&e)?;
             while let Some(row) = rows.next().map_err(&e)? {
-                let id = row
-                    .get_ref(0)
-                    .map_err(&e)?
-                    .as_str()
-                    .map_err(|x| e(x.into()))?;
-                ids.push((id_hash(id), 0));
+                let v = VerdictRow::read(row).map_err(&e)?;
+                if !v.intact() {
+                    return Err(damaged(
+                        &self.location,
+                        &format!("the stored verdict of id `{}`", v.id),
+                    ));
+                }
+                ids.push((id_hash(&v.id), 0));
             }
         }
         self.decided = ids.len() as u64;
@@ -552,88 +737,139 @@ impl Index {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT v.content_hash, v.verdict, v.rec, v.similarity, s.path, v.line
+                "SELECT v.id, v.content_hash, v.verdict, v.rec, v.similarity, v.source, v.line,
+                        v.sum, s.path, s.sum
                  FROM verdicts v JOIN sources s ON s.source = v.source WHERE v.id = ?1",
             )
             .map_err(&e)?;
         let row = stmt
             .query_row([id], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, u32>(2)?,
-                    r.get::<_, f64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
+                    VerdictRow::read(r)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, i64>(9)?,
                 ))
             })
             .optional()
             .map_err(&e)?;
-        let Some((content, verdict, rec, similarity, path, line)) = row else {
+        let Some((v, path, source_sum)) = row else {
             return Ok(None);
         };
-        let verdict = StoredKind::parse(&verdict).ok_or_else(|| {
+        if !v.intact() {
+            return Err(damaged(
+                &self.location,
+                &format!("the stored verdict of id `{id}`"),
+            ));
+        }
+        if rows::source(v.source, &path) != source_sum {
+            return Err(damaged(
+                &self.location,
+                &format!("input path number {}", v.source),
+            ));
+        }
+        let verdict = StoredKind::parse(&v.verdict).ok_or_else(|| {
             Error::new(ErrorKind::Index(format!(
-                "{}: unknown verdict `{verdict}` stored for id `{id}`: the index is damaged",
-                self.location
+                "{}: unknown verdict `{}` stored for id `{id}`: the index is damaged",
+                self.location, v.verdict
             )))
         })?;
         Ok(Some(StoredVerdict {
-            content_hash: content as u64,
+            content_hash: v.content_hash as u64,
             verdict,
-            rec,
-            similarity,
+            rec: v.rec,
+            similarity: v.similarity,
             path,
-            line: line.map(|l| l as u64),
+            line: v.line.map(|l| l as u64),
         }))
     }
 
     /// The id of kept record `rec`.
     pub fn record_id(&self, rec: u32) -> Result<String> {
+        let mut id = String::new();
+        self.record_into(rec, Some(&mut id), None)?;
+        Ok(id)
+    }
+
+    /// Reads kept record `rec`, checks its row, and gives its id and signature.
+    fn record_into(
+        &self,
+        rec: u32,
+        id: Option<&mut String>,
+        signature: Option<&mut Vec<u32>>,
+    ) -> Result<()> {
         let e = |err: rusqlite::Error| db_error(&self.location, err);
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id FROM records WHERE rec = ?1")
+            .prepare_cached("SELECT id, content_hash, signature, sum FROM records WHERE rec = ?1")
             .map_err(&e)?;
-        stmt.query_row([rec], |r| r.get(0)).map_err(&e)
+        let intact = stmt
+            .query_row([rec], |r| {
+                let row_id = r.get_ref(0)?.as_str()?;
+                let content: i64 = r.get(1)?;
+                let blob = r.get_ref(2)?.as_blob()?;
+                let sum: i64 = r.get(3)?;
+                if rows::record(rec, row_id, content as u64, blob) != sum {
+                    return Ok(false);
+                }
+                if let Some(id) = id {
+                    id.clear();
+                    id.push_str(row_id);
+                }
+                if let Some(out) = signature {
+                    out.clear();
+                    out.extend(
+                        blob.chunks_exact(4)
+                            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    );
+                }
+                Ok(true)
+            })
+            .map_err(&e)?;
+        if intact {
+            Ok(())
+        } else {
+            Err(damaged(&self.location, &format!("record {rec}")))
+        }
     }
 
     /// Replaces `out` with the signature of kept record `rec`.
     pub(crate) fn signature_into(&self, rec: u32, out: &mut Vec<u32>) -> Result<()> {
-        let e = |err: rusqlite::Error| db_error(&self.location, err);
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT signature FROM records WHERE rec = ?1")
-            .map_err(&e)?;
-        out.clear();
-        stmt.query_row([rec], |r| {
-            let blob = r.get_ref(0)?.as_blob()?;
-            out.extend(
-                blob.chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
-            Ok(())
-        })
-        .map_err(&e)
+        self.record_into(rec, None, Some(out))
     }
 
-    /// Replaces `out` with the sorted shingle set of kept record `rec` (exact indexes only).
-    pub(crate) fn shingles_into(&self, rec: u32, out: &mut Vec<u64>) -> Result<()> {
+    /// Replaces `out` with the sorted shingle set of kept record `rec` and returns true, or
+    /// returns false when none is stored for it (an index without shingle sets stores those
+    /// of short records only).
+    pub(crate) fn shingles_into(&self, rec: u32, out: &mut Vec<u64>) -> Result<bool> {
         let e = |err: rusqlite::Error| db_error(&self.location, err);
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT shingles FROM shingles WHERE rec = ?1")
+            .prepare_cached("SELECT shingles, sum FROM shingles WHERE rec = ?1")
             .map_err(&e)?;
         out.clear();
-        stmt.query_row([rec], |r| {
-            let blob = r.get_ref(0)?.as_blob()?;
-            out.extend(
-                blob.chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())),
-            );
-            Ok(())
-        })
-        .map_err(&e)
+        let found = stmt
+            .query_row([rec], |r| {
+                let blob = r.get_ref(0)?.as_blob()?;
+                let sum: i64 = r.get(1)?;
+                if rows::shingles(rec, blob) != sum {
+                    return Ok(false);
+                }
+                out.extend(
+                    blob.chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())),
+                );
+                Ok(true)
+            })
+            .optional()
+            .map_err(&e)?;
+        match found {
+            None => Ok(false),
+            Some(true) => Ok(true),
+            Some(false) => Err(damaged(
+                &self.location,
+                &format!("the shingle set of record {rec}"),
+            )),
+        }
     }
 
     /// Starts the transaction of a batch.
@@ -660,20 +896,61 @@ impl Index {
         let _ = self.conn.execute_batch("ROLLBACK");
     }
 
+    /// How an input path is stored and compared: canonical (absolute, links resolved) for a
+    /// file that exists, so `x.jsonl`, `./x.jsonl` and `/data/x.jsonl` are one input and a
+    /// rerun replays its verdicts however the path is spelled; as given otherwise (`-` for
+    /// standard input, `<memory>`).
+    pub(crate) fn source_key(&mut self, path: &str) -> String {
+        if let Some(k) = self.keys.get(path) {
+            return k.clone();
+        }
+        let key = match path {
+            "-" | "<memory>" => path.to_string(),
+            _ => std::fs::canonicalize(path)
+                .map(|p| crate::input::display_path(&p))
+                .unwrap_or_else(|_| path.to_string()),
+        };
+        self.keys.insert(path.to_string(), key.clone());
+        key
+    }
+
+    /// The number of input `path` (as the index stores it: see [`Index::source_key`]),
+    /// added when new.
     fn source(&mut self, path: &str) -> Result<i64> {
         if let Some(&s) = self.sources.get(path) {
             return Ok(s);
         }
         let e = |err: rusqlite::Error| db_error(&self.location, err);
-        self.conn
-            .execute("INSERT OR IGNORE INTO sources (path) VALUES (?1)", [path])
-            .map_err(&e)?;
-        let s: i64 = self
+        let found: Option<(i64, i64)> = self
             .conn
-            .query_row("SELECT source FROM sources WHERE path = ?1", [path], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT source, sum FROM sources WHERE path = ?1",
+                [path],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
             .map_err(&e)?;
+        let s = match found {
+            Some((s, sum)) if rows::source(s, path) == sum => s,
+            Some((s, _)) => return Err(damaged(&self.location, &format!("input path number {s}"))),
+            None => {
+                let s: i64 = self
+                    .conn
+                    .query_row(
+                        "SELECT coalesce(max(source), 0) + 1 FROM sources",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(&e)?;
+                self.conn
+                    .execute(
+                        "INSERT INTO sources (source, path, sum) VALUES (?1, ?2, ?3)",
+                        rusqlite::params![s, path, rows::source(s, path)],
+                    )
+                    .map_err(&e)?;
+                s
+            }
+        };
         self.sources.insert(path.to_string(), s);
         Ok(s)
     }
@@ -691,28 +968,34 @@ impl Index {
         line: Option<u64>,
     ) -> Result<u32> {
         let rec = self.next_rec;
-        let source = self.source(path)?;
+        let key = self.source_key(path);
+        let source = self.source(&key)?;
         let e = |err: rusqlite::Error| db_error(&self.location, err);
         let sig: Vec<u8> = signature.iter().flat_map(|v| v.to_le_bytes()).collect();
         let keys: Vec<u8> = std::iter::once(content_hash)
             .chain(band_keys.iter().copied())
             .flat_map(|v| v.to_le_bytes())
             .collect();
+        let sum = rows::record(rec, id, content_hash, &sig);
         self.conn
             .prepare_cached(
-                "INSERT INTO records (rec, id, content_hash, signature) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO records (rec, id, content_hash, signature, sum) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .and_then(|mut s| s.execute(rusqlite::params![rec, id, content_hash as i64, sig]))
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![rec, id, content_hash as i64, sig, sum])
+            })
             .map_err(&e)?;
+        let sum = rows::band_keys(rec, &keys);
         self.conn
-            .prepare_cached("INSERT INTO band_keys (rec, keys) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(rusqlite::params![rec, keys]))
+            .prepare_cached("INSERT INTO band_keys (rec, keys, sum) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(rusqlite::params![rec, keys, sum]))
             .map_err(&e)?;
         if let Some(set) = shingles {
             let bytes: Vec<u8> = set.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let sum = rows::shingles(rec, &bytes);
             self.conn
-                .prepare_cached("INSERT INTO shingles (rec, shingles) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(rusqlite::params![rec, bytes]))
+                .prepare_cached("INSERT INTO shingles (rec, shingles, sum) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(rusqlite::params![rec, bytes, sum]))
                 .map_err(&e)?;
         }
         self.insert_verdict(id, content_hash, StoredKind::Kept, rec, 1.0, source, line)?;
@@ -736,7 +1019,8 @@ impl Index {
         path: &str,
         line: Option<u64>,
     ) -> Result<()> {
-        let source = self.source(path)?;
+        let key = self.source_key(path);
+        let source = self.source(&key)?;
         self.insert_verdict(id, content_hash, kind, of, similarity, source, line)
     }
 
@@ -753,10 +1037,20 @@ impl Index {
     ) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO verdicts (id, content_hash, verdict, rec, similarity, source, line)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO verdicts (id, content_hash, verdict, rec, similarity, source, line, sum)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut s| {
+                let line = line.map(|l| l as i64);
+                let sum = rows::verdict(
+                    id,
+                    content_hash,
+                    kind.name(),
+                    rec,
+                    similarity,
+                    source,
+                    line,
+                );
                 s.execute(rusqlite::params![
                     id,
                     content_hash as i64,
@@ -764,7 +1058,8 @@ impl Index {
                     rec,
                     similarity,
                     source,
-                    line.map(|l| l as i64)
+                    line,
+                    sum
                 ])
             })
             .map_err(|err| db_error(&self.location, err))?;

@@ -216,11 +216,21 @@ fn article(v: &FieldValue) -> String {
     }
 }
 
-fn lower_first(s: &str) -> String {
+/// A message from a library or the OS as part of a lower-case syndup message: its first
+/// letter lowered, unless it starts an upper-case abbreviation ("UTF-8" stays as it is), and
+/// serde_json's "EOF" spelled out (it meant the end of the record, not of the file).
+pub(crate) fn lower_first(s: &str) -> String {
+    if let Some(rest) = s.strip_prefix("EOF") {
+        return format!("unexpected end of the record{rest}");
+    }
     let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+    match (c.next(), c.next()) {
+        (Some(_), Some(second)) if second.is_uppercase() => s.to_string(),
+        (Some(first), _) => first
+            .to_lowercase()
+            .chain(s[first.len_utf8()..].chars())
+            .collect(),
+        (None, _) => String::new(),
     }
 }
 
@@ -264,10 +274,33 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             if slot.is_some() {
                 return Err(de::Error::custom(format!("field `{key}` appears twice")));
             }
-            *slot = Some(map.next_value::<FieldValue<'de>>()?);
+            *slot = Some(if key == fields.text {
+                map.next_value::<FieldValue<'de>>()?
+            } else {
+                // Short fields are taken as written: a number keeps its exact decimal text
+                // (two ids above 2^64 that differ in the last digit stay two ids, where
+                // going through f64 would make them one).
+                raw_field(map.next_value::<&'de serde_json::value::RawValue>()?)?
+            });
         }
         Ok(out)
     }
+}
+
+/// A field's value from its raw JSON text: strings unescaped (borrowed when they need no
+/// unescaping), numbers as written, anything else by its type's name.
+fn raw_field<'de, E: de::Error>(
+    raw: &'de serde_json::value::RawValue,
+) -> Result<FieldValue<'de>, E> {
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<FieldValue<'de>>(text).map_err(E::custom)?,
+        Some(b'-' | b'0'..=b'9') => FieldValue::Number(text.to_string()),
+        Some(b't' | b'f') => FieldValue::Other("boolean"),
+        Some(b'n') => FieldValue::Other("null"),
+        Some(b'[') => FieldValue::Other("array"),
+        _ => FieldValue::Other("object"),
+    })
 }
 
 struct Key<'a>(Cow<'a, str>);
@@ -386,5 +419,63 @@ mod tests {
             .unwrap_err()
             .contains("appears twice"));
         assert!(parse_record(r#"{"text":"a"} trailing"#, &f).is_err());
+    }
+
+    /// Regression (issue 17, fault 5): numeric ids above 2^64 went through f64 and collided.
+    #[test]
+    fn numeric_ids_keep_their_exact_decimal_text() {
+        let f = Fields {
+            date: Some("date".into()),
+            ..Fields::default()
+        };
+        fn id<'a>(line: &'a str) -> FieldValue<'a> {
+            let f = Fields::default();
+            parse_record(line, &f).unwrap().id.unwrap()
+        }
+        assert_eq!(
+            id(r#"{"id": 18446744073709551617, "text": "x"}"#),
+            FieldValue::Number("18446744073709551617".into())
+        );
+        assert_ne!(
+            id(r#"{"id":18446744073709551616,"text":"x"}"#),
+            id(r#"{"id":18446744073709551617,"text":"x"}"#)
+        );
+        assert_eq!(
+            id(r#"{"id":-1.50e3 ,"text":"x"}"#),
+            FieldValue::Number("-1.50e3".into())
+        );
+        assert_eq!(id(r#"{"id":"a\"b","text":"x"}"#).as_text(), Some("a\"b"));
+        assert!(matches!(
+            id(r#"{"id":"plain","text":"x"}"#),
+            FieldValue::Str(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(id(r#"{"id":[1],"text":"x"}"#), FieldValue::Other("array"));
+        assert_eq!(
+            id(r#"{"id":{"a":1},"text":"x"}"#),
+            FieldValue::Other("object")
+        );
+        assert_eq!(id(r#"{"id":null,"text":"x"}"#), FieldValue::Other("null"));
+        assert_eq!(
+            id(r#"{"id":true,"text":"x"}"#),
+            FieldValue::Other("boolean")
+        );
+        let p = parse_record(r#"{"id":1,"text":"x","date":20240102}"#, &f).unwrap();
+        assert_eq!(p.date.unwrap().as_text(), Some("20240102"));
+        assert!(parse_record(r#"{"id":01,"text":"x"}"#, &f).is_err());
+    }
+
+    /// Regression (issue 17, fault 12): serde_json's "EOF while parsing" became "eOF".
+    #[test]
+    fn error_messages_never_start_with_a_mangled_capital() {
+        let f = Fields::default();
+        let e = parse_record(r#"{"id":"a","text":"no end"#, &f).unwrap_err();
+        assert!(
+            e.starts_with("unexpected end of the record while parsing"),
+            "{e}"
+        );
+        assert_eq!(lower_first("Expected value"), "expected value");
+        assert_eq!(lower_first("UTF-8 error"), "UTF-8 error");
+        assert_eq!(lower_first("É"), "é");
+        assert_eq!(lower_first(""), "");
     }
 }

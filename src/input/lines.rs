@@ -124,28 +124,39 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
         kind,
         message,
     };
-    match std::fs::metadata(&f.path) {
-        Ok(m) if m.len() > max as u64 => {
-            batch.problems.push(problem(
-                ProblemKind::TooLarge,
-                format!(
-                    "document is {} bytes, more than --max-doc-bytes {max}; skipped",
-                    m.len()
-                ),
-            ));
+    let too_large = |size: String| {
+        problem(
+            ProblemKind::TooLarge,
+            format!("document is {size} bytes, more than --max-doc-bytes {max}; skipped"),
+        )
+    };
+    // A regular file says its size; anything else (a FIFO, a device such as /dev/zero behind
+    // a link) is read up to `max + 1` bytes, never whole.
+    let file = std::fs::File::open(&f.path).and_then(|file| Ok((file.metadata()?, file)));
+    let mut file = match file {
+        Ok((m, _)) if m.is_file() && m.len() > max as u64 => {
+            batch.problems.push(too_large(m.len().to_string()));
             return;
         }
+        Ok((_, file)) => file,
         Err(e) => {
             batch.problems.push(problem(
                 ProblemKind::Unreadable,
-                e.to_string().to_lowercase(),
+                super::jsonl::lower_first(&e.to_string()),
             ));
             return;
         }
-        Ok(_) => {}
-    }
+    };
     let start = batch.data.len();
-    match std::fs::File::open(&f.path).and_then(|mut file| file.read_to_end(&mut batch.data)) {
+    match (&mut file)
+        .take(max as u64 + 1)
+        .read_to_end(&mut batch.data)
+    {
+        Ok(n) if n > max => {
+            batch.data.truncate(start);
+            batch.bytes += n as u64;
+            batch.problems.push(too_large(format!("{n} or more")));
+        }
         Ok(n) => {
             batch.bytes += n as u64;
             batch.records.push(RecordRef {
@@ -160,7 +171,7 @@ fn read_text_file(f: &InputFile, fi: u32, max: usize, batch: &mut Batch) {
             batch.data.truncate(start);
             batch.problems.push(problem(
                 ProblemKind::Unreadable,
-                e.to_string().to_lowercase(),
+                super::jsonl::lower_first(&e.to_string()),
             ));
         }
     }
@@ -276,8 +287,10 @@ fn read_jsonl(
         Ok(r) => Filler::new(r, latency),
         Err(e) => {
             let mut b = Batch::default();
-            b.problems
-                .push(super::unreadable(&f.path, &e.to_string().to_lowercase()));
+            b.problems.push(super::unreadable(
+                &f.path,
+                &super::jsonl::lower_first(&e.to_string()),
+            ));
             return sink(b);
         }
     };
@@ -288,9 +301,22 @@ fn read_jsonl(
         kind: ProblemKind::TooLarge,
         message: format!("line is {len} bytes or more, more than --max-doc-bytes {max}; skipped"),
     };
+    // Reported after the lines cut before it, so `line_no` counts every line read.
+    let read_problem = |line_no: u64, e: std::io::Error| Problem {
+        path: path.clone(),
+        line: Some(line_no + 1),
+        id: None,
+        kind: ProblemKind::Unreadable,
+        message: format!(
+            "read error after line {line_no}: {}",
+            super::jsonl::lower_first(&e.to_string())
+        ),
+    };
     let mut carry: Vec<u8> = Vec::new();
     let mut line_no: u64 = 0;
     let mut consumed: u64 = 0; // bytes read from the (decompressed) file so far
+                               // A UTF-8 byte order mark (EF BB BF) before the first line is not part of the record.
+    let mut bom_checked = false;
     let mut skipping: Option<u64> = None; // bytes of an oversized line discarded so far
     let mut eof = false;
     while !eof {
@@ -298,6 +324,8 @@ fn read_jsonl(
         let mut data = std::mem::take(&mut carry);
         let want = (CHUNK as u64).max(1);
         let before = data.len();
+        // A read error is reported after the lines read before it, with their count.
+        let mut read_error = None;
         match reader.fill(&mut data, want) {
             Ok((n, end)) => {
                 batch.bytes += n as u64;
@@ -306,16 +334,7 @@ fn read_jsonl(
             Err(e) => {
                 // Keep what was read before the error as if the file ended there.
                 eof = true;
-                batch.problems.push(Problem {
-                    path: path.clone(),
-                    line: Some(line_no + 1),
-                    id: None,
-                    kind: ProblemKind::Unreadable,
-                    message: format!(
-                        "read error after line {line_no}: {}",
-                        e.to_string().to_lowercase()
-                    ),
-                });
+                read_error = Some(e);
             }
         }
         // Count what arrived, even before a read error (offsets stay exact).
@@ -323,6 +342,21 @@ fn read_jsonl(
         // The file offset of `data[0]`.
         let data_offset = consumed - data.len() as u64;
         let mut pos = 0;
+        if !bom_checked {
+            const BOM: &[u8] = b"\xef\xbb\xbf";
+            if data.len() < BOM.len() && !eof && BOM.starts_with(&data) {
+                // Too few bytes yet to tell (a slow producer): wait for more.
+                carry = data;
+                if !sink(batch)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            bom_checked = true;
+            if data.starts_with(BOM) {
+                pos = BOM.len();
+            }
+        }
         if let Some(skipped) = skipping {
             match memchr::memchr(b'\n', &data) {
                 Some(i) => {
@@ -338,6 +372,9 @@ fn read_jsonl(
                         batch.problems.push(too_large(line_no, skipped));
                     } else {
                         skipping = Some(skipped);
+                    }
+                    if let Some(e) = read_error {
+                        batch.problems.push(read_problem(line_no, e));
                     }
                     if !sink(batch)? {
                         return Ok(false);
@@ -385,6 +422,9 @@ fn read_jsonl(
                 carry = data[pos..].to_vec();
                 data.truncate(pos);
             }
+        }
+        if let Some(e) = read_error {
+            batch.problems.push(read_problem(line_no, e));
         }
         batch.data = data;
         if !batch.is_empty() && !sink(batch)? {
@@ -506,6 +546,69 @@ mod tests {
             proptest::prop_assert_eq!(big, expect_big);
             proptest::prop_assert_eq!(blank, expect_blank);
         }
+    }
+
+    /// Regression (issue 17, fault 12): a BOM before the first line cost the first record.
+    #[test]
+    fn a_bom_at_the_start_of_json_lines_is_skipped() {
+        let (recs, big, _) = read_all(b"\xef\xbb\xbf{\"a\":1}\n{\"b\":2}\n", 100);
+        assert_eq!(
+            recs,
+            vec![(1, b"{\"a\":1}".to_vec()), (2, b"{\"b\":2}".to_vec())]
+        );
+        assert!(big.is_empty());
+        // Only at the very start, and a lone BOM is no line.
+        let (recs, _, _) = read_all(b"{\"a\":1}\n\xef\xbb\xbfx\n", 100);
+        assert_eq!(recs[1], (2, b"\xef\xbb\xbfx".to_vec()));
+        let (recs, big, blank) = read_all(b"\xef\xbb\xbf", 100);
+        assert!(recs.is_empty() && big.is_empty() && blank == 0);
+    }
+
+    /// Regression (issue 17, fault 12): a read error inside a compressed stream was reported
+    /// with the line count of the previous chunk ("line 39274 ... after line 39273" when
+    /// 60,032 lines had been read).
+    #[test]
+    fn line_numbers_of_a_read_error_in_a_compressed_stream_count_every_line() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut rng = 7u64;
+        for i in 0..200_000u64 {
+            // Incompressible enough that the stream is several chunks long.
+            rng = crate::minhash::mix64(rng.wrapping_add(i));
+            writeln!(
+                gz,
+                "{{\"id\":{i},\"r\":\"{rng:x}{:x}\"}}",
+                rng.rotate_left(7)
+            )
+            .unwrap();
+        }
+        let mut bytes = gz.finish().unwrap();
+        bytes.truncate(bytes.len() * 2 / 3);
+        std::fs::write(&path, &bytes).unwrap();
+        let files = [InputFile {
+            path,
+            kind: InputKind::Jsonl(Compression::Gzip),
+        }];
+        let (mut last, mut problems) = (0u64, Vec::new());
+        read_batches(&files, 1 << 20, &mut |b| {
+            for r in &b.records {
+                assert!(r.line.unwrap() > last, "records in order");
+                last = r.line.unwrap();
+            }
+            problems.extend(b.problems.iter().map(|p| (p.line, p.message.clone())));
+            Ok(true)
+        })
+        .unwrap();
+        assert!(last > 50_000, "{last}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let (line, message) = &problems[0];
+        assert_eq!(*line, Some(last + 1));
+        assert!(
+            message.starts_with(&format!("read error after line {last}: ")),
+            "{message}"
+        );
     }
 
     /// A line longer than the reader's chunk between two good ones: skipped whole, the next

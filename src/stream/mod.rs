@@ -19,7 +19,9 @@
 //!    go to the earliest kept. Without shingle sets in the index (the default) the Jaccard is
 //!    estimated from the full signatures: the share of equal positions, whose standard error
 //!    is about `sqrt(J(1-J)/num_perm)` (0.035 at J = 0.8 with 128 permutations), so pairs within
-//!    a few hundredths of the threshold may fall on either side. With [`crate::VerifyMode::Exact`]
+//!    a few hundredths of the threshold may fall on either side; two short records (fewer than
+//!    [`crate::minhash::MIN_ESTIMATE_SHINGLES`] distinct shingles each) are compared on their
+//!    exact sets, which short kept records store. With [`crate::VerifyMode::Exact`]
 //!    the index stores each kept record's sorted shingle hashes (8 bytes per distinct shingle,
 //!    on disk) and the Jaccard is exact;
 //! 3. otherwise **kept**, and added to the index (unless it was opened with
@@ -29,7 +31,8 @@
 //! record whose id was decided before:
 //! - with the same content and the same `path:line` is a **replay** (a rerun of the same input
 //!   after a crash): it gets the stored verdict again, kept or the same duplicate; this is what
-//!   makes reruns idempotent;
+//!   makes reruns idempotent. Paths are compared canonical (`x.jsonl` is `./x.jsonl`), and
+//!   standard input matches any input at the same line;
 //! - with the same content from another place is a repeat: a duplicate of that record
 //!   (`exact_duplicate`, similarity 1), or of what that record duplicated;
 //! - with other content is rejected as `duplicate_id`.
@@ -214,6 +217,10 @@ struct Prepared {
     keys: Vec<u64>,
     /// Sorted shingle set, only when the index stores them.
     shingles: Option<Vec<u64>>,
+    /// Sorted shingle set of a short record (fewer than
+    /// [`minhash::MIN_ESTIMATE_SHINGLES`]) when the index does not store sets: it is compared
+    /// exactly with short kept records, and stored if kept.
+    small: Option<Vec<u64>>,
 }
 
 enum Body<'a> {
@@ -394,7 +401,11 @@ impl StreamFilter {
                         kind: ProblemKind::DuplicateId,
                     }));
                 }
-                let replay = sv.path == path && sv.line == line;
+                // The same place: the same line of the same input however its path is
+                // spelled (paths are compared canonical), or of standard input against any
+                // input (the same bytes piped in after a run on the file, or the reverse).
+                let key = self.index.source_key(path);
+                let replay = sv.line == line && (sv.path == key || sv.path == "-" || key == "-");
                 return Ok(match sv.verdict {
                     StoredKind::Kept if replay => Verdict::Kept { id: p.id, replay },
                     StoredKind::Kept => Verdict::Duplicate {
@@ -447,7 +458,7 @@ impl StreamFilter {
                 p.content,
                 &p.sig,
                 &p.keys,
-                p.shingles.as_deref(),
+                p.shingles.as_deref().or(p.small.as_deref()),
                 path,
                 line,
             )?;
@@ -473,7 +484,12 @@ impl StreamFilter {
         for &rec in &cands {
             let sim = match &p.shingles {
                 Some(set) => {
-                    self.index.shingles_into(rec, &mut self.set_buf)?;
+                    if !self.index.shingles_into(rec, &mut self.set_buf)? {
+                        return Err(Error::new(ErrorKind::Index(format!(
+                            "{}: record {rec} has no shingle set, though the index stores them: the index is damaged",
+                            self.index.location()
+                        ))));
+                    }
                     let s = Similarity::exact(set, &self.set_buf);
                     if !s.meets(threshold) {
                         continue;
@@ -482,12 +498,33 @@ impl StreamFilter {
                 }
                 None => {
                     self.index.signature_into(rec, &mut self.sig_buf)?;
-                    let agree = minhash::agreement(&p.sig, &self.sig_buf);
-                    let n = self.prep.config.num_perm as f64;
-                    if (agree as f64) < threshold * n - 1e-9 {
-                        continue;
+                    // Two short records are compared on their exact sets: a chance collision
+                    // would make their signatures agree everywhere (see
+                    // `minhash::MIN_ESTIMATE_SHINGLES`). A kept record whose signature holds
+                    // that many distinct values is not short; a short one has its set stored.
+                    let exact = match &p.small {
+                        Some(set)
+                            if !minhash::has_distinct(
+                                &self.sig_buf,
+                                minhash::MIN_ESTIMATE_SHINGLES,
+                            ) && self.index.shingles_into(rec, &mut self.set_buf)? =>
+                        {
+                            Some(Similarity::exact(set, &self.set_buf))
+                        }
+                        _ => None,
+                    };
+                    match exact {
+                        Some(s) if !s.meets(threshold) => continue,
+                        Some(s) => s.jaccard(),
+                        None => {
+                            let agree = minhash::agreement(&p.sig, &self.sig_buf);
+                            let n = self.prep.config.num_perm as f64;
+                            if (agree as f64) < threshold * n - 1e-9 {
+                                continue;
+                            }
+                            agree as f64 / n
+                        }
                     }
-                    agree as f64 / n
                 }
             };
             // Candidates come in increasing number, so `>` keeps the earliest on ties.
@@ -580,12 +617,24 @@ impl Preparer {
                 rec.id
             }
         };
+        // A short record's set (see `Prepared::small`): a signature with enough distinct
+        // values proves the record is not short without sorting its shingles.
+        let small = if exact || minhash::has_distinct(&w.signature, minhash::MIN_ESTIMATE_SHINGLES)
+        {
+            None
+        } else {
+            let mut set = w.shingles.clone();
+            set.sort_unstable();
+            set.dedup();
+            (set.len() < minhash::MIN_ESTIMATE_SHINGLES).then_some(set)
+        };
         Ok(Prepared {
             id,
             content: w.content_hash(),
             keys: self.sketcher.params().band_keys(&w.signature),
             sig: std::mem::take(&mut w.signature),
             shingles: exact.then(|| w.shingles.clone()),
+            small,
         })
     }
 }
