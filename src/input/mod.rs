@@ -1,22 +1,25 @@
 //! Readers: paths and standard input -> batches of raw records with their `path:line`.
 //!
 //! Inputs are files and directories (walked recursively in sorted order, hidden entries
-//! skipped): `.txt` and `.md` files are one document each (id = the path), `.jsonl`,
-//! `.jsonl.gz` and `.jsonl.zst` files one document per line, and `-` reads JSON Lines from
+//! skipped): `.txt` and `.md` files are one document each (id = the path), `.jsonl` (or
+//! `.ndjson`), `.jsonl.gz` and `.jsonl.zst` files one document per line, and `-` reads JSON Lines from
 //! standard input. Records come in batches of a few MiB so the next stage can parse and shingle
 //! a batch in parallel while the reader fills the next one. Lines longer than `max_doc_bytes`
 //! are never held in memory whole: they are skipped and reported.
 
 mod jsonl;
 mod lines;
+pub mod probe;
 mod record;
+mod split;
 
 pub use jsonl::{
     decode, decode_windows_1252_fallback, parse_record, record_fields, FieldValue, Parsed,
     RecordError, RecordFields,
 };
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
-pub use record::{RawRecord, Reader, RecordText};
+pub use record::{decode_detected, RawRecord, Reader, RecordText};
+pub use split::{split_records, Split, SplitSink};
 
 use crate::document::{Problem, ProblemKind};
 use std::path::{Path, PathBuf};
