@@ -500,6 +500,7 @@ pub struct Writer<'r> {
     report: &'r Report,
     format: Format,
     texts: BTreeMap<String, String>,
+    extent: text::Extent,
 }
 
 impl<'r> Writer<'r> {
@@ -518,13 +519,21 @@ impl<'r> Writer<'r> {
             report,
             format,
             texts,
+            extent: text::Extent::All,
         })
+    }
+
+    /// How much the text format lists (the other formats always hold everything).
+    pub fn text_extent(mut self, extent: text::Extent) -> Writer<'r> {
+        self.extent = extent;
+        self
     }
 
     /// Writes the report to `out` (not flushed).
     pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self.format {
             Format::Html => html::write(self.report, &self.texts, html::MAX_COMPARE, out),
+            Format::Text => text::write_extent(self.report, self.extent, out),
             format => write(self.report, format, out),
         }
     }
