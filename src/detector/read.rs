@@ -258,7 +258,14 @@ impl Scan<'_> {
         s.index.insert(id.clone(), idx);
         s.ids.push(id);
         s.titles.push(p.title.into());
-        s.date_keys.push(p.date.as_deref().and_then(parse_date));
+        let key = p.date.as_deref().and_then(parse_date);
+        if key.is_some() {
+            self.stats.dated_documents += 1;
+        } else if p.date.is_some() {
+            self.stats.unreadable_dates += 1;
+        }
+        let s = &mut self.store;
+        s.date_keys.push(key);
         let group = match p.group {
             None => u32::MAX,
             Some(g) => match s.group_index.get(g.as_str()) {

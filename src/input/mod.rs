@@ -112,6 +112,25 @@ pub struct Expanded {
     pub problems: Vec<Problem>,
     /// Files inside directories that are not of a kind syndup reads.
     pub skipped_files: u64,
+    /// Those files by extension ([`extension_of`]), to say what was found instead.
+    pub skipped_kinds: std::collections::BTreeMap<String, u64>,
+}
+
+/// A file's extension as shown in messages: `.html`, `.json.gz`, or `(none)`.
+pub fn extension_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut parts = name.rsplitn(3, '.');
+    let last = parts.next().unwrap_or_default();
+    match (parts.next(), parts.next()) {
+        (Some(mid), Some(_)) if matches!(last, "gz" | "zst" | "bz2" | "xz") && !mid.is_empty() => {
+            format!(".{mid}.{last}")
+        }
+        (Some(_), _) if !last.is_empty() => format!(".{last}"),
+        _ => "(none)".to_string(),
+    }
 }
 
 /// Expands sources into files.
@@ -132,7 +151,7 @@ pub fn expand(sources: &[Source]) -> Expanded {
                     }),
                     None => out.problems.push(unreadable(
                         p,
-                        "unsupported file type: syndup reads .txt, .md, .jsonl, .jsonl.gz and .jsonl.zst files, directories, and - for JSON Lines on standard input",
+                        "unsupported file type: syndup reads .txt, .md, .jsonl (or .ndjson, also .gz or .zst) files, directories, and - for JSON Lines on standard input",
                     )),
                 },
                 Err(e) => out.problems.push(unreadable(p, &e.to_string().to_lowercase())),
@@ -167,6 +186,7 @@ fn walk(dir: &Path, out: &mut Expanded) {
             out.files.push(InputFile { path: p, kind });
         } else {
             out.skipped_files += 1;
+            *out.skipped_kinds.entry(extension_of(&p)).or_default() += 1;
         }
     }
 }

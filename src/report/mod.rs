@@ -187,6 +187,13 @@ pub struct Stats {
     /// Documents that were not valid UTF-8 and were read as Windows-1252
     /// (`parameters.windows_1252`).
     pub recoded: u64,
+    /// Documents with a readable date in the date field (`parameters.fields.date`).
+    #[serde(default)]
+    pub dated_documents: u64,
+    /// Documents whose date field is there but not a date syndup reads (ISO 8601,
+    /// `DD-MON-YYYY hh:mm:ss`, Unix seconds); they count as undated.
+    #[serde(default)]
+    pub unreadable_dates: u64,
     /// Bytes read (after decompression).
     pub input_bytes: u64,
     /// Bytes of document text scanned.
