@@ -9,6 +9,7 @@ mod filter;
 mod harness;
 mod html;
 mod input_errors;
+mod newuser;
 mod properties;
 mod sentences;
 mod shared_data;

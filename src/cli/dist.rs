@@ -128,6 +128,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
             super::KeepArg::First => KeepPolicy::First,
             super::KeepArg::Longest => KeepPolicy::Longest,
             super::KeepArg::Earliest => KeepPolicy::Earliest,
+            super::KeepArg::Source => KeepPolicy::Source,
         },
         max_bucket: args.max_bucket,
         max_doc_bytes: args.max_doc_bytes,
