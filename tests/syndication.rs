@@ -102,10 +102,25 @@ fn without_dates_the_source_is_the_text_that_holds_the_others() {
         doc("copy", &format!("{STORY} All rights reserved."), None, None),
         doc("story", STORY, None, None),
     ];
-    let r = scan(docs, Config::default());
+    // The default, --keep source: the member nearest the others keeps the cluster and is its
+    // source (the story without the added line is nearer the trimmed text than `copy`).
+    let r = scan(docs.clone(), Config::default());
     let c = &r.clusters[0];
-    // `trimmed` is inside both; `copy` holds the story (a near-duplicate) and the trimmed
-    // text, and comes before `story` in input order.
+    assert_eq!(
+        (
+            c.representative.as_str(),
+            c.source.as_str(),
+            c.source_by.as_str()
+        ),
+        ("story", "story", "similarity")
+    );
+    // Under the other keep policies the rule is: `trimmed` is inside both; `copy` holds the
+    // story (a near-duplicate) and the trimmed text, and comes before `story` in input order.
+    let first = Config {
+        keep: syndup::KeepPolicy::First,
+        ..Config::default()
+    };
+    let c = &scan(docs, first.clone()).clusters[0];
     assert_eq!(
         (c.source.as_str(), c.source_by.as_str()),
         ("copy", "containment")
@@ -115,7 +130,7 @@ fn without_dates_the_source_is_the_text_that_holds_the_others() {
         doc("b", STORY, None, None),
         doc("a", &format!("{STORY} All rights reserved."), None, None),
     ];
-    let c = &scan(docs, Config::default()).clusters[0];
+    let c = &scan(docs, first).clusters[0];
     assert_eq!(
         (c.source.as_str(), c.source_by.as_str()),
         ("b", "first_seen")

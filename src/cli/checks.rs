@@ -84,17 +84,24 @@ pub(super) fn fields(expanded: &Expanded, config: &Config) -> syndup::Result<()>
     sample.check(&config.fields, needs)
 }
 
-/// Warnings about a finished scan, each said once: dates that could not be read when dates
-/// decide something, and files skipped in directories.
+/// Warnings about a finished scan, each said once: date fields that are not dates, documents
+/// without the date that --keep earliest or --window uses, and nothing read at all.
 pub(super) fn warnings(report: &Report) -> Vec<String> {
     let s = &report.stats;
     let p = &report.parameters;
     let mut out = Vec::new();
+    if s.documents == 0 && s.problems == 0 {
+        out.push(
+            "no documents were read: the input is empty (standard input with nothing piped in?)"
+                .to_string(),
+        );
+    }
     if let Some(field) = &p.fields.date {
+        // (`--keep source`, the default, is made for corpora with and without dates: a
+        // document without one is no warning there.)
         let uses = match (p.keep, p.window_days) {
             (KeepPolicy::Earliest, _) => Some("--keep earliest"),
             (_, Some(_)) => Some("--window"),
-            (KeepPolicy::Source, _) if s.dated_documents > 0 => Some("--keep source"),
             _ => None,
         };
         let undated = s.documents.saturating_sub(s.dated_documents);
@@ -106,14 +113,9 @@ pub(super) fn warnings(report: &Report) -> Vec<String> {
             ));
         } else if let (Some(flag), true) = (uses, undated > 0) {
             out.push(format!(
-                "{} of {} have no date in `{field}`: {flag} treats them as undated{}",
+                "{} of {} have no date in `{field}`: {flag} treats them as undated",
                 undated,
                 plural(s.documents, "document", "documents"),
-                if p.keep == KeepPolicy::Source {
-                    " (a cluster's dates decide its source only when every member has one)"
-                } else {
-                    ""
-                }
             ));
         }
     }

@@ -30,7 +30,7 @@ pub(super) struct Assembled {
 
 /// How likely a document is to be the original of its component, for `--keep source`.
 #[derive(Debug, Clone, Copy, Default)]
-struct SourceRank {
+pub(super) struct SourceRank {
     /// Its date, when every document of its component has one (else dates decide nothing).
     date: Option<i64>,
     /// The sum of its matches' Jaccard similarities: the original is near every copy, copies
@@ -101,7 +101,7 @@ impl Scan<'_> {
                 let docs: Vec<DocIdx> = std::iter::once(cl.representative)
                     .chain(cl.members.iter().map(|m| m.0))
                     .collect();
-                this.source_of(&docs, &criteria)
+                this.source_of(&docs, &criteria, ranks.as_deref())
             })
             .collect();
         let member = |d: DocIdx, sim: Option<&Similarity>, source: DocIdx| -> MemberReport {
@@ -216,13 +216,34 @@ impl Scan<'_> {
     }
 
     /// The likely original of a cluster (`docs`, the representative first) and how it was
-    /// chosen: the earliest date when every member has a readable one (a member with the
-    /// only date is not "the earliest"); among members with that date (or all, without dates) the
-    /// first in input order that every other member is a near-duplicate of or contained in,
-    /// when at least one is contained (clusters of up to [`SOURCE_MAX_MEMBERS`]); else the
-    /// first in input order.
-    pub(super) fn source_of(&self, docs: &[DocIdx], criteria: &Criteria) -> (DocIdx, SourceBy) {
+    /// chosen. Under `--keep source` (`ranks` given) it is the representative, chosen by date
+    /// or as the member nearest the others. Otherwise: the earliest date when every member
+    /// has a readable one (a member with the only date is not "the earliest"); among members
+    /// with that date (or all, without dates) the first in input order that every other
+    /// member is a near-duplicate of or contained in, when at least one is contained (clusters
+    /// of up to [`SOURCE_MAX_MEMBERS`]); else the first in input order.
+    pub(super) fn source_of(
+        &self,
+        docs: &[DocIdx],
+        criteria: &Criteria,
+        ranks: Option<&[SourceRank]>,
+    ) -> (DocIdx, SourceBy) {
         let s = &self.store;
+        if ranks.is_some() {
+            // Under --keep source the representative is the likely source: by date when the
+            // dates decided it, else as the member nearest the others. (The rule below, which
+            // prefers the text that holds the others, names a page that embeds a story as its
+            // source; measured on a generated corpus it finds the original less often.)
+            let rep = docs[0];
+            let all_dated = docs.iter().all(|&d| s.date_keys[d as usize].is_some());
+            let min = docs.iter().filter_map(|&d| s.date_keys[d as usize]).min();
+            let by = if all_dated && s.date_keys[rep as usize] == min {
+                SourceBy::Date
+            } else {
+                SourceBy::Similarity
+            };
+            return (rep, by);
+        }
         let mut pool: Vec<DocIdx> = docs.to_vec();
         pool.sort_unstable();
         let mut by = SourceBy::FirstSeen;
@@ -296,16 +317,22 @@ mod tests {
             let pairs = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)];
             st.prepare_sets(&pairs, &[], &mut prepared);
             // Without dates: the member every other is in or near-duplicates.
-            assert_eq!(st.source_of(&[0, 1], &criteria), (1, SourceBy::Containment));
+            assert_eq!(
+                st.source_of(&[0, 1], &criteria, None),
+                (1, SourceBy::Containment)
+            );
             // A date wins when every member has one.
-            assert_eq!(st.source_of(&[2, 3], &criteria), (3, SourceBy::Date));
+            assert_eq!(st.source_of(&[2, 3], &criteria, None), (3, SourceBy::Date));
             // A member with the only date is not "the earliest" (regression, issue 18).
             assert_eq!(
-                st.source_of(&[0, 1, 2], &criteria),
+                st.source_of(&[0, 1, 2], &criteria, None),
                 (1, SourceBy::Containment)
             );
             // Nothing holds the other: first seen.
-            assert_eq!(st.source_of(&[0], &criteria), (0, SourceBy::FirstSeen));
+            assert_eq!(
+                st.source_of(&[0], &criteria, None),
+                (0, SourceBy::FirstSeen)
+            );
         });
     }
 

@@ -248,9 +248,13 @@ pub struct ClusterReport {
     pub details: Vec<MemberReport>,
     /// Id of the likely original (see `source_by`).
     pub source: String,
-    /// How the source was guessed: `date` (the earliest date; ties decided as below),
-    /// `containment` (the one member every other is a near-duplicate of or contained in; the
-    /// first such), or `first_seen` (neither applies: the first in input order).
+    /// How the source was guessed. Under `--keep source` (the default) the source is the
+    /// representative: `date` (the earliest date, every member having one; ties go to the
+    /// member nearest the others) or `similarity` (the member nearest the others: the largest
+    /// sum of Jaccard similarities over its matches). Under the other keep policies: `date`
+    /// (ties decided as below), `containment` (the one member every other is a
+    /// near-duplicate of or contained in; the first such), or `first_seen` (neither applies:
+    /// the first in input order). Values may be added within a format version.
     pub source_by: SourceBy,
 }
 
@@ -398,12 +402,16 @@ pub enum SourceBy {
     Containment,
     /// `first_seen`: neither applies, the first member in input order.
     FirstSeen,
+    /// `similarity`: under `--keep source` when dates do not decide, the member nearest the
+    /// others (the largest sum of Jaccard similarities over its verified matches).
+    Similarity,
 }
 
 output_names!(SourceBy {
     Date => "date",
     Containment => "containment",
     FirstSeen => "first_seen",
+    Similarity => "similarity",
 });
 
 /// A cluster member's relation to the cluster's likely source ([`MemberReport::role`]).
@@ -571,7 +579,10 @@ mod tests {
 
     #[test]
     fn report_enums_serialise_to_their_snake_case_names() {
-        assert_named(SourceBy::ALL, &["date", "containment", "first_seen"]);
+        assert_named(
+            SourceBy::ALL,
+            &["date", "containment", "first_seen", "similarity"],
+        );
         assert_named(Role::ALL, &["source", "copy", "partial_copy"]);
         assert_named(PairRelation::ALL, &["near_duplicate", "contained"]);
         assert_named(

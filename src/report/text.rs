@@ -175,6 +175,7 @@ pub fn write_extent(r: &Report, extent: Extent, out: &mut dyn Write) -> std::io:
             SourceBy::Date => "earliest date",
             SourceBy::Containment => "holds the others",
             SourceBy::FirstSeen => "first seen",
+            SourceBy::Similarity => "nearest the others",
         };
         writeln!(
             out,
