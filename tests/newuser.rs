@@ -444,3 +444,64 @@ fn completions_man_page_and_version_come_from_the_clap_definitions() {
     let v = stdout(&run(&["--version"]));
     assert!(v.starts_with("syndup 0.1.0"), "{v}");
 }
+
+// ---- 8. the HTML page at scale
+
+#[test]
+fn html_page_explains_its_scores_pages_its_repeats_and_says_why_a_view_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let o = run(&[
+        "scan",
+        "samples",
+        "-q",
+        "--sentences=full",
+        "--format",
+        "html",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        page.contains("<dt>J</dt><dd>Jaccard similarity of a member"),
+        "J explained"
+    );
+    assert!(
+        page.contains("<dt>C</dt><dd>containment: the share"),
+        "C explained"
+    );
+    assert!(
+        page.contains("id=\"rpager\"") && page.contains("renderRepeats()"),
+        "repeats paged"
+    );
+    assert!(
+        page.contains("@media (max-width:900px)"),
+        "a layout for narrow windows"
+    );
+    assert!(
+        page.contains("6 files, 58.6 KB read (55.1 KB of text)"),
+        "sizes in KB"
+    );
+    assert!(page.contains("23 documents · 4 clusters · 9 duplicates"));
+    // From standard input the texts cannot be read again: every member says why.
+    let news = std::fs::read(root().join("samples/news.jsonl")).unwrap();
+    let o = run_stdin(
+        &[
+            "scan",
+            "-q",
+            "--format",
+            "html",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &news,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        page.contains("\"no_compare\":{\"wire-harbor-1\\u0000wire-harbor-0\":1"),
+        "reason recorded"
+    );
+    assert!(page.contains("no side-by-side view: "));
+}

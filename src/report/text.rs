@@ -34,7 +34,8 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+/// `n` and the word in the singular or the plural ("1 problem", "2 problems").
+pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
