@@ -19,13 +19,19 @@ fn main() {
     let suffix = commit.map(|c| format!(" (commit {c})")).unwrap_or_default();
     println!("cargo:rustc-env=SYNDUP_COMMIT={suffix}");
     // Rebuild when HEAD moves (a commit, a checkout); in a worktree these files live in the
-    // repository's git directory.
+    // repository's git directory. Only files that exist are named: cargo treats a missing
+    // one as changed, which would rebuild the crate at every build.
+    let watch = |path: String| {
+        if std::path::Path::new(&path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    };
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        println!("cargo:rerun-if-changed={dir}/HEAD");
+        watch(format!("{dir}/HEAD"));
         if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
             let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or(dir);
-            println!("cargo:rerun-if-changed={common}/{head}");
-            println!("cargo:rerun-if-changed={common}/packed-refs");
+            watch(format!("{common}/{head}"));
+            watch(format!("{common}/packed-refs"));
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
