@@ -332,7 +332,9 @@ pub struct Config {
     /// Documents (and JSON lines) larger than this many bytes are reported and skipped.
     pub max_doc_bytes: usize,
     /// Read records that are not valid UTF-8 as Windows-1252 where they break (counted in
-    /// `stats.recoded`) instead of reporting them as `invalid_utf8` problems.
+    /// `stats.recoded`). Without it, JSON Lines records that are not UTF-8 are `invalid_utf8`
+    /// problems, and whole text files are read in the encoding detected for them
+    /// ([`crate::input::decode_detected`]).
     pub windows_1252: bool,
     /// JSON field names.
     pub fields: Fields,

@@ -31,8 +31,9 @@ pub struct Cli {
 enum Command {
     /// Scan documents and report clusters of near-duplicates.
     ///
-    /// Inputs: .txt/.md files (one document each, id = path), .jsonl/.jsonl.gz/.jsonl.zst
-    /// (one document per line), directories (recursively) and - for JSON Lines on stdin.
+    /// Inputs: .txt/.md files (one document each, id = path; not UTF-8: their encoding is
+    /// detected), .jsonl/.ndjson, also .gz/.zst (one document per line), directories
+    /// (recursively), and - or no path for JSON Lines on stdin.
     /// Exit status: 0 success, 1 duplicates found (only with --exit-code), 2 errors or bad
     /// records (they are reported with path:line and the run goes on unless --strict).
     Scan(Box<ScanArgs>),
@@ -292,9 +293,11 @@ struct ScanArgs {
     /// Stop at the first bad record instead of reporting it and going on.
     #[arg(long, help_heading = "Input")]
     strict: bool,
-    /// Read text that is not valid UTF-8 as Windows-1252 (Latin-1 plus curly quotes; older
-    /// Western European files) where it breaks, instead of reporting the record as a problem.
-    /// Such records are counted (`recoded`); byte offsets index the decoded UTF-8 text.
+    /// Read JSON Lines records that are not valid UTF-8 as Windows-1252 (Latin-1 plus curly
+    /// quotes; older Western European exports) where they break, instead of reporting them as
+    /// problems. Text files (.txt, .md) need no flag: one that is not UTF-8 is read in the
+    /// encoding detected for it (with the flag, as Windows-1252 where it breaks). Such records
+    /// are counted (`recoded`); byte offsets index the decoded UTF-8 text.
     #[arg(long, help_heading = "Input")]
     windows_1252: bool,
     /// Skip (and report) documents larger than this many bytes.

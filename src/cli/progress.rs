@@ -60,8 +60,10 @@ impl Progress for Bar {
                 );
             } else {
                 b.set_style(
-                    ProgressStyle::with_template("{spinner} {msg:12} {decimal_bytes} ({decimal_bytes_per_sec})")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    ProgressStyle::with_template(
+                        "{spinner} {msg:12} {decimal_bytes} ({decimal_bytes_per_sec})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
             }
             b.set_message("reading");
