@@ -505,3 +505,23 @@ fn html_page_explains_its_scores_pages_its_repeats_and_says_why_a_view_is_missin
     );
     assert!(page.contains("no side-by-side view: "));
 }
+
+#[test]
+fn generate_names_a_missing_seed_text_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "generate",
+        "--from",
+        "no-such-seed-text",
+        "-n",
+        "10",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--from: no-such-seed-text: no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -723,6 +723,9 @@ fn eval(args: &EvalArgs) -> syndup::Result<ExitCode> {
 fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
     use syndup::harness::{self, EditLevel, GenerateOptions, Model};
     let sources: Vec<Source> = args.from.iter().map(|p| Source::parse(p)).collect();
+    // A --from path that does not exist (the default `samples` outside the source tree)
+    // would otherwise end in "seed text too small" with nothing said about the path.
+    checks::inputs(&sources).map_err(|e| syndup::Error::input(format!("--from: {e}")))?;
     let (texts, problems) = syndup::input::read_texts(&sources, &Fields::default(), 64 << 20)?;
     for p in &problems {
         eprintln!("syndup: {}", syndup::report::text::clean(&p.to_string()));
