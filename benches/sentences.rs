@@ -4,7 +4,7 @@
 //!
 //! 1. **MSR paraphrase corpus** (training file): the 4,076 labelled pairs are put into
 //!    documents, half within one document and half across documents (see `msrp_eval.rs`),
-//!    scanned with `--sentences full`, and scored: recall and precision of the pairs found by
+//!    scanned with `--sentences=full`, and scored: recall and precision of the pairs found by
 //!    word-Jaccard bucket, recall on paraphrases with word Jaccard >= 0.5 (near-copies), and
 //!    precision over all labelled pairs found, with and without the changed-numbers check,
 //!    next to the plain "word Jaccard >= 0.5" rule.
@@ -62,8 +62,8 @@ fn msrp() {
         msrp_eval::plain_rule_precision(&pairs)
     );
     for (name, numbers) in [
-        ("syndup --sentences full", false),
-        ("syndup --sentences full --numbers-must-match", true),
+        ("syndup --sentences=full", false),
+        ("syndup --sentences=full --numbers-must-match", true),
     ] {
         let t = Instant::now();
         let r = msrp_eval::scan(&layout, msrp_eval::config(numbers));

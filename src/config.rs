@@ -38,6 +38,14 @@ pub enum KeepPolicy {
     Longest,
     /// The earliest by the date field; documents without a date come last; ties go to the first.
     Earliest,
+    /// The likely original (the default of `syndup scan`): the earliest date when every
+    /// document of the cluster's component has a readable one; then the document closest to
+    /// the others (the largest sum of Jaccard similarities over its verified matches: copies
+    /// made from one original are each nearer to it than to each other, and a trimmed copy,
+    /// a page that embeds the story or a copy under a new intro is far from most); ties go to
+    /// the first. It needs the matches, so only the batch scan offers it (the distributed
+    /// flow refuses it); [`KeepPolicy::prefers`] alone orders like `Earliest`.
+    Source,
 }
 
 impl KeepPolicy {
@@ -56,7 +64,7 @@ impl KeepPolicy {
             KeepPolicy::Longest => {
                 (bytes(x), std::cmp::Reverse(x)) > (bytes(y), std::cmp::Reverse(y))
             }
-            KeepPolicy::Earliest => {
+            KeepPolicy::Earliest | KeepPolicy::Source => {
                 let key = |i: usize| (date(i).is_none(), date(i).unwrap_or(0), i);
                 key(x) < key(y)
             }
@@ -325,7 +333,9 @@ pub struct Config {
     /// Documents (and JSON lines) larger than this many bytes are reported and skipped.
     pub max_doc_bytes: usize,
     /// Read records that are not valid UTF-8 as Windows-1252 where they break (counted in
-    /// `stats.recoded`) instead of reporting them as `invalid_utf8` problems.
+    /// `stats.recoded`). Without it, JSON Lines records that are not UTF-8 are `invalid_utf8`
+    /// problems, and whole text files are read in the encoding detected for them
+    /// ([`crate::input::decode_detected`]).
     pub windows_1252: bool,
     /// JSON field names.
     pub fields: Fields,
@@ -354,7 +364,7 @@ impl Default for Config {
             bands: None,
             rows: None,
             verify: VerifyMode::Exact,
-            keep: KeepPolicy::First,
+            keep: KeepPolicy::Source,
             cluster: ClusterMode::Guarded,
             max_bucket: 200,
             strict: false,

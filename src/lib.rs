@@ -101,7 +101,7 @@ pub use config::{
     ClusterMode, Config, ContainmentConfig, Fields, GroupPairs, KeepPolicy, Scheme, SentenceConfig,
     SentenceMode, ShingleKind, VerifyMode,
 };
-pub use detector::{Detector, NoProgress, Outcome, Progress, Stage, Timings};
+pub use detector::{Detector, NoProgress, Outcome, PairExplained, Progress, Side, Stage, Timings};
 pub use document::{Document, Problem, ProblemKind};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "index")]

@@ -78,6 +78,9 @@ pub struct DocSentence {
     pub first_token: usize,
     /// Number of tokens (words).
     pub words: usize,
+    /// It starts on a table row, a list item or a tab-separated line
+    /// ([`crate::sentence::line_kind`]): never a near-repeat (it can be boilerplate).
+    pub structure: bool,
 }
 
 /// Cuts `text` into sentences and gives each its tokens; sentences without a token are
@@ -94,6 +97,7 @@ pub fn doc_sentences_into(
     out.clear();
     spans.clear();
     seg.sentences_into(text, spans);
+    let mut lines = crate::sentence::LineTracker::new();
     let mut ti = 0;
     for sp in spans.iter() {
         let t0 = ti;
@@ -105,6 +109,7 @@ pub fn doc_sentences_into(
                 span: *sp,
                 first_token: t0,
                 words: ti - t0,
+                structure: lines.structure(text, sp.start),
             });
         }
     }
@@ -118,6 +123,7 @@ pub fn doc_sentences_into(
                 },
                 first_token: 0,
                 words: tokens.len(),
+                structure: false,
             }),
         }
     }
@@ -609,6 +615,9 @@ pub struct DocRepeats {
     /// `(sentence, number hash)` of the numbers in sentences with `min_words` words or more,
     /// when asked for.
     pub numbers: Vec<(u32, u64)>,
+    /// Sentences on lines of structure (table rows, list items, tab-separated lines), in
+    /// order: never near-repeats, within or across documents.
+    pub structure: Vec<u32>,
 }
 
 impl SentenceWorker {
@@ -649,6 +658,10 @@ impl SentenceWorker {
             let r = s.first_token..s.first_token + s.words;
             out.sentences
                 .push((sentence_hash(&hashes[r.clone()]), s.words as u32));
+            if s.structure {
+                out.structure.push(i as u32);
+                continue;
+            }
             if s.words >= cfg.min_words {
                 let mask = word_mask(&hashes[r.clone()]);
                 self.eligible.push((s.words as u32, i as u32, mask));

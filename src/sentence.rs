@@ -118,6 +118,110 @@ fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     }
 }
 
+/// What a line of text is, for the repeat stage: prose, or structure that is cut into
+/// "sentences" only because a line break ends one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Ordinary text.
+    Prose,
+    /// A list item: after its indentation, `-`, `*`, `+`, `•`, `–` or `1.` / `1)` and a space.
+    ListItem,
+    /// A Markdown or ASCII table row: it starts with `|`, or holds two or more `|`.
+    TableRow,
+    /// Tab-separated fields: a tab after the first non-blank character.
+    Tabular,
+}
+
+impl LineKind {
+    /// True for list items, table rows and tab-separated lines.
+    pub fn is_structure(self) -> bool {
+        self != LineKind::Prose
+    }
+}
+
+/// The kind of one line (without its terminator). Cheap: one pass over the line's bytes.
+///
+/// Why: table rows of one table share most of their words (`| 2025-10-19 | Ferrow Gazette |
+/// 437 |`), and the items of a list or the rows of a TSV export repeat their pattern, so as
+/// sentences they would be near-repeats of each other. They are structure, not text said
+/// twice: the repeat stage ([`crate::repeat`]) never reports them as near-repeats (they can
+/// still be boilerplate, a line found in many documents).
+pub fn line_kind(line: &str) -> LineKind {
+    let body = line.trim_start_matches([' ', '\t', '\u{a0}']);
+    if body.starts_with('|') || body.bytes().filter(|&b| b == b'|').count() >= 2 {
+        return LineKind::TableRow;
+    }
+    if body.trim_end().contains('\t') {
+        return LineKind::Tabular;
+    }
+    let marker = ["- ", "* ", "+ ", "\u{2022} ", "\u{2013} ", "\u{b7} "]
+        .iter()
+        .any(|m| body.starts_with(m));
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    let numbered = (1..=3).contains(&digits)
+        && matches!(body.as_bytes().get(digits), Some(b'.' | b')'))
+        && matches!(body.as_bytes().get(digits + 1), Some(b' ' | b'\t'));
+    if marker || numbered {
+        LineKind::ListItem
+    } else {
+        LineKind::Prose
+    }
+}
+
+/// Tells, for spans given in text order, whether each starts on a structural line
+/// ([`line_kind`]) or on an indented line that continues a list item (a wrapped item, with
+/// no blank line between). Walks the text once, whatever the number of spans.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LineTracker {
+    /// A span was seen (the fields below describe its line).
+    started: bool,
+    /// Where the search for the next span's line start begins (the last span's start).
+    at: usize,
+    /// Start of the current line.
+    line: usize,
+    /// The current line's verdict.
+    structure: bool,
+    /// The current line is a list item or continues one.
+    in_list: bool,
+}
+
+impl LineTracker {
+    /// A tracker at the start of a text.
+    pub fn new() -> LineTracker {
+        LineTracker::default()
+    }
+
+    /// True when the span starting at byte `start` (at or after the previous span's start)
+    /// starts on a line of structure.
+    pub fn structure(&mut self, text: &str, start: usize) -> bool {
+        let bytes = text.as_bytes();
+        let from = if self.started { self.at.min(start) } else { 0 };
+        let line = match memchr::memrchr(b'\n', &bytes[from..start]) {
+            Some(nl) => from + nl + 1,
+            None if self.started => {
+                self.at = start;
+                return self.structure;
+            }
+            None => 0,
+        };
+        let end = memchr::memchr(b'\n', &bytes[line..]).map_or(text.len(), |e| line + e);
+        let this = &text[line..end];
+        let kind = line_kind(this);
+        // Lines between the previous span's line and this one: a blank one ends a list.
+        let blank = !self.started || {
+            let between = &text[self.line..line - 1];
+            between.split('\n').skip(1).any(|l| l.trim().is_empty())
+        };
+        let continues = self.in_list && !blank && this.starts_with([' ', '\t']);
+        self.in_list = kind == LineKind::ListItem || continues;
+        self.structure = kind.is_structure() || continues;
+        self.started = true;
+        self.line = line;
+        self.at = start;
+        self.structure
+    }
+}
+
 /// Titles before a name: a split after them is always undone.
 const TITLES: &[&str] = &[
     "adm", "brig", "capt", "cmdr", "col", "cpl", "det", "dr", "ft", "gen", "gov", "hon", "insp",
@@ -422,6 +526,58 @@ fn ascii_line(bytes: &[u8], s: usize, e: usize, out: &mut Vec<usize>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn table_rows_list_items_and_tab_separated_lines_are_structure() {
+        for (line, kind) in [
+            (
+                "| `ferrow-chess` | 2025-10-23 | Ferrow Gazette | 431 |",
+                LineKind::TableRow,
+            ),
+            ("a | b | c", LineKind::TableRow),
+            (
+                "  - byte 187..331: \"The regional transport authority",
+                LineKind::ListItem,
+            ),
+            ("* item", LineKind::ListItem),
+            ("\u{2022} item", LineKind::ListItem),
+            ("12. The twelfth point", LineKind::ListItem),
+            ("3) third", LineKind::ListItem),
+            ("id\ttitle\tcount", LineKind::Tabular),
+            ("\tAn indented paragraph is prose.", LineKind::Prose),
+            (
+                "The council said - again - that it would wait.",
+                LineKind::Prose,
+            ),
+            ("2025 was a year of floods.", LineKind::Prose),
+            ("-3 degrees overnight", LineKind::Prose),
+        ] {
+            assert_eq!(line_kind(line), kind, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn wrapped_list_items_stay_structure_until_a_blank_line() {
+        let text = "Intro sentence here.\n- first item that wraps\n  onto a second line\n\n  An indented paragraph.\nPlain. Two sentences.";
+        let mut spans = Vec::new();
+        Segmenter::new().sentences_into(text, &mut spans);
+        let mut t = LineTracker::new();
+        let got: Vec<(&str, bool)> = spans
+            .iter()
+            .map(|s| (&text[s.start..s.end], t.structure(text, s.start)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Intro sentence here.", false),
+                ("- first item that wraps", true),
+                ("onto a second line", true),
+                ("An indented paragraph.", false),
+                ("Plain.", false),
+                ("Two sentences.", false),
+            ]
+        );
+    }
 
     fn sentences(text: &str) -> Vec<&str> {
         let mut v = Vec::new();

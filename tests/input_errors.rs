@@ -138,24 +138,31 @@ fn oversized_line_is_skipped_without_losing_the_next_one() {
     );
 }
 
+/// The library reports paths it cannot use as problems and goes on; the command line stops
+/// before any work instead (issue 18: a typo printed a whole empty report).
 #[test]
 fn missing_paths_and_unsupported_files_are_problems() {
     let dir = tempfile::tempdir().unwrap();
     let csv = write(dir.path(), "x.csv", b"a,b\n");
-    let o = run(&[
-        "scan",
-        "samples/news.jsonl",
-        "no/such/file.jsonl",
-        csv.to_str().unwrap(),
-        "-q",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let r: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+    let sources: Vec<syndup::Source> = [
+        root().join("samples/news.jsonl"),
+        root().join("no/such/file.jsonl"),
+        csv.clone(),
+    ]
+    .iter()
+    .map(|p| syndup::Source::Path(p.clone()))
+    .collect();
+    let det = syndup::Detector::new(syndup::Config::default()).unwrap();
+    let r = det.scan(&sources, &syndup::NoProgress).unwrap().report;
     assert_eq!(r.stats.documents, 18);
     let kinds: Vec<&str> = r.problems.iter().map(|p| p.kind.name()).collect();
     assert_eq!(kinds, vec!["unreadable", "unreadable"]);
     assert!(r.problems[1].message.contains("unsupported file type"));
     assert_eq!(r.stats.records, r.stats.documents + r.stats.problems);
+    for bad in ["no/such/file.jsonl", csv.to_str().unwrap()] {
+        let o = run(&["scan", "samples/news.jsonl", bad, "-q", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(o.stdout.is_empty(), "no report: {}", stdout(&o));
+        assert!(stderr(&o).contains(bad), "{}", stderr(&o));
+    }
 }

@@ -402,7 +402,7 @@ fn the_samples_show_the_planted_page_repeat_and_the_partial_copies() {
     assert_eq!(within.len(), 1, "{within:#?}");
     let x = within[0];
     assert_eq!(x.occurrences[0].doc, "local-strike-buses");
-    // The byte spans documented in samples/README.md.
+    // The byte spans documented in samples/README.markdown.
     assert_eq!((x.occurrences[0].start, x.occurrences[0].end), (187, 331));
     assert_eq!((x.occurrences[1].start, x.occurrences[1].end), (1833, 1978));
     assert_eq!(x.similarity, 0.8261);

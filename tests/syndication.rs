@@ -102,10 +102,25 @@ fn without_dates_the_source_is_the_text_that_holds_the_others() {
         doc("copy", &format!("{STORY} All rights reserved."), None, None),
         doc("story", STORY, None, None),
     ];
-    let r = scan(docs, Config::default());
+    // The default, --keep source: the member nearest the others keeps the cluster and is its
+    // source (the story without the added line is nearer the trimmed text than `copy`).
+    let r = scan(docs.clone(), Config::default());
     let c = &r.clusters[0];
-    // `trimmed` is inside both; `copy` holds the story (a near-duplicate) and the trimmed
-    // text, and comes before `story` in input order.
+    assert_eq!(
+        (
+            c.representative.as_str(),
+            c.source.as_str(),
+            c.source_by.as_str()
+        ),
+        ("story", "story", "similarity")
+    );
+    // Under the other keep policies the rule is: `trimmed` is inside both; `copy` holds the
+    // story (a near-duplicate) and the trimmed text, and comes before `story` in input order.
+    let first = Config {
+        keep: syndup::KeepPolicy::First,
+        ..Config::default()
+    };
+    let c = &scan(docs, first.clone()).clusters[0];
     assert_eq!(
         (c.source.as_str(), c.source_by.as_str()),
         ("copy", "containment")
@@ -115,7 +130,7 @@ fn without_dates_the_source_is_the_text_that_holds_the_others() {
         doc("b", STORY, None, None),
         doc("a", &format!("{STORY} All rights reserved."), None, None),
     ];
-    let c = &scan(docs, Config::default()).clusters[0];
+    let c = &scan(docs, first).clusters[0];
     assert_eq!(
         (c.source.as_str(), c.source_by.as_str()),
         ("b", "first_seen")
@@ -239,26 +254,54 @@ fn group_and_date_fields_are_read_from_json_lines() {
     assert_eq!(r.parameters.group_pairs, GroupPairs::Across);
 }
 
+/// Text files declare no encoding: a Windows-1252 one is detected and read (counted as
+/// recoded, said in the summary); JSON Lines stays UTF-8 by its spec, and the problem names
+/// --windows-1252 (issue 18).
 #[test]
-fn windows_1252_text_is_read_when_asked_and_reported_otherwise() {
+fn legacy_encodings_are_detected_in_text_files_and_named_for_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.txt");
     let mut bytes = b"Caf\xe9 owners in the old town said the \x93new\x94 rules ".to_vec();
     bytes.extend_from_slice(STORY.as_bytes());
     std::fs::write(&path, &bytes).unwrap();
     let p = path.to_str().unwrap();
-    let o = run(&["scan", p, "-q", "--format", "json"]);
+    for flag in [&[][..], &["--windows-1252"][..]] {
+        let o = run(&[&["scan", p, "-q", "--format", "json"][..], flag].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r: Report = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            (r.stats.documents, r.stats.recoded, r.stats.problems),
+            (1, 1, 0),
+            "{flag:?}"
+        );
+    }
+    let o = run(&["scan", p]);
+    assert!(
+        stdout(&o).contains("1 document not in UTF-8, recoded"),
+        "{}",
+        stdout(&o)
+    );
+    // The detected encoding is Windows-1252: the curly quotes and the é come out right.
+    let decoded = syndup::input::decode_detected(&bytes);
+    assert!(decoded.starts_with("Café owners in the old town said the \u{201c}new\u{201d} rules"));
+
+    let jsonl = dir.path().join("old.jsonl");
+    let mut line = b"{\"id\":\"x\",\"text\":\"Caf\xe9 ".to_vec();
+    line.extend_from_slice(STORY.as_bytes());
+    line.extend_from_slice(b"\"}\n");
+    std::fs::write(&jsonl, &line).unwrap();
+    let j = jsonl.to_str().unwrap();
+    let o = run(&["scan", j, "-q", "--format", "json"]);
     assert_eq!(o.status.code(), Some(2));
     let r: Report = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r.problems[0].kind, syndup::ProblemKind::InvalidUtf8);
-    let o = run(&["scan", p, "-q", "--format", "json", "--windows-1252"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let r: Report = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(
-        (r.stats.documents, r.stats.recoded, r.stats.problems),
-        (1, 1, 0)
+    assert!(
+        r.problems[0].message.contains("--windows-1252"),
+        "{:?}",
+        r.problems[0]
     );
-    assert!(r.clusters.is_empty());
+    let o = run(&["scan", j, "-q", "--format", "json", "--windows-1252"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 /// A planted corpus with truncated copies, stories embedded in longer pages and copies under

@@ -10,6 +10,7 @@ mod hardening;
 mod harness;
 mod html;
 mod input_errors;
+mod newuser;
 mod properties;
 mod sentences;
 mod shared_data;

@@ -83,21 +83,26 @@ pub(super) struct ApplyArgs {
     /// The manifest written by `syndup plan`.
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
-    /// The shard to filter.
-    #[arg(long, value_name = "N")]
-    shard: u32,
+    /// Shard number(s) to filter (comma-separated); all shards, in order, when absent.
+    #[arg(long, value_delimiter = ',', value_name = "N")]
+    shard: Vec<u32>,
     /// The directory `syndup sign` wrote to.
     #[arg(long, value_name = "DIR")]
     signed: PathBuf,
     /// The components/ directory written by the engine or by `syndup cluster-local`.
     #[arg(long, value_name = "DIR")]
     components: PathBuf,
-    /// Write kept records to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    /// Write kept records to FILE instead of standard output (several shards: one after the
+    /// other, in shard order).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
     output: Option<PathBuf>,
     /// Write duplicates to FILE, annotated with `dup_of`, `similarity` and `relation`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
     duplicates: Option<PathBuf>,
+    /// Write each shard's kept records to DIR/shard-NNNNN.jsonl (the name of its signed
+    /// files), and its duplicates to DIR/duplicates/shard-NNNNN.jsonl.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// Write every record annotated (kept ones with `"relation":"unique"`); duplicates go to
     /// the output too unless --duplicates is given.
     #[arg(long)]
@@ -128,6 +133,7 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
             super::KeepArg::First => KeepPolicy::First,
             super::KeepArg::Longest => KeepPolicy::Longest,
             super::KeepArg::Earliest => KeepPolicy::Earliest,
+            super::KeepArg::Source => KeepPolicy::Source,
         },
         max_bucket: args.max_bucket,
         max_doc_bytes: args.max_doc_bytes,
@@ -230,7 +236,7 @@ pub(super) fn apply(args: &ApplyArgs) -> syndup::Result<ExitCode> {
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
     .collect();
-    let shards = || {
+    let shard_files = || {
         m.shards
             .iter()
             .map(|s| syndup::input::InputFile {
@@ -239,37 +245,71 @@ pub(super) fn apply(args: &ApplyArgs) -> syndup::Result<ExitCode> {
             })
             .collect()
     };
-    super::check_outputs(&outputs, &shards, &[args.manifest.as_path()])?;
-    let stdout = std::io::stdout();
-    let mut kept: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(create(p)?),
-        None => Box::new(BufWriter::new(stdout.lock())),
+    super::check_outputs(&outputs, &shard_files, &[args.manifest.as_path()])?;
+    let shards: Vec<u32> = if args.shard.is_empty() {
+        (0..m.shards.len() as u32).collect()
+    } else {
+        args.shard.clone()
     };
-    let mut dups = args.duplicates.as_ref().map(create).transpose()?;
-    let stats = dist::apply(
-        &m,
-        args.shard,
-        &args.signed,
-        &args.components,
-        dist::ApplyOptions {
-            kept: &mut kept,
-            duplicates: dups.as_mut().map(|w| w as &mut dyn Write),
-            annotate: args.annotate,
-        },
-    )?;
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir.join("duplicates")).map_err(|e| Error::io(dir, e))?;
+    }
+    let stdout = std::io::stdout();
+    // Without --out-dir, every shard goes to the same outputs, in shard order.
+    let mut kept_all: Option<Box<dyn Write>> = match (&args.out_dir, &args.output) {
+        (Some(_), _) => None,
+        (None, Some(p)) => Some(Box::new(create(p)?)),
+        (None, None) => Some(Box::new(BufWriter::new(stdout.lock()))),
+    };
+    let mut dups_all = args.duplicates.as_ref().map(create).transpose()?;
     let out_name = args
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from("<stdout>"));
-    kept.flush().map_err(|e| Error::io(&out_name, e))?;
-    if let (Some(w), Some(p)) = (dups.as_mut(), &args.duplicates) {
-        w.flush().map_err(|e| Error::io(p, e))?;
+    for shard in shards {
+        // With --out-dir: this shard's own files (kept, duplicates).
+        let mut own = match &args.out_dir {
+            Some(dir) => {
+                let k = dir.join(dist::shard_file(shard, "jsonl"));
+                let d = dir
+                    .join("duplicates")
+                    .join(dist::shard_file(shard, "jsonl"));
+                Some([(create(&k)?, k), (create(&d)?, d)])
+            }
+            None => None,
+        };
+        let (kept, dups): (&mut dyn Write, Option<&mut dyn Write>) = match (&mut own, &mut kept_all)
+        {
+            (Some([(kw, _), (dw, _)]), _) => (kw, Some(dw)),
+            (None, Some(k)) => (k, dups_all.as_mut().map(|w| w as &mut dyn Write)),
+            (None, None) => unreachable!("kept_all is set without --out-dir"),
+        };
+        let stats = dist::apply(
+            &m,
+            shard,
+            &args.signed,
+            &args.components,
+            dist::ApplyOptions {
+                kept: &mut *kept,
+                duplicates: dups,
+                annotate: args.annotate,
+            },
+        )?;
+        for (w, p) in own.iter_mut().flatten() {
+            w.flush().map_err(|e| Error::io(&*p, e))?;
+        }
+        if !args.quiet {
+            eprintln!(
+                "syndup apply: shard {}: {} records, {} kept, {} duplicates, {} rejected by sign",
+                stats.shard, stats.records, stats.kept, stats.duplicates, stats.rejected
+            );
+        }
     }
-    if !args.quiet {
-        eprintln!(
-            "syndup apply: shard {}: {} records, {} kept, {} duplicates, {} rejected by sign",
-            stats.shard, stats.records, stats.kept, stats.duplicates, stats.rejected
-        );
+    if let Some(k) = kept_all.as_mut() {
+        k.flush().map_err(|e| Error::io(&out_name, e))?;
+    }
+    if let (Some(w), Some(p)) = (dups_all.as_mut(), &args.duplicates) {
+        w.flush().map_err(|e| Error::io(p, e))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,9 +13,10 @@ use syndup::{Config, Error, Fields, Index, KeepPolicy, Problem, Source, StreamFi
 
 #[derive(Args, Debug)]
 pub(super) struct FilterArgs {
-    /// JSON Lines files (.jsonl, .jsonl.gz, .jsonl.zst), directories of them, or - for standard
-    /// input (the default).
-    #[arg(value_name = "PATH", default_value = "-")]
+    /// JSON Lines files (.jsonl or .ndjson, also .gz or .zst), directories of them, or - for
+    /// standard input (the default when no path is given and standard input is not a
+    /// terminal), as for `scan`.
+    #[arg(value_name = "PATH")]
     paths: Vec<std::ffi::OsString>,
 
     /// Persistent index: records kept by earlier runs are checked too, and this run's kept
@@ -108,7 +109,7 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     super::set_threads(args.threads)?;
     let config = args.config();
     config.validate()?;
-    let sources: Vec<Source> = args.paths.iter().map(Source::parse).collect();
+    let sources: Vec<Source> = super::input_sources(&args.paths, "filter")?;
     let inputs = Inputs::expand(&sources)?;
     let outputs: Vec<(&str, &std::path::Path)> = [
         ("--duplicates", args.duplicates.as_deref()),
@@ -155,23 +156,31 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
         let c = &summary.counts;
         eprintln!(
-            "syndup filter: {} records ({}) in {:.2} s ({:.0} records/s, {:.1} MB/s): {} kept, {} duplicates ({} exact), {} rejected{}; index {}: {} records ({} added)",
-            c.records,
+            "syndup filter: {} ({} read) in {:.2} s ({:.0} records/s, {:.1} MB/s): {} kept, {} ({} exact), {} rejected{}{}; index {}: {} ({} added)",
+            super::checks::plural(c.records, "record", "records"),
             syndup::report::text::human_bytes(summary.bytes),
             secs,
             c.records as f64 / secs,
             summary.bytes as f64 / 1e6 / secs,
             c.kept,
-            c.duplicates,
+            super::checks::plural(c.duplicates, "duplicate", "duplicates"),
             c.exact_duplicates,
             c.rejected,
+            if summary.blank_lines > 0 {
+                format!(
+                    ", {} skipped",
+                    super::checks::plural(summary.blank_lines, "blank line", "blank lines")
+                )
+            } else {
+                String::new()
+            },
             if c.replayed > 0 {
                 format!(" ({} verdicts replayed from the index)", c.replayed)
             } else {
                 String::new()
             },
             location,
-            summary.index_records,
+            super::checks::plural(summary.index_records, "record", "records"),
             summary.added,
         );
     }

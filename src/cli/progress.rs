@@ -19,9 +19,11 @@ pub fn peak_rss() -> Option<u64> {
 }
 
 impl Bar {
+    /// A bar drawn on stderr when `enabled`. Nothing is drawn before [`Progress::start`] sets
+    /// the style (indicatif's default template would show a first frame without units).
     pub fn new(enabled: bool) -> Bar {
         Bar {
-            bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+            bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())),
             peaks: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -51,22 +53,36 @@ impl Progress for Bar {
                 b.set_length(t);
                 b.set_style(
                     ProgressStyle::with_template(
-                        "{spinner} {msg:12} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+                        "{spinner} {msg:12} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} ({decimal_bytes_per_sec}, {eta})",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
                 );
             } else {
                 b.set_style(
-                    ProgressStyle::with_template("{spinner} {msg:12} {bytes} ({bytes_per_sec})")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    ProgressStyle::with_template(
+                        "{spinner} {msg:12} {decimal_bytes} ({decimal_bytes_per_sec})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
             }
+            b.set_message("reading");
+            b.set_draw_target(ProgressDrawTarget::stderr());
         }
     }
     fn stage(&self, stage: Stage) {
         self.mark(Some(stage));
         if let Some(b) = &self.bar {
+            if stage != Stage::Read {
+                // Reading is over: the byte bar would stand still at its last value while the
+                // later stages run, so a ticking spinner with the stage's time replaces it.
+                b.set_style(
+                    ProgressStyle::with_template("{spinner} {msg:12} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                b.reset_elapsed();
+                b.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
             b.set_message(match stage {
                 Stage::Read => "reading",
                 Stage::Candidates => "candidates",

@@ -28,6 +28,7 @@
 //! again: quotes and passages). `Scan::finish` runs them in that order.
 
 mod assemble;
+mod compare;
 mod matching;
 mod read;
 mod sentences;
@@ -46,6 +47,8 @@ use rayon::prelude::*;
 use read::Store;
 use std::time::{Duration, Instant};
 use texts::Texts;
+
+pub use compare::{PairExplained, Side};
 
 /// Stages of a scan, for progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -50,6 +50,9 @@ pub(super) struct Store {
     pub(super) sent_first: Vec<u32>,
     pub(super) sent_hash: Vec<u64>,
     pub(super) sent_words: Vec<u32>,
+    /// Global indices of sentences on lines of structure (table rows, list items,
+    /// tab-separated lines), sorted: never near-repeats.
+    pub(super) sent_structure: Vec<u32>,
     /// Within-document near-repeats, with global sentence indices.
     pub(super) within: Vec<Edge>,
     /// `(global sentence, number hash)`, sorted, for sentences with `min_words` words or more
@@ -255,7 +258,14 @@ impl Scan<'_> {
         s.index.insert(id.clone(), idx);
         s.ids.push(id);
         s.titles.push(p.title.into());
-        s.date_keys.push(p.date.as_deref().and_then(parse_date));
+        let key = p.date.as_deref().and_then(parse_date);
+        if key.is_some() {
+            self.stats.dated_documents += 1;
+        } else if p.date.is_some() {
+            self.stats.unreadable_dates += 1;
+        }
+        let s = &mut self.store;
+        s.date_keys.push(key);
         let group = match p.group {
             None => u32::MAX,
             Some(g) => match s.group_index.get(g.as_str()) {
@@ -321,6 +331,8 @@ impl Scan<'_> {
             s.sent_first.push(end);
             s.numbers
                 .extend(p.repeats.numbers.iter().map(|&(i, h)| (base + i, h)));
+            s.sent_structure
+                .extend(p.repeats.structure.iter().map(|&i| base + i));
             s.within.extend(p.repeats.within.iter().map(|e| Edge {
                 a: base + e.a,
                 b: base + e.b,

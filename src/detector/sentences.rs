@@ -57,6 +57,7 @@ impl Scan<'_> {
             }
         };
         let boilerplate_at = |i: usize| is_boilerplate(boiler, s.sent_hash[i]);
+        let structure_at = |i: usize| s.sent_structure.binary_search(&(i as u32)).is_ok();
         // Within-document near-repeats, found while reading.
         let within: Vec<Edge> = s
             .within
@@ -71,7 +72,7 @@ impl Scan<'_> {
             // one cluster.
             let mut same: Vec<(u64, u32)> = (0..nsent)
                 .into_par_iter()
-                .filter(|&i| s.sent_words[i] >= min && !boilerplate_at(i))
+                .filter(|&i| s.sent_words[i] >= min && !boilerplate_at(i) && !structure_at(i))
                 .map(|i| (s.sent_hash[i], i as u32))
                 .collect();
             same.par_sort_unstable();
@@ -265,7 +266,9 @@ impl Scan<'_> {
         let mut classes: Vec<(u64, u32)> = (0..s.sent_hash.len())
             .into_par_iter()
             .filter(|&i| {
-                s.sent_words[i] as usize >= sc.min_words && !is_boilerplate(boiler, s.sent_hash[i])
+                s.sent_words[i] as usize >= sc.min_words
+                    && !is_boilerplate(boiler, s.sent_hash[i])
+                    && s.sent_structure.binary_search(&(i as u32)).is_err()
             })
             .map(|i| (s.sent_hash[i], i as u32))
             .collect();

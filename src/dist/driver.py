@@ -356,8 +356,30 @@ def self_test(spark, F, work, max_rounds):
     return rounds
 
 
+def require_modules(args):
+    """Stops with one line naming what to install, instead of an ImportError traceback."""
+    import importlib.util
+
+    needed = ["pyspark"] + (["pysail"] if args.sail else [])
+    if args.sail or args.remote:
+        needed += ["grpc"]
+    if args.sign == "engine" and not args.self_test:
+        needed += ["pandas", "pyarrow"]
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        sys.exit(
+            f"syndup driver: this Python ({sys.executable}) lacks {', '.join(missing)}: "
+            "install the pinned requirements in a virtualenv and run the driver with it:\n"
+            "  python3 -m venv venv && venv/bin/pip install -r requirements.txt\n"
+            "  venv/bin/python driver.py ...\n"
+            "(requirements.txt is src/dist/requirements.txt in syndup's source; for spark-submit, "
+            "the cluster's Python needs pyspark, pandas and pyarrow)"
+        )
+
+
 def main(argv=None):
     args = parse_args(argv)
+    require_modules(args)
     if args.self_test:
         from pyspark.sql import functions as F
 

@@ -64,6 +64,11 @@ impl Manifest {
     /// distributed flow: it always verifies exactly and gives plain components.
     pub fn new(config: &Config, sources: &[Source]) -> Result<Manifest> {
         config.validate()?;
+        if config.keep == KeepPolicy::Source {
+            return Err(Error::config(
+                "--keep source compares members across a whole cluster, which the distributed flow does not do: use --keep first, longest or earliest",
+            ));
+        }
         let expanded = input::expand(sources);
         if let Some(p) = expanded.problems.first() {
             return Err(Error::input(format!("cannot plan over the inputs: {p}")));
@@ -261,18 +266,26 @@ pub fn temp_name(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The distributed flow keeps first, longest or earliest (not `source`, scan's default).
+    fn first() -> Config {
+        Config {
+            keep: KeepPolicy::First,
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn fingerprint_changes_with_parameters_and_shards() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.jsonl");
         std::fs::write(&a, "{}\n").unwrap();
         let src = [Source::Path(a.clone())];
-        let m1 = Manifest::new(&Config::default(), &src).unwrap();
-        let m2 = Manifest::new(&Config::default(), &src).unwrap();
+        let m1 = Manifest::new(&first(), &src).unwrap();
+        let m2 = Manifest::new(&first(), &src).unwrap();
         assert_eq!(m1.fingerprint, m2.fingerprint);
         let c = Config {
             threshold: 0.7,
-            ..Config::default()
+            ..first()
         };
         assert_ne!(Manifest::new(&c, &src).unwrap().fingerprint, m1.fingerprint);
         let path = dir.path().join("m.json");
@@ -289,14 +302,14 @@ mod tests {
     #[test]
     fn inputs_without_shards_are_input_errors_and_a_missing_shard_a_flag_error() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Manifest::new(&Config::default(), &[Source::Path(dir.path().into())]).unwrap_err();
+        let e = Manifest::new(&first(), &[Source::Path(dir.path().into())]).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Input(_)), "{e:?}");
         assert_eq!(
             e.to_string(),
             "no JSON Lines shards found in the given paths"
         );
         let gone = Source::Path(dir.path().join("gone.jsonl"));
-        let e = Manifest::new(&Config::default(), &[gone]).unwrap_err();
+        let e = Manifest::new(&first(), &[gone]).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Input(_)), "{e:?}");
         assert!(
             e.to_string().starts_with("cannot plan over the inputs: "),
@@ -304,7 +317,7 @@ mod tests {
         );
         let a = dir.path().join("a.jsonl");
         std::fs::write(&a, "{}\n").unwrap();
-        let m = Manifest::new(&Config::default(), &[Source::Path(a)]).unwrap();
+        let m = Manifest::new(&first(), &[Source::Path(a)]).unwrap();
         let e = m.shard(1).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Config(_)), "{e:?}");
         assert_eq!(

@@ -93,6 +93,26 @@ pub struct Evaluation {
     /// Partial copies (base-copy pairs of the `partial` level): found as `contained` with the
     /// right document inside.
     pub partial: PartialScore,
+    /// Which member each cluster keeps (its representative, listed first in a JSON report);
+    /// `None` for a TSV result, which does not say.
+    pub keep: Option<KeepScore>,
+}
+
+/// What a dedupe keeps: the planted original of each cluster, or a copy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KeepScore {
+    /// Found clusters whose representative belongs to a planted family.
+    pub clusters: u64,
+    /// Of those, clusters that keep the family's original (its base document).
+    pub original: u64,
+    /// ... that keep a partial copy (truncated, embedded in a page, or under a new intro).
+    pub partial_copy: u64,
+    /// ... that keep another copy (exact, light, medium or heavy).
+    pub other_copy: u64,
+    /// Clusters keeping a copy while the original is a member of the same cluster.
+    pub original_passed_over: u64,
+    /// `original / clusters` (1 when there are none).
+    pub share: f64,
 }
 
 /// How well partial copies are found with their direction.
@@ -132,6 +152,8 @@ pub struct Found {
     pub clusters: Vec<Vec<String>>,
     /// For pairs reported as `contained`: the pair (smaller id first) and the id inside.
     pub contained: BTreeMap<(String, String), String>,
+    /// True when each cluster's first member is its representative (a syndup JSON report).
+    pub representatives_first: bool,
     /// Reported `within_document` repeats as (document, first span, second span): every pair
     /// of occurrences of one repeat group in one document. A planted repeat is found when a
     /// reported pair's spans overlap the planted sentences' spans, in either order.
@@ -177,6 +199,7 @@ pub fn read_found(path: &std::path::Path) -> Result<Found> {
             .flatten()
             .map(|c| ids(&c["members"]))
             .collect();
+        found.representatives_first = true;
         if v.get("pairs").is_none() {
             found.pairs = cluster_pairs(&found.clusters);
         }
@@ -494,7 +517,39 @@ pub fn evaluate(
     };
     partial.recall_with_direction = ratio(partial.direction_right, partial.planted);
     partial.contained_precision = ratio(partial.contained_correct, partial.contained_found);
+    let keep = found.representatives_first.then(|| {
+        // Each family's base, and the level of each copy, from the base-copy pairs.
+        let mut base_of: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut level_of: BTreeMap<&str, super::EditLevel> = BTreeMap::new();
+        for p in &truth {
+            if let Some(b) = &p.base {
+                base_of.insert(p.family.as_str(), b.as_str());
+                let copy = if p.a == *b { &p.b } else { &p.a };
+                level_of.insert(copy.as_str(), p.level);
+            }
+        }
+        let mut k = KeepScore::default();
+        for c in &found.clusters {
+            let Some(rep) = c.first() else { continue };
+            let Some(base) = family_of.get(rep.as_str()).and_then(|f| base_of.get(f)) else {
+                continue;
+            };
+            k.clusters += 1;
+            if rep == base {
+                k.original += 1;
+                continue;
+            }
+            match level_of.get(rep.as_str()) {
+                Some(super::EditLevel::Partial) => k.partial_copy += 1,
+                _ => k.other_copy += 1,
+            }
+            k.original_passed_over += c.iter().any(|d| d == base) as u64;
+        }
+        k.share = ratio(k.original, k.clusters);
+        k
+    });
     Ok(Evaluation {
+        keep,
         partial,
         repeats: rep.finish(),
         documents: order.len() as u64,

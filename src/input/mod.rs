@@ -1,8 +1,8 @@
 //! Readers: paths and standard input -> batches of raw records with their `path:line`.
 //!
 //! Inputs are files and directories (walked recursively in sorted order, hidden entries
-//! skipped): `.txt` and `.md` files are one document each (id = the path), `.jsonl`,
-//! `.jsonl.gz` and `.jsonl.zst` files one document per line, and `-` reads JSON Lines from
+//! skipped): `.txt` and `.md` files are one document each (id = the path), `.jsonl` (or
+//! `.ndjson`), `.jsonl.gz` and `.jsonl.zst` files one document per line, and `-` reads JSON Lines from
 //! standard input. Records come in batches of a few MiB so the next stage can parse and shingle
 //! a batch in parallel while the reader fills the next one. Lines longer than `max_doc_bytes`
 //! are never held in memory whole: they are skipped and reported, and a text file is read up
@@ -21,14 +21,17 @@
 
 mod jsonl;
 mod lines;
+pub mod probe;
 mod record;
+mod split;
 
 pub use jsonl::{
     decode, decode_windows_1252_fallback, parse_record, record_fields, FieldValue, Parsed,
     RecordError, RecordFields,
 };
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
-pub use record::{RawRecord, Reader, RecordText};
+pub use record::{decode_detected, RawRecord, Reader, RecordText};
+pub use split::{split_records, Split, SplitSink};
 
 use crate::document::{Problem, ProblemKind};
 use std::path::{Path, PathBuf};
@@ -159,6 +162,25 @@ pub struct Expanded {
     /// sockets and devices, links that loop back to a directory being walked, and files
     /// already met at another path.
     pub skipped_files: u64,
+    /// Those files by extension ([`extension_of`]), to say what was found instead.
+    pub skipped_kinds: std::collections::BTreeMap<String, u64>,
+}
+
+/// A file's extension as shown in messages: `.html`, `.json.gz`, or `(none)`.
+pub fn extension_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut parts = name.rsplitn(3, '.');
+    let last = parts.next().unwrap_or_default();
+    match (parts.next(), parts.next()) {
+        (Some(mid), Some(_)) if matches!(last, "gz" | "zst" | "bz2" | "xz") && !mid.is_empty() => {
+            format!(".{mid}.{last}")
+        }
+        (Some(_), _) if !last.is_empty() => format!(".{last}"),
+        _ => "(none)".to_string(),
+    }
 }
 
 /// A file's identity on its file system, to read it once however many paths lead to it.
@@ -218,7 +240,7 @@ pub fn expand(sources: &[Source]) -> Expanded {
                     }
                     None => out.problems.push(unreadable(
                         p,
-                        "unsupported file type: syndup reads .txt, .md, .jsonl, .jsonl.gz and .jsonl.zst files, directories, and - for JSON Lines on standard input",
+                        "unsupported file type: syndup reads .txt, .md, .jsonl (or .ndjson, also .gz or .zst) files, directories, and - for JSON Lines on standard input",
                     )),
                 },
                 Err(e) => out.problems.push(unreadable(p, &jsonl::lower_first(&e.to_string()))),
@@ -287,6 +309,7 @@ fn walk(dir: &Path, out: &mut Expanded, seen: &mut ahash::AHashSet<FileId>) {
         }
         let Some(kind) = kind_of(&path) else {
             out.skipped_files += 1;
+            *out.skipped_kinds.entry(extension_of(&path)).or_default() += 1;
             continue;
         };
         if id.is_some_and(|id| !seen.insert(id)) {

@@ -1,8 +1,9 @@
 //! The reading half of the sketch contract ([`crate::sketch`]): a raw record and its
 //! `path:line` -> the record's fields ([`RecordText`]), or a [`Problem`] naming the flag to
 //! change. Every driver and every re-reader goes through [`Reader`], so they agree on what a
-//! record is: decoding (UTF-8, or Windows-1252 under `--windows-1252`), the JSON fields, the
-//! size limit and the id check, with the same messages.
+//! record is: decoding (UTF-8; a text file that is not UTF-8 in the encoding detected for it,
+//! [`decode_detected`]; Windows-1252 where UTF-8 breaks under `--windows-1252`), the JSON
+//! fields, the size limit and the id check, with the same messages.
 
 use super::jsonl::{decode, decode_windows_1252_fallback, record_fields, RecordError};
 use crate::config::{Config, Fields};
@@ -49,8 +50,26 @@ pub struct RecordText<'a> {
     pub title: Option<String>,
     /// The group field as given.
     pub group: Option<String>,
-    /// True when the bytes were not UTF-8 and were read as Windows-1252 (`--windows-1252`).
+    /// True when the bytes were not UTF-8 and were decoded: a text file in its detected
+    /// encoding, or Windows-1252 under `--windows-1252`.
     pub recoded: bool,
+}
+
+/// Decodes a text file that is not UTF-8: a UTF-16 byte order mark decides, else the legacy
+/// encoding chardetng (Firefox's detector) finds most likely (Windows-1252 for older Western
+/// European text, Shift_JIS, GBK, KOI8-R, ...), read with encoding_rs. Never fails: bytes
+/// the encoding does not map become U+FFFD. Byte offsets in reports index the decoded text.
+pub fn decode_detected(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let enc = detector.guess(None, chardetng::Utf8Detection::Deny);
+    enc.decode_without_bom_handling(bytes).0.into_owned()
 }
 
 /// Reads records under the input rules of a [`Config`]: JSON fields, `--max-doc-bytes`,
@@ -120,7 +139,17 @@ impl Reader {
             Err(_) if self.windows_1252 => {
                 (Cow::Owned(decode_windows_1252_fallback(raw.bytes)), true)
             }
-            Err(e) => return Err(problem(e)),
+            // A text file declares no encoding: detect it.
+            Err(_) if !json => (Cow::Owned(decode_detected(raw.bytes)), true),
+            Err((kind, id, message)) => {
+                return Err(problem((
+                    kind,
+                    id,
+                    format!(
+                        "{message} (JSON Lines is UTF-8; to read older Windows-1252 or Latin-1 records, add --windows-1252)"
+                    ),
+                )))
+            }
         };
         let rec = match json {
             false => RecordText {

@@ -148,6 +148,16 @@ fn histogram(title: &str, values: &[f64], bins: &[(f64, f64, String)]) -> String
 /// Member/source pairs that carry their texts in a page written by [`super::Writer`].
 pub const MAX_COMPARE: usize = 2000;
 
+/// Repeats whose occurrences carry their surrounding text (the rest show the sentence alone):
+/// a `--sentences=full` scan of 20,000 documents lists 100,000 repeats, and their context
+/// would make the page tens of megabytes.
+pub const MAX_CONTEXT: usize = 2000;
+
+/// Bytes in human units, as the text report writes them (1 KB = 1,000 bytes).
+fn human(n: u64) -> String {
+    super::text::human_bytes(n)
+}
+
 /// The texts the page shows, by document id: those of cluster members and of documents with
 /// repeated sentences, read again from `sources` (the report holds no whole texts) with the
 /// report's `parameters.fields` and `parameters.max_doc_bytes`. Records that cannot be read
@@ -185,15 +195,20 @@ pub fn write(
         .filter_map(|x| Some(((x.a.as_str(), x.b.as_str()), x.alignment.as_ref()?)))
         .collect();
     let mut compares = Vec::new();
-    'outer: for c in &r.clusters {
+    // Why a member has no side-by-side view, by "member\0source": 0 over the cap, 1 no text.
+    let mut no_compare: BTreeMap<String, u8> = BTreeMap::new();
+    for c in &r.clusters {
         for m in &c.details {
             if m.doc == c.source {
                 continue;
             }
+            let key = format!("{}\u{0}{}", m.doc, c.source);
             if compares.len() >= max_compare {
-                break 'outer;
+                no_compare.insert(key, 0);
+                continue;
             }
             let (Some(mt), Some(st)) = (texts.get(&m.doc), texts.get(&c.source)) else {
+                no_compare.insert(key, 1);
                 continue;
             };
             // Passages with the member as `a`, from the report when the pair is in it
@@ -226,13 +241,15 @@ pub fn write(
     let repeats: Vec<serde_json::Value> = r
         .repeats
         .iter()
-        .map(|x| {
+        .enumerate()
+        .map(|(i, x)| {
             let occ: Vec<InContext> = x
                 .occurrences
                 .iter()
                 .map(|o| {
                     let (before, text, after) = texts
                         .get(&o.doc)
+                        .filter(|_| i < MAX_CONTEXT)
                         .and_then(|t| context(t, o.start as usize, o.end as usize))
                         .unwrap_or_else(|| (String::new(), o.text.clone(), String::new()));
                     InContext {
@@ -273,6 +290,9 @@ pub fn write(
         "repeats": repeats,
         "problems": r.problems,
         "compare": compares,
+        "no_compare": no_compare,
+        "max_compare": max_compare,
+        "max_context": MAX_CONTEXT,
     });
     write!(
         out,
@@ -286,26 +306,37 @@ section{{background:#fff;margin:14px 20px;padding:12px 16px;border:1px solid #dd
 h2{{margin:4px 0 10px;font-size:17px}} table{{border-collapse:collapse}} td,th{{padding:2px 10px 2px 0;text-align:left;vertical-align:top}}
 .figs{{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}} figure{{margin:0}} figcaption{{font-weight:600}}
 .cluster{{border-top:1px solid #eee;padding:6px 0}} .cluster h3{{margin:2px 0;font-size:15px}}
-.member{{display:grid;grid-template-columns:minmax(12em,22em) 7em 9em 7em 1fr;gap:8px;padding:1px 0}}
+.member{{display:grid;grid-template-columns:minmax(12em,22em) 7em 9em 7em 1fr;gap:8px;padding:1px 0}} .member>span,.occ{{overflow-wrap:anywhere}}
 .role{{font-size:12px;border-radius:3px;padding:0 4px;justify-self:start;align-self:start}} .role.source{{background:#d7ecd9}} .role.copy{{background:#e4e9f5}} .role.partial_copy{{background:#f6e3c8}}
 span.diff{{background:#fde2e2}} mark.repeat{{background:#ffd59a}}
 .rep{{font-weight:600}} button.cmp{{font-size:12px}} .muted{{color:#777}}
 #compare .cols{{display:grid;grid-template-columns:1fr 1fr;gap:16px}} #compare pre{{white-space:pre-wrap;font:13px/1.5 Georgia,serif;background:#fcfcfc;border:1px solid #eee;padding:8px;max-height:70vh;overflow:auto}}
 mark.shared{{background:#fff0a8}} .pager button{{margin-right:4px}}
 .occ{{margin:2px 0 2px 14px}} .kind{{display:inline-block;min-width:10em;font-weight:600}}
+.legend{{margin:4px 0 8px}} .legend dt{{font-weight:600;float:left;clear:left;width:2.2em}} .legend dd{{margin:0 0 2px 2.4em}} .why{{font-size:12px}}
+@media (max-width:900px){{
+ section{{margin:10px 6px;padding:10px}} header{{padding:10px 8px}}
+ .member{{grid-template-columns:1fr auto;gap:2px 8px;padding:4px 0;border-top:1px dotted #eee}}
+ .member>span:nth-child(4){{text-align:right}} .member>span:nth-child(5){{grid-column:1/-1}}
+ #compare .cols{{grid-template-columns:1fr}} .figs svg{{max-width:100%;height:auto}} table{{font-size:13px}}
+}}
 </style></head><body>
-<header><h1>syndup report</h1><div>{docs} documents · {clusters} clusters · {dups} duplicates · {pairs} verified pairs · {problems} problems</div></header>
+<header><h1>syndup report</h1><div>{docs} · {clusters} · {dups} · {pairs} · {problems}</div></header>
 <section id="overview"><h2>Overview</h2>
 <table><tr><th>shingles</th><td>{shingle} {ngram}-grams ({norm})</td></tr>
 <tr><th>MinHash</th><td>{num_perm} permutations, {scheme}, seed {seed}</td></tr>
 <tr><th>LSH</th><td>threshold {threshold} → {bands} bands × {rows} rows ({from})</td></tr>
 <tr><th>verification / clusters</th><td>{verify} / {cluster}, keep {keep}</td></tr>
 <tr><th>containment</th><td>{containment}; {contained} of the pairs are partial copies (one inside the other)</td></tr>
-<tr><th>input</th><td>{files} files, {bytes} bytes, {records} records, {candidates} candidates</td></tr></table>
+<tr><th>input</th><td>{files}, {bytes} read ({text} of text), {records} records, {candidates} candidates</td></tr></table>
 <div class="figs"><figure><figcaption>S-curve: chance to become a candidate</figcaption>{curve}</figure>{hj}{hc}{hs}</div></section>
-<section id="clusters"><h2>Clusters</h2><input id="filter" placeholder="filter by id or title" size="40"> <span id="count" class="muted"></span><div id="list"></div><div class="pager" id="pager"></div></section>
+<section id="clusters"><h2>Clusters</h2>
+<dl class="legend muted"><dt>J</dt><dd>Jaccard similarity of a member with the cluster's representative: shared {ngram}-grams divided by the {ngram}-grams of both together (1 = the same text after normalisation).</dd>
+<dt>C</dt><dd>containment: the share of the member's {ngram}-grams found in the representative (1 = all of the member is inside it, as for a trimmed copy).</dd>
+<dt>role</dt><dd>source: the likely original; copy: a near-duplicate of it; partial copy: part of one text lies inside the other. The representative (bold, “kept”) is what a dedupe keeps (keep {keep}).</dd></dl>
+<input id="filter" placeholder="filter by id or title" size="40"> <span id="count" class="muted"></span><div id="list"></div><div class="pager" id="pager"></div></section>
 <section id="compare"><h2>Side by side</h2><p id="cmp-help" class="muted">Choose “compare” next to a cluster member to see it beside the cluster's likely source: <mark class="shared">shared passages</mark> are highlighted in both texts, <span class="diff">text found in only one</span> is tinted.</p><div class="cols"><div><h3 id="cmp-a-title"></h3><pre id="cmp-a"></pre></div><div><h3 id="cmp-b-title"></h3><pre id="cmp-b"></pre></div></div></section>
-<section id="repeats"><h2>Sentence repeats and boilerplate</h2><div id="repeat-list"></div></section>
+<section id="repeats"><h2>Sentence repeats and boilerplate</h2><input id="rfilter" placeholder="filter by id or sentence" size="40"> <span id="rcount" class="muted"></span><div id="repeat-list"></div><div class="pager" id="rpager"></div></section>
 <section id="problems"><h2>Problems</h2><div id="problem-list"></div></section>
 <script type="application/json" id="data">{data}</script>
 <script>
@@ -314,6 +345,15 @@ const D = JSON.parse(document.getElementById("data").textContent);
 const PAGE = 50;
 let page = 0, shown = D.clusters;
 function el(tag, cls, text) {{ const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = String(text); return e; }}
+function pagerTo(id, pages, at, go) {{
+  const pager = document.getElementById(id); pager.replaceChildren();
+  if (pages <= 1) return;
+  const prev = el("button", "", "previous"); prev.disabled = at === 0; prev.onclick = () => go(at - 1);
+  const next = el("button", "", "next"); next.disabled = at >= pages - 1; next.onclick = () => go(at + 1);
+  pager.append(prev, next, el("span", "muted", " page " + (at + 1) + " of " + pages));
+}}
+const BY = {{date: "earliest date", containment: "holds the others", first_seen: "first seen", similarity: "nearest the others"}};
+const WHY = ["only the first " + D.max_compare + " members carry their text in this page", "its text could not be read again (standard input is read once; or the file changed since the scan)"];
 const cmpIndex = new Map(D.compare.map((c, i) => [c.member + "\u0000" + c.source, i]));
 function render() {{
   const list = document.getElementById("list"); list.replaceChildren();
@@ -321,28 +361,25 @@ function render() {{
   document.getElementById("count").textContent = shown.length + " clusters" + (shown.length ? ", showing " + (from + 1) + "–" + to : "");
   for (const c of shown.slice(from, to)) {{
     const box = el("div", "cluster"); box.dataset.cluster = c.id;
-    box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents · likely source " + c.source + " (" + c.source_by.replace("_", " ") + ")"));
+    box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents · likely source " + c.source + " (" + (BY[c.source_by] || c.source_by) + ")"));
     for (const m of c.details) {{
       const row = el("div", "member" + (m.representative ? " rep" : ""));
       row.dataset.role = m.role;
       row.appendChild(el("span", "", m.doc));
       row.appendChild(el("span", "role " + m.role, m.role.replace("_", " ")));
-      row.appendChild(el("span", "", m.representative ? "kept" : "J " + m.jaccard.toFixed(2) + "  C " + m.containment.toFixed(2)));
+      const sc = el("span", "", m.representative ? "kept" : "J " + m.jaccard.toFixed(2) + "  C " + m.containment.toFixed(2));
+      sc.title = m.representative ? "the representative: what a dedupe keeps" : "J: Jaccard similarity with the representative; C: share of this member found in the representative";
+      row.appendChild(sc);
       row.appendChild(el("span", "muted", m.date || ""));
       const t = el("span", "", m.title);
       const k = cmpIndex.get(m.doc + "\u0000" + c.source);
       if (k !== undefined) {{ const b = el("button", "cmp", "compare"); b.onclick = () => compare(k, true); t.prepend(b, " "); }}
+      else if (m.doc !== c.source) {{ const w = D.no_compare[m.doc + "\u0000" + c.source]; const n = el("span", "why muted", "(no side-by-side view: " + WHY[w === undefined ? 1 : w] + ") "); t.append(" ", n); }}
       row.appendChild(t); box.appendChild(row);
     }}
     list.appendChild(box);
   }}
-  const pager = document.getElementById("pager"); pager.replaceChildren();
-  const pages = Math.ceil(shown.length / PAGE);
-  if (pages > 1) {{
-    const prev = el("button", "", "previous"); prev.disabled = page === 0; prev.onclick = () => {{ page--; render(); }};
-    const next = el("button", "", "next"); next.disabled = page >= pages - 1; next.onclick = () => {{ page++; render(); }};
-    pager.append(prev, next, el("span", "muted", " page " + (page + 1) + " of " + pages));
-  }}
+  pagerTo("pager", Math.ceil(shown.length / PAGE), page, (p) => {{ page = p; render(); }});
 }}
 function fill(id, segs) {{ const pre = document.getElementById(id); pre.replaceChildren(); for (const [t, m] of segs) pre.appendChild(m ? el("mark", "shared", t) : (/\S/.test(t) ? el("span", "diff", t) : document.createTextNode(t))); }}
 function compare(k, scroll) {{
@@ -357,20 +394,33 @@ document.getElementById("filter").oninput = (e) => {{
   shown = q ? D.clusters.filter(c => c.details.some(m => m.doc.toLowerCase().includes(q) || m.title.toLowerCase().includes(q))) : D.clusters;
   render();
 }};
-const rl = document.getElementById("repeat-list");
-if (!D.repeats.length) rl.appendChild(el("p", "muted", "No sentence repeats in this report."));
 const boiler = D.repeats.filter(r => r.kind === "boilerplate").sort((a, b) => b.documents - a.documents);
-for (const r of D.repeats.filter(r => r.kind !== "boilerplate").concat(boiler)) {{
-  const box = el("div", "cluster repeat"); box.dataset.kind = r.kind;
-  box.appendChild(el("span", "kind", r.kind.replace("_", " ")));
-  box.appendChild(el("span", "", r.kind === "boilerplate" ? "in " + r.documents + " documents" : "similarity " + r.similarity + " · " + r.count + " occurrences"));
-  for (const o of r.occurrences) {{
-    const d = el("div", "occ"); d.appendChild(el("span", "muted", o.doc + " [" + o.start + ".." + o.end + "]: "));
-    d.append(o.before); d.appendChild(el("mark", "repeat", o.text)); d.append(o.after);
-    box.appendChild(d);
+const allRepeats = D.repeats.filter(r => r.kind !== "boilerplate").concat(boiler);
+let rpage = 0, rshown = allRepeats;
+function renderRepeats() {{
+  const rl = document.getElementById("repeat-list"); rl.replaceChildren();
+  if (!D.repeats.length) rl.appendChild(el("p", "muted", "No sentence repeats in this report."));
+  const from = rpage * PAGE, to = Math.min(rshown.length, from + PAGE);
+  document.getElementById("rcount").textContent = rshown.length + " repeats" + (rshown.length ? ", showing " + (from + 1) + "–" + to : "") + (D.repeats.length > D.max_context ? " (the first " + D.max_context + " with their surrounding text)" : "");
+  for (const r of rshown.slice(from, to)) {{
+    const box = el("div", "cluster repeat"); box.dataset.kind = r.kind;
+    box.appendChild(el("span", "kind", r.kind.replace("_", " ")));
+    box.appendChild(el("span", "", r.kind === "boilerplate" ? "in " + r.documents + " documents" : "similarity " + r.similarity + " · " + r.count + " occurrences"));
+    for (const o of r.occurrences) {{
+      const d = el("div", "occ"); d.appendChild(el("span", "muted", o.doc + " [" + o.start + ".." + o.end + "]: "));
+      d.append(o.before); d.appendChild(el("mark", "repeat", o.text)); d.append(o.after);
+      box.appendChild(d);
+    }}
+    rl.appendChild(box);
   }}
-  rl.appendChild(box);
+  pagerTo("rpager", Math.ceil(rshown.length / PAGE), rpage, (p) => {{ rpage = p; renderRepeats(); }});
 }}
+document.getElementById("rfilter").oninput = (e) => {{
+  const q = e.target.value.toLowerCase(); rpage = 0;
+  rshown = q ? allRepeats.filter(r => r.occurrences.some(o => o.doc.toLowerCase().includes(q) || o.text.toLowerCase().includes(q))) : allRepeats;
+  renderRepeats();
+}};
+renderRepeats();
 const pl = document.getElementById("problem-list");
 if (!D.problems.length) pl.appendChild(el("p", "muted", "No problems."));
 for (const p of D.problems) pl.appendChild(el("div", "", p.path + (p.line ? ":" + p.line : "") + ": " + p.message));
@@ -378,11 +428,11 @@ render();
 if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_copy"); compare(k < 0 ? 0 : k, false); }}
 </script></body></html>
 "#,
-        docs = s.documents,
-        clusters = s.clusters,
-        dups = s.duplicates,
-        pairs = s.matches,
-        problems = s.problems,
+        docs = super::text::plural(s.documents, "document", "documents"),
+        clusters = super::text::plural(s.clusters, "cluster", "clusters"),
+        dups = super::text::plural(s.duplicates, "duplicate", "duplicates"),
+        pairs = super::text::plural(s.matches, "verified pair", "verified pairs"),
+        problems = super::text::plural(s.problems, "problem", "problems"),
         shingle = escape(&format!("{:?}", p.sketch.shingle).to_lowercase()),
         ngram = p.sketch.ngram,
         norm = escape(&p.sketch.normalization),
@@ -396,8 +446,9 @@ if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_
         verify = escape(&format!("{:?}", p.verify).to_lowercase()),
         cluster = escape(&format!("{:?}", p.cluster).to_lowercase()),
         keep = escape(&format!("{:?}", p.keep).to_lowercase()),
-        files = s.files,
-        bytes = s.input_bytes,
+        files = super::text::plural(s.files, "file", "files"),
+        bytes = human(s.input_bytes),
+        text = human(s.text_bytes),
         records = s.records,
         candidates = s.candidates,
         curve = svg::s_curve(p.sketch.bands, p.sketch.rows, p.sketch.threshold, &[]),

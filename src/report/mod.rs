@@ -187,6 +187,13 @@ pub struct Stats {
     /// Documents that were not valid UTF-8 and were read as Windows-1252
     /// (`parameters.windows_1252`).
     pub recoded: u64,
+    /// Documents with a readable date in the date field (`parameters.fields.date`).
+    #[serde(default)]
+    pub dated_documents: u64,
+    /// Documents whose date field is there but not a date syndup reads (ISO 8601,
+    /// `DD-MON-YYYY hh:mm:ss`, Unix seconds); they count as undated.
+    #[serde(default)]
+    pub unreadable_dates: u64,
     /// Bytes read (after decompression).
     pub input_bytes: u64,
     /// Bytes of document text scanned.
@@ -241,9 +248,13 @@ pub struct ClusterReport {
     pub details: Vec<MemberReport>,
     /// Id of the likely original (see `source_by`).
     pub source: String,
-    /// How the source was guessed: `date` (the earliest date; ties decided as below),
-    /// `containment` (the one member every other is a near-duplicate of or contained in; the
-    /// first such), or `first_seen` (neither applies: the first in input order).
+    /// How the source was guessed. Under `--keep source` (the default) the source is the
+    /// representative: `date` (the earliest date, every member having one; ties go to the
+    /// member nearest the others) or `similarity` (the member nearest the others: the largest
+    /// sum of Jaccard similarities over its matches). Under the other keep policies: `date`
+    /// (ties decided as below), `containment` (the one member every other is a
+    /// near-duplicate of or contained in; the first such), or `first_seen` (neither applies:
+    /// the first in input order). Values may be added within a format version.
     pub source_by: SourceBy,
 }
 
@@ -391,12 +402,16 @@ pub enum SourceBy {
     Containment,
     /// `first_seen`: neither applies, the first member in input order.
     FirstSeen,
+    /// `similarity`: under `--keep source` when dates do not decide, the member nearest the
+    /// others (the largest sum of Jaccard similarities over its verified matches).
+    Similarity,
 }
 
 output_names!(SourceBy {
     Date => "date",
     Containment => "containment",
     FirstSeen => "first_seen",
+    Similarity => "similarity",
 });
 
 /// A cluster member's relation to the cluster's likely source ([`MemberReport::role`]).
@@ -500,6 +515,7 @@ pub struct Writer<'r> {
     report: &'r Report,
     format: Format,
     texts: BTreeMap<String, String>,
+    extent: text::Extent,
 }
 
 impl<'r> Writer<'r> {
@@ -518,13 +534,21 @@ impl<'r> Writer<'r> {
             report,
             format,
             texts,
+            extent: text::Extent::All,
         })
+    }
+
+    /// How much the text format lists (the other formats always hold everything).
+    pub fn text_extent(mut self, extent: text::Extent) -> Writer<'r> {
+        self.extent = extent;
+        self
     }
 
     /// Writes the report to `out` (not flushed).
     pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self.format {
             Format::Html => html::write(self.report, &self.texts, html::MAX_COMPARE, out),
+            Format::Text => text::write_extent(self.report, self.extent, out),
             format => write(self.report, format, out),
         }
     }
@@ -555,7 +579,10 @@ mod tests {
 
     #[test]
     fn report_enums_serialise_to_their_snake_case_names() {
-        assert_named(SourceBy::ALL, &["date", "containment", "first_seen"]);
+        assert_named(
+            SourceBy::ALL,
+            &["date", "containment", "first_seen", "similarity"],
+        );
         assert_named(Role::ALL, &["source", "copy", "partial_copy"]);
         assert_named(PairRelation::ALL, &["near_duplicate", "contained"]);
         assert_named(

@@ -34,21 +34,56 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+/// `n` and the word in the singular or the plural ("1 problem", "2 problems").
+pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How much of a report the text format lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Extent {
+    /// Everything: every cluster, pair, repeat and problem.
+    #[default]
+    All,
+    /// The summary lines only (counts and settings).
+    Summary,
+    /// The N largest clusters (ties in report order) with their pairs, the first N repeats,
+    /// the N most frequent boilerplate lines and the first N problems.
+    Top(usize),
 }
 
 /// Writes the text report.
 pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    write_extent(r, Extent::All, out)
+}
+
+/// Writes the text report, listing as much as `extent` says.
+pub fn write_extent(r: &Report, extent: Extent, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &r.stats;
     let p = &r.parameters;
     writeln!(
         out,
-        "syndup {}: {} scanned ({}) from {}",
+        "syndup {}: {} scanned ({} of text) from {}{}{}",
         r.tool.version,
         plural(s.documents, "document", "documents"),
         human_bytes(s.text_bytes),
         plural(s.files, "file", "files"),
+        if s.skipped_files > 0 {
+            format!(
+                " ({} of other types skipped)",
+                plural(s.skipped_files, "file", "files")
+            )
+        } else {
+            String::new()
+        },
+        if s.recoded > 0 {
+            format!(
+                "; {} not in UTF-8, recoded",
+                plural(s.recoded, "document", "documents")
+            )
+        } else {
+            String::new()
+        },
     )?;
     writeln!(
         out,
@@ -113,20 +148,35 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             p.sentences.boilerplate_cutoff,
         )?;
     }
-    let idw = r
-        .clusters
+    if extent == Extent::Summary {
+        for (kind, n) in &s.problems_by_kind {
+            writeln!(out, "problems of kind {kind}: {n}")?;
+        }
+        return Ok(());
+    }
+    let clusters: Vec<&super::ClusterReport> = match extent {
+        Extent::Top(n) => {
+            let mut by_size: Vec<&super::ClusterReport> = r.clusters.iter().collect();
+            by_size.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
+            by_size.truncate(n);
+            by_size
+        }
+        _ => r.clusters.iter().collect(),
+    };
+    let idw = clusters
         .iter()
         .flat_map(|c| c.members.iter().map(|m| m.chars().count()))
         .max()
         .unwrap_or(0)
         .min(60);
-    for c in &r.clusters {
+    for c in &clusters {
         writeln!(out)?;
         let source = clean(&c.source);
         let by = match c.source_by {
             SourceBy::Date => "earliest date",
             SourceBy::Containment => "holds the others",
             SourceBy::FirstSeen => "first seen",
+            SourceBy::Similarity => "nearest the others",
         };
         writeln!(
             out,
@@ -159,13 +209,33 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
-    write_pairs(r, out)?;
-    write_repeats(r, out)?;
+    let limit = match extent {
+        Extent::Top(n) => n,
+        _ => usize::MAX,
+    };
+    let listed: std::collections::BTreeSet<u64> = clusters.iter().map(|c| c.id).collect();
+    write_pairs(r, out, |p| {
+        limit == usize::MAX || p.cluster.is_some_and(|c| listed.contains(&c))
+    })?;
+    write_repeats(r, out, limit)?;
     if !r.problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "problems ({}):", r.problems.len())?;
-        for pr in &r.problems {
+        for pr in r.problems.iter().take(limit) {
             writeln!(out, "  {}", clean(&pr.to_string()))?;
+        }
+    }
+    if let Extent::Top(n) = extent {
+        let more = |all: usize| all > n;
+        let repeats = r.repeats.len();
+        if more(r.clusters.len()) || more(repeats) || more(r.problems.len()) {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "(--top {n}: the {} largest of {} clusters and their pairs, the first {n} repeats and problems; the whole report without --top, or with --format json)",
+                n.min(r.clusters.len()),
+                r.clusters.len()
+            )?;
         }
     }
     Ok(())
@@ -175,17 +245,26 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 const MAX_PASSAGES: usize = 5;
 
 /// Every verified pair: relation, scores, and where the shared passages are.
-fn write_pairs(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    if r.pairs.is_empty() {
+fn write_pairs(
+    r: &Report,
+    out: &mut dyn Write,
+    shown: impl Fn(&super::PairReport) -> bool,
+) -> std::io::Result<()> {
+    let pairs: Vec<&super::PairReport> = r.pairs.iter().filter(|p| shown(p)).collect();
+    if pairs.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
+    let of = if pairs.len() < r.pairs.len() {
+        format!("{} of {}", pairs.len(), r.pairs.len())
+    } else {
+        pairs.len().to_string()
+    };
     writeln!(
         out,
-        "pairs ({}; C(a in b) is the share of a's shingles found in b; passages are byte spans a = b):",
-        r.pairs.len()
+        "pairs ({of}; C(a in b) is the share of a's shingles found in b; passages are byte spans a = b):",
     )?;
-    for p in &r.pairs {
+    for p in pairs {
         let relation = match &p.contained {
             Some(inner) => {
                 let outer = if *inner == p.a { &p.b } else { &p.a };
@@ -253,7 +332,7 @@ fn quote(s: &str, max: usize) -> String {
 
 /// Sentence repeats: near-repeats and repeats across documents in input order, then
 /// boilerplate by document frequency.
-fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_repeats(r: &Report, out: &mut dyn Write, limit: usize) -> std::io::Result<()> {
     let max = r.parameters.sentences.max_occurrences;
     let idw = r
         .repeats
@@ -293,7 +372,7 @@ fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             "repeated sentences ({}; offsets are bytes into the text):",
             repeats.len()
         )?;
-        for x in repeats {
+        for x in repeats.into_iter().take(limit) {
             let what = if x.kind == RepeatKind::WithinDocument {
                 format!("within {}", clean(&x.occurrences[0].doc))
             } else {
@@ -325,7 +404,7 @@ fn write_repeats(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 "yes"
             }
         )?;
-        for x in boiler {
+        for x in boiler.into_iter().take(limit) {
             let first = &x.occurrences[0];
             writeln!(
                 out,
