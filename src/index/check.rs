@@ -9,7 +9,9 @@
 //! and an input that exist (a kept one at itself, with its own id and content). A run checks
 //! the rows it reads; this reads them all.
 
-use super::{read_header, refuse_empty, rows, HeaderError, StoredKind, VerdictRow};
+use super::create::{read_header, refuse_empty, HeaderError};
+use super::rows::{self, VerdictRow};
+use super::StoredKind;
 use super::{APPLICATION_ID, FORMAT_VERSION};
 use crate::error::{Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};

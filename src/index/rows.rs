@@ -10,6 +10,7 @@
 //! verify` checks them all ([`super::verify`]). The sums catch accidents and edits made
 //! without syndup; they are not a signature against someone who recomputes them.
 
+use crate::error::{Error, ErrorKind};
 use xxhash_rust::xxh3::Xxh3;
 
 /// Seed of the row sums (`syndup-r`).
@@ -93,6 +94,54 @@ pub(crate) fn verdict(
         .int(source as u64)
         .int(line.map_or(u64::MAX, |l| l as u64))
         .done()
+}
+
+/// One row of `verdicts`, as stored.
+pub(crate) struct VerdictRow {
+    pub(crate) id: String,
+    pub(crate) content_hash: i64,
+    pub(crate) verdict: String,
+    pub(crate) rec: u32,
+    pub(crate) similarity: f64,
+    pub(crate) source: i64,
+    pub(crate) line: Option<i64>,
+    pub(crate) sum: i64,
+}
+
+impl VerdictRow {
+    /// The columns `id, content_hash, verdict, rec, similarity, source, line, sum`, in order.
+    pub(crate) fn read(row: &rusqlite::Row) -> rusqlite::Result<VerdictRow> {
+        Ok(VerdictRow {
+            id: row.get(0)?,
+            content_hash: row.get(1)?,
+            verdict: row.get(2)?,
+            rec: row.get(3)?,
+            similarity: row.get(4)?,
+            source: row.get(5)?,
+            line: row.get(6)?,
+            sum: row.get(7)?,
+        })
+    }
+
+    /// True when the row's checksum matches its values.
+    pub(crate) fn intact(&self) -> bool {
+        verdict(
+            &self.id,
+            self.content_hash as u64,
+            &self.verdict,
+            self.rec,
+            self.similarity,
+            self.source,
+            self.line,
+        ) == self.sum
+    }
+}
+
+/// The error for a row whose checksum does not match its values.
+pub(crate) fn damaged(location: &str, what: &str) -> Error {
+    Error::new(ErrorKind::Index(format!(
+        "{location}: {what} fails its checksum: the index was changed outside syndup or is damaged; run `syndup index verify {location}` and rebuild the index"
+    )))
 }
 
 #[cfg(test)]
