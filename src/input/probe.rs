@@ -37,61 +37,84 @@ pub struct Sample {
     pub path: String,
     /// JSON objects probed.
     pub records: usize,
+    /// Files probed (the first is `path`).
+    pub files: usize,
     /// Fields by name.
     pub fields: BTreeMap<String, FieldInfo>,
 }
 
-/// Reads up to [`PROBE_RECORDS`] records of the first JSON Lines file in `files` (standard
-/// input excluded). `None` when there is none, or when none of its first records is a JSON
-/// object (the scan then reports each record).
+/// Reads up to [`PROBE_RECORDS`] records from the JSON Lines files in `files`, at most
+/// [`PER_FILE`] from each (standard input and other streams excluded), so one broken file
+/// among good ones does not decide. `None` when there is none, or when fewer than
+/// [`MIN_RECORDS`] of the records read are JSON objects: a few bad records are problems the
+/// scan reports one by one, not a reason to stop it.
 pub fn sample(files: &[InputFile], max_doc_bytes: usize) -> Result<Option<Sample>> {
-    let Some(file) = files
-        .iter()
-        .find(|f| !f.is_stdin() && matches!(f.kind, InputKind::Jsonl(_)))
-    else {
-        return Ok(None);
-    };
-    let mut out = Sample {
-        path: file.display(),
-        ..Sample::default()
-    };
+    let mut out = Sample::default();
     let mut seen = 0usize;
-    read_batches(std::slice::from_ref(file), max_doc_bytes, &mut |batch| {
-        for r in &batch.records {
-            seen += 1;
-            let bytes = batch.record(r);
-            let text = String::from_utf8_lossy(bytes);
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) {
-                out.records += 1;
-                for (k, v) in map {
-                    let f = out.fields.entry(k).or_default();
-                    f.records += 1;
-                    let shown = match &v {
-                        serde_json::Value::String(s) => {
-                            f.strings += 1;
-                            f.longest = f.longest.max(s.len());
-                            f.dates += parse_date(s).is_some() as usize;
-                            Some(s.clone())
-                        }
-                        serde_json::Value::Number(n) => {
-                            // Unix seconds; small numbers are counts and ids, not dates.
-                            f.dates += n.as_i64().is_some_and(|x| x >= 100_000_000) as usize;
-                            Some(n.to_string())
-                        }
-                        _ => None,
-                    };
-                    if f.example.is_none() {
-                        f.example = shown.map(|s| shorten(&s, 40));
-                    }
+    // Never a stream that can be read only once (standard input, a FIFO): the scan itself
+    // must read it.
+    for file in files
+        .iter()
+        .filter(|f| !f.reads_once() && matches!(f.kind, InputKind::Jsonl(_)))
+    {
+        if seen >= PROBE_RECORDS {
+            break;
+        }
+        if out.files == 0 {
+            out.path = file.display();
+        }
+        out.files += 1;
+        let mut here = 0usize;
+        read_batches(std::slice::from_ref(file), max_doc_bytes, &mut |batch| {
+            for r in &batch.records {
+                seen += 1;
+                here += 1;
+                out.add(batch.record(r));
+                if seen >= PROBE_RECORDS || here >= PER_FILE {
+                    return Ok(false);
                 }
             }
-            if seen >= PROBE_RECORDS {
-                return Ok(false);
+            Ok(true)
+        })?;
+    }
+    Ok((out.records >= MIN_RECORDS).then_some(out))
+}
+
+/// At most this many records of one file are probed.
+pub const PER_FILE: usize = 25;
+/// Fewer JSON objects than this probed: no verdict on the fields.
+pub const MIN_RECORDS: usize = 5;
+
+impl Sample {
+    /// Counts the fields of one record (when it is a JSON object).
+    fn add(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) else {
+            return;
+        };
+        self.records += 1;
+        for (k, v) in map {
+            let f = self.fields.entry(k).or_default();
+            f.records += 1;
+            let shown = match &v {
+                serde_json::Value::String(s) => {
+                    f.strings += 1;
+                    f.longest = f.longest.max(s.len());
+                    f.dates += parse_date(s).is_some() as usize;
+                    Some(s.clone())
+                }
+                serde_json::Value::Number(n) => {
+                    // Unix seconds; small numbers are counts and ids, not dates.
+                    f.dates += n.as_i64().is_some_and(|x| x >= 100_000_000) as usize;
+                    Some(n.to_string())
+                }
+                _ => None,
+            };
+            if f.example.is_none() {
+                f.example = shown.map(|s| shorten(&s, 40));
             }
         }
-        Ok(true)
-    })?;
-    Ok((out.records > 0).then_some(out))
+    }
 }
 
 fn shorten(s: &str, max: usize) -> String {
@@ -122,15 +145,19 @@ impl Sample {
             .join(", ")
     }
 
-    /// "the first record of P has no" / "none of the first N records of P has a".
+    /// "none of the first N records of P (and K other files) has a".
     fn lacks(&self) -> String {
-        if self.records == 1 {
-            format!("the first record of {} has no", self.path)
-        } else {
-            format!(
+        match self.files {
+            0 | 1 => format!(
                 "none of the first {} records of {} has a",
                 self.records, self.path
-            )
+            ),
+            n => format!(
+                "none of the first {} records of {} and {} other files has a",
+                self.records,
+                self.path,
+                n - 1
+            ),
         }
     }
 
@@ -280,15 +307,18 @@ mod tests {
 
     #[test]
     fn a_missing_text_field_names_the_fields_and_the_likely_one() {
-        let s = sample_of("{\"url\":\"u1\",\"body\":\"a long text here\",\"t\":\"x\"}\n\n{\"url\":\"u2\",\"body\":\"b\"}\n");
-        assert_eq!(s.records, 2);
+        let s = sample_of(
+            &"{\"url\":\"u1\",\"body\":\"a long text here\",\"t\":\"x\"}\n\n{\"url\":\"u2\",\"body\":\"b\"}\n"
+                .repeat(3),
+        );
+        assert_eq!(s.records, 6);
         let fields = Fields {
             text: "text".into(),
             ..Fields::default()
         };
         let e = s.check(&fields, Needs::default()).unwrap_err().to_string();
         assert!(
-            e.contains("none of the first 2 records of x.jsonl has a text field `text`")
+            e.contains("none of the first 6 records of x.jsonl has a text field `text`")
                 && e.contains("`body`, `t`, `url`")
                 && e.contains("--text-field body"),
             "{e}"
@@ -313,7 +343,8 @@ mod tests {
     #[test]
     fn dates_are_checked_only_when_they_decide_something() {
         let s = sample_of(
-            "{\"id\":1,\"text\":\"t\",\"date\":\"yesterday\",\"published\":\"2024-05-01\"}\n",
+            &"{\"id\":1,\"text\":\"t\",\"date\":\"yesterday\",\"published\":\"2024-05-01\"}\n"
+                .repeat(5),
         );
         let fields = Fields::default();
         s.check(&fields, Needs::default()).unwrap();
@@ -322,7 +353,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("the first record of x.jsonl has no readable date in `date`")
+            e.contains("none of the first 5 records of x.jsonl has a readable date in `date`")
                 && e.contains("\"yesterday\"")
                 && e.contains("--date-field published"),
             "{e}"
@@ -335,7 +366,7 @@ mod tests {
             .check(&fields, Needs { dates: true })
             .unwrap_err()
             .to_string();
-        assert!(e.contains("has no date field `when`"), "{e}");
+        assert!(e.contains("has a date field `when`"), "{e}");
     }
 
     #[test]
@@ -343,5 +374,29 @@ mod tests {
         assert_eq!(quote_arg("body"), "body");
         assert_eq!(quote_arg("full text"), "'full text'");
         assert_eq!(quote_arg("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn a_few_bad_records_or_one_bad_file_do_not_decide() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            InputFile {
+                path: p,
+                kind: InputKind::Jsonl(Compression::None),
+            }
+        };
+        // Four records without a text: the scan reports them one by one.
+        let few = write("few.jsonl", &"{\"id\":\"a\"}\n".repeat(4));
+        assert!(sample(std::slice::from_ref(&few), 1 << 20)
+            .unwrap()
+            .is_none());
+        // A broken file before a good one: the good one is probed too.
+        let bad = write("bad.jsonl", &"{\"id\":\"a\"}\n".repeat(40));
+        let good = write("good.jsonl", &"{\"id\":\"b\",\"text\":\"t\"}\n".repeat(40));
+        let s = sample(&[bad, good], 1 << 20).unwrap().unwrap();
+        assert_eq!((s.files, s.records), (2, 2 * PER_FILE));
+        s.check(&Fields::default(), Needs::default()).unwrap();
     }
 }
