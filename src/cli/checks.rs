@@ -25,11 +25,18 @@ pub(super) fn inputs(sources: &[Source]) -> syndup::Result<Expanded> {
         }
     }
     let expanded = input::expand(sources);
-    if let Some(p) = expanded.problems.first() {
+    // A path named on the command line that cannot be read stops the run; what is met inside
+    // a directory (a broken link, an unreadable folder) is a problem the report counts.
+    let named = |p: &syndup::Problem| {
+        sources
+            .iter()
+            .any(|s| matches!(s, Source::Path(x) if input::display_path(x) == p.path))
+    };
+    if let Some(p) = expanded.problems.iter().find(|p| named(p)) {
         let hint = unsupported_hint(Path::new(&p.path));
         return Err(Error::input(format!("{p}{hint}")));
     }
-    if expanded.files.is_empty() {
+    if expanded.files.is_empty() && expanded.problems.is_empty() {
         let found = if expanded.skipped_kinds.is_empty() {
             "no files at all".to_string()
         } else {
