@@ -350,7 +350,15 @@ pub struct Config {
     pub group_pairs: GroupPairs,
     /// Compute the aligned shared passages of every reported pair (texts are read again).
     pub passages: bool,
+    /// Memory, in bytes, for the stages that work in batches (`--memory`): the documents of
+    /// candidate pairs are read again and held a batch at a time within it. It bounds those
+    /// stages, not what the scan keeps per document (about 0.4 KB at the defaults). It never
+    /// changes the report, only how many batches the work takes.
+    pub memory: u64,
 }
+
+/// The default of [`Config::memory`]: 1 GiB.
+pub const DEFAULT_MEMORY: u64 = 1 << 30;
 
 impl Default for Config {
     fn default() -> Config {
@@ -376,6 +384,7 @@ impl Default for Config {
             window_days: None,
             group_pairs: GroupPairs::All,
             passages: true,
+            memory: DEFAULT_MEMORY,
         }
     }
 }
@@ -383,6 +392,12 @@ impl Default for Config {
 impl Config {
     /// Checks every setting; the message names the flag to change.
     pub fn validate(&self) -> Result<()> {
+        if self.memory < 1 << 20 {
+            return Err(Error::config(format!(
+                "--memory must be at least 1 MB, got {} bytes",
+                self.memory
+            )));
+        }
         if !(1..=64).contains(&self.ngram) {
             return Err(Error::config(format!(
                 "--ngram must be between 1 and 64, got {}",

@@ -179,18 +179,32 @@ pub fn candidates(
     max_bucket: usize,
 ) -> Candidates {
     let n = sigs.len().checked_div(num_perm).unwrap_or(0);
+    candidates_by(n, bands, max_bucket, |d, band| {
+        band_key(&sigs[d * num_perm..(d + 1) * num_perm], band, rows)
+    })
+}
+
+/// [`candidates`] from band keys made already: `keys[d * bands + band]` (see
+/// [`crate::sketch::SketchParams::band_keys`]), 8 bytes a band instead of the signature.
+pub fn candidates_from_keys(keys: &[u64], bands: usize, max_bucket: usize) -> Candidates {
+    let n = keys.len().checked_div(bands).unwrap_or(0);
+    candidates_by(n, bands, max_bucket, |d, band| keys[d * bands + band])
+}
+
+/// Candidate pairs of `n` documents whose key in band `band` is `key(d, band)`.
+fn candidates_by(
+    n: usize,
+    bands: usize,
+    max_bucket: usize,
+    key: impl Fn(usize, usize) -> u64 + Sync,
+) -> Candidates {
     // Each band's pairs, sorted and deduplicated, are merged into the others as soon as both
     // are made (a tree reduction): never all bands' pairs at once. Merging sorted sets is
     // associative and commutative, so the result does not depend on the thread count.
     let (all, giant_buckets) = (0..bands)
         .into_par_iter()
         .map(|band| {
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .map(|d| {
-                    let sig = &sigs[d * num_perm..(d + 1) * num_perm];
-                    (band_key(sig, band, rows), d as u32)
-                })
-                .collect();
+            let mut keys: Vec<(u64, u32)> = (0..n).map(|d| (key(d, band), d as u32)).collect();
             keys.sort_unstable();
             let mut pairs = Vec::new();
             let mut giant = 0;

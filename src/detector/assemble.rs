@@ -6,15 +6,20 @@
 //! that holds the others, else the first seen ([`Scan::source_of`]); each member's role is its
 //! relation to that source. Similarities are rounded here, for the report only.
 
+use super::batches::{self, Make};
+use super::texts::Texts;
 use super::Scan;
+use crate::align::Alignment;
 use crate::cluster;
+use crate::error::Result;
 use crate::document::DocIdx;
 use crate::report::{
     self, ClusterReport, MemberReport, PairRelation, PairReport, RepeatReport, Report, Role,
     SourceBy,
 };
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
-use crate::{ClusterMode, KeepPolicy};
+use crate::{ClusterMode, KeepPolicy, ShingleKind, VerifyMode};
+use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 /// Clusters with more members than this get their source by date or input order only (the
@@ -26,6 +31,8 @@ pub(super) struct Assembled {
     pub(super) clusters: Vec<ClusterReport>,
     pub(super) pairs: Vec<PairReport>,
     pub(super) cluster_of: Vec<u64>,
+    /// The part of the time spent aligning passages.
+    pub(super) passages_time: Duration,
 }
 
 /// How likely a document is to be the original of its component, for `--keep source`.
@@ -72,12 +79,31 @@ fn source_ranks(n: usize, matches: &[Match], date_keys: &[Option<i64>]) -> Vec<S
     ranks
 }
 
+/// A cluster before the clusters are put in order and numbered.
+struct Draft {
+    /// Its smallest document (the order of clusters in the report).
+    first: DocIdx,
+    /// The representative first, then the other members.
+    docs: Vec<DocIdx>,
+    details: Vec<MemberReport>,
+    source: DocIdx,
+    source_by: SourceBy,
+}
+
 impl Scan<'_> {
-    /// Clusters `matches` and builds the cluster and pair reports (without passages).
-    pub(super) fn assemble(&mut self, matches: &[Match], criteria: Criteria) -> Assembled {
+    /// Clusters `matches` and builds the cluster and pair reports, with the passages of every
+    /// pair when they are on. The matched documents are loaded in batches of whole components
+    /// (see [`super::batches`]): the chaining guard, the sources and the roles compare members
+    /// that are not matches, and the titles, dates and passages come from the texts.
+    pub(super) fn assemble(
+        &mut self,
+        matches: &[Match],
+        criteria: Criteria,
+        texts: &Texts,
+    ) -> Result<Assembled> {
         let c = &self.det.config;
         let n = self.store.ids.len();
-        let this = &self;
+        let this = &*self;
         let s = &self.store;
         let ranks = (c.keep == KeepPolicy::Source).then(|| source_ranks(n, matches, &s.date_keys));
         let before = |x: DocIdx, y: DocIdx| -> bool {
@@ -89,66 +115,116 @@ impl Scan<'_> {
             }
         };
         let guarded = c.cluster == ClusterMode::Guarded;
-        let clusters = cluster::cluster(n, matches, criteria, guarded, before, |a, b| {
-            this.similarity(a, b)
-        });
-
-        let mut cluster_of = vec![0u64; n];
-        let mut reports = Vec::with_capacity(clusters.len());
-        let sources: Vec<(DocIdx, SourceBy)> = clusters
-            .par_iter()
-            .map(|cl| {
+        let k = match c.shingle {
+            ShingleKind::Word => c.ngram,
+            // Character shingles say nothing about word runs: align on word trigrams.
+            ShingleKind::Char => 3,
+        };
+        let make = Make {
+            sets: c.verify == VerifyMode::Exact,
+            passages: c.passages,
+            meta: true,
+        };
+        let edges: Vec<(DocIdx, DocIdx)> = matches.iter().map(|m| (m.a, m.b)).collect();
+        let plan = batches::plan(n, &edges, |d| this.weight(d, make), this.budget(), true);
+        drop(edges);
+        let mut drafts: Vec<Draft> = Vec::new();
+        let mut alignments: Vec<Option<Alignment>> = Vec::new();
+        if c.passages {
+            alignments.resize_with(matches.len(), || None);
+        }
+        let mut passages_time = Duration::ZERO;
+        for batch in plan {
+            let loaded = this.load(batch.docs, make, texts)?;
+            let sim = |a: DocIdx, b: DocIdx| this.similarity_in(&loaded, a, b);
+            let local: Vec<Match> = batch.pairs.iter().map(|&i| matches[i as usize]).collect();
+            let clusters = cluster::cluster(n, &local, criteria, guarded, &before, sim);
+            drafts.par_extend(clusters.into_par_iter().map(|cl| {
                 let docs: Vec<DocIdx> = std::iter::once(cl.representative)
                     .chain(cl.members.iter().map(|m| m.0))
                     .collect();
-                this.source_of(&docs, &criteria, ranks.as_deref())
-            })
-            .collect();
-        let member = |d: DocIdx, sim: Option<&Similarity>, source: DocIdx| -> MemberReport {
-            let i = d as usize;
-            let role = if d == source {
-                Role::Source
-            } else {
-                // The relation to the source (members joined through the representative
-                // only share part of the text with it).
-                match criteria.relation(&this.similarity(d, source)) {
-                    Some(MatchKind::NearDuplicate) => Role::Copy,
-                    _ => Role::PartialCopy,
+                let (source, source_by) = this.source_of(&docs, &criteria, ranks.as_deref(), &sim);
+                let member = |d: DocIdx, x: Option<&Similarity>| -> MemberReport {
+                    let i = d as usize;
+                    let at = loaded.at(d);
+                    let role = if d == source {
+                        Role::Source
+                    } else {
+                        // The relation to the source (members joined through the
+                        // representative only share part of the text with it).
+                        match criteria.relation(&sim(d, source)) {
+                            Some(MatchKind::NearDuplicate) => Role::Copy,
+                            _ => Role::PartialCopy,
+                        }
+                    };
+                    MemberReport {
+                        doc: s.ids[i].to_string(),
+                        title: loaded.titles[at].clone(),
+                        date: loaded.dates[at].clone(),
+                        bytes: s.bytes[i],
+                        shingles: match loaded.sets.get(at) {
+                            Some(set) => set.len() as u32,
+                            None => s.sizes[i],
+                        },
+                        representative: x.is_none(),
+                        role,
+                        jaccard: x.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
+                        containment: x
+                            .map(|x| report::round4(x.containment_a_in_b()))
+                            .unwrap_or(1.0),
+                    }
+                };
+                let mut details = vec![member(cl.representative, None)];
+                details.extend(cl.members.iter().map(|(d, x)| member(*d, Some(x))));
+                Draft {
+                    first: docs.iter().copied().min().unwrap_or(cl.representative),
+                    docs,
+                    details,
+                    source,
+                    source_by,
                 }
-            };
-            MemberReport {
-                doc: s.ids[i].to_string(),
-                title: s.titles[i].to_string(),
-                date: s.dates[i].as_deref().map(str::to_string),
-                bytes: s.bytes[i],
-                shingles: s.sizes[i],
-                representative: sim.is_none(),
-                role,
-                jaccard: sim.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
-                containment: sim
-                    .map(|x| report::round4(x.containment_a_in_b()))
-                    .unwrap_or(1.0),
+            }));
+            if c.passages {
+                let t = Instant::now();
+                let found: Vec<(u32, Alignment)> = batch
+                    .pairs
+                    .par_iter()
+                    .map(|&i| {
+                        let m = &matches[i as usize];
+                        let (pa, pb) = (
+                            &loaded.prepared[loaded.at(m.a)],
+                            &loaded.prepared[loaded.at(m.b)],
+                        );
+                        (i, crate::align::align_prepared(pa, pb, k))
+                    })
+                    .collect();
+                for (i, al) in found {
+                    alignments[i as usize] = Some(al);
+                }
+                passages_time += t.elapsed();
             }
-        };
+        }
+        drafts.par_sort_unstable_by_key(|d| d.first);
+
+        let mut cluster_of = vec![0u64; n];
+        let mut reports = Vec::with_capacity(drafts.len());
         let mut clustered = 0u64;
-        for (k, (cl, &(source, source_by))) in clusters.iter().zip(&sources).enumerate() {
+        for (k, draft) in drafts.into_iter().enumerate() {
             let id = k as u64 + 1;
-            cluster_of[cl.representative as usize] = id;
-            let mut details = vec![member(cl.representative, None, source)];
-            for (d, sim) in &cl.members {
-                cluster_of[*d as usize] = id;
-                details.push(member(*d, Some(sim), source));
+            for &d in &draft.docs {
+                cluster_of[d as usize] = id;
             }
-            clustered += details.len() as u64;
+            clustered += draft.details.len() as u64;
             reports.push(ClusterReport {
                 id,
-                representative: details[0].doc.clone(),
-                members: details.iter().map(|m| m.doc.clone()).collect(),
-                details,
-                source: s.ids[source as usize].to_string(),
-                source_by,
+                representative: draft.details[0].doc.clone(),
+                members: draft.details.iter().map(|m| m.doc.clone()).collect(),
+                details: draft.details,
+                source: s.ids[draft.source as usize].to_string(),
+                source_by: draft.source_by,
             });
         }
+        let mut alignments = alignments.into_iter();
         let pairs: Vec<PairReport> = matches
             .iter()
             .map(|m| {
@@ -171,17 +247,18 @@ impl Scan<'_> {
                     cluster: (ca != 0 && ca == cb).then_some(ca),
                     relation,
                     contained: contained.map(|d| s.ids[d as usize].to_string()),
-                    alignment: None,
+                    alignment: alignments.next().flatten(),
                 }
             })
             .collect();
         self.stats.clustered_documents += clustered;
         self.stats.contained_pairs = pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
-        Assembled {
+        Ok(Assembled {
             clusters: reports,
             pairs,
             cluster_of,
-        }
+            passages_time,
+        })
     }
 
     /// The finished report: the counts that depend on everything, the problems in input
@@ -227,6 +304,7 @@ impl Scan<'_> {
         docs: &[DocIdx],
         criteria: &Criteria,
         ranks: Option<&[SourceRank]>,
+        similarity: &dyn Fn(DocIdx, DocIdx) -> Similarity,
     ) -> (DocIdx, SourceBy) {
         let s = &self.store;
         if ranks.is_some() {
@@ -267,7 +345,7 @@ impl Scan<'_> {
                     if o == m {
                         return true;
                     }
-                    match criteria.relation(&self.similarity(o, m)) {
+                    match criteria.relation(&similarity(o, m)) {
                         Some(MatchKind::NearDuplicate) => true,
                         Some(MatchKind::AInB) => {
                             contains_one = true;
@@ -292,7 +370,9 @@ impl Scan<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::batches::Make;
     use super::super::tests::{doc, with_scan, words};
+    use super::super::texts::Texts;
     use crate::report::SourceBy;
     use crate::Config;
 
@@ -313,24 +393,29 @@ mod tests {
         ];
         with_scan(Config::default(), &docs, |st| {
             let criteria = st.det.criteria();
-            let mut prepared = vec![false; 4];
-            let pairs = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)];
-            st.prepare_sets(&pairs, &[], &mut prepared);
+            let make = Make {
+                sets: true,
+                ..Make::default()
+            };
+            let loaded = st
+                .load(vec![0, 1, 2, 3], make, &Texts::Memory(&docs))
+                .unwrap();
+            let sim = |a, b| st.similarity_in(&loaded, a, b);
             // Without dates: the member every other is in or near-duplicates.
             assert_eq!(
-                st.source_of(&[0, 1], &criteria, None),
+                st.source_of(&[0, 1], &criteria, None, &sim),
                 (1, SourceBy::Containment)
             );
             // A date wins when every member has one.
-            assert_eq!(st.source_of(&[2, 3], &criteria, None), (3, SourceBy::Date));
+            assert_eq!(st.source_of(&[2, 3], &criteria, None, &sim), (3, SourceBy::Date));
             // A member with the only date is not "the earliest" (regression, issue 18).
             assert_eq!(
-                st.source_of(&[0, 1, 2], &criteria, None),
+                st.source_of(&[0, 1, 2], &criteria, None, &sim),
                 (1, SourceBy::Containment)
             );
             // Nothing holds the other: first seen.
             assert_eq!(
-                st.source_of(&[0], &criteria, None),
+                st.source_of(&[0], &criteria, None, &sim),
                 (0, SourceBy::FirstSeen)
             );
         });
@@ -347,10 +432,13 @@ mod tests {
         with_scan(Config::default(), &docs, |st| {
             let criteria = st.det.criteria();
             let pairs = vec![(0, 1), (0, 2), (1, 2)];
-            let mut prepared = vec![false; 3];
-            st.prepare_sets(&pairs, &[], &mut prepared);
-            let matches = st.verify(&pairs, &criteria);
-            let a = st.assemble(&matches, criteria);
+            let texts = Texts::Memory(&docs);
+            let matches = st.verify(&pairs, &criteria, &texts).unwrap();
+            let a = st.assemble(&matches, criteria, &texts).unwrap();
+            assert!(
+                a.pairs.iter().all(|p| p.alignment.is_some()),
+                "passages are on by default"
+            );
             assert_eq!(a.clusters.len(), 1);
             let c = &a.clusters[0];
             assert_eq!(c.source, "whole");

@@ -7,8 +7,11 @@
 //! on, [`crate::containment::class_candidates`] adds the partial-copy candidates, verified the
 //! same way.
 
+use super::batches::{self, Loaded, Make};
 use super::sentences::is_boilerplate;
+use super::texts::Texts;
 use super::Scan;
+use crate::error::Result;
 use crate::containment;
 use crate::document::DocIdx;
 use crate::lsh;
@@ -20,30 +23,25 @@ use crate::{GroupPairs, SentenceMode, VerifyMode};
 use rayon::prelude::*;
 
 impl Scan<'_> {
+    /// The similarity of `a` and `b` estimated from their signatures (`--verify estimate`;
+    /// exact similarities come from sets loaded in batches, see [`Scan::similarity_in`]).
     pub(super) fn similarity(&self, a: DocIdx, b: DocIdx) -> Similarity {
         let s = &self.store;
-        match self.det.config.verify {
-            VerifyMode::Exact => {
-                Similarity::exact(&s.shingles[a as usize], &s.shingles[b as usize])
-            }
-            VerifyMode::Estimate => {
-                let k = self.det.config.num_perm;
-                let (a, b) = (a as usize, b as usize);
-                // Two short documents are compared on their exact sets, which they keep: a
-                // chance collision would make their signatures agree everywhere (see
-                // `minhash::MIN_ESTIMATE_SHINGLES`).
-                let (sa, sb) = (s.sizes[a] as usize, s.sizes[b] as usize);
-                if !minhash::estimate_is_reliable(sa, sb) {
-                    if let (Some(x), Some(y)) = (s.shingles.get(a), s.shingles.get(b)) {
-                        if x.len() == sa && y.len() == sb {
-                            return Similarity::exact(x, y);
-                        }
-                    }
+        let k = self.det.config.num_perm;
+        let (a, b) = (a as usize, b as usize);
+        // Two short documents are compared on their exact sets, which they keep: a chance
+        // collision would make their signatures agree everywhere (see
+        // `minhash::MIN_ESTIMATE_SHINGLES`).
+        let (sa, sb) = (s.sizes[a] as usize, s.sizes[b] as usize);
+        if !minhash::estimate_is_reliable(sa, sb) {
+            if let (Some(x), Some(y)) = (s.shingles.get(a), s.shingles.get(b)) {
+                if x.len() == sa && y.len() == sb {
+                    return Similarity::exact(x, y);
                 }
-                let j = minhash::estimate(&s.sigs[a * k..(a + 1) * k], &s.sigs[b * k..(b + 1) * k]);
-                Similarity::estimated(j, s.sizes[a], s.sizes[b])
             }
         }
+        let j = minhash::estimate(&s.sigs[a * k..(a + 1) * k], &s.sigs[b * k..(b + 1) * k]);
+        Similarity::estimated(j, s.sizes[a], s.sizes[b])
     }
 
     /// The word shingles of document `d` from its kept token hashes, in text order, without
@@ -103,6 +101,7 @@ impl Scan<'_> {
         let needs = det.needs;
         let n = self.store.ids.len();
         let k = c.num_perm;
+        let bands = det.sketcher.params().bands;
         let mut sigs = vec![0u32; n * k];
         let this = &self;
         let rate = c.containment.sample_rate();
@@ -152,7 +151,14 @@ impl Scan<'_> {
                 self.store.samples.push(sample);
             }
         }
-        self.store.sigs = sigs;
+        self.store.keys = sigs
+            .par_chunks(k)
+            .flat_map_iter(|sig| det.sketcher.params().band_keys(sig))
+            .collect();
+        debug_assert_eq!(self.store.keys.len(), n * bands);
+        if estimate {
+            self.store.sigs = sigs;
+        }
         // Estimates need no shingle sets, and only `full` mode reads tokens again.
         if c.verify == VerifyMode::Estimate && c.sentences.mode != SentenceMode::Full {
             self.store.tokens = Vec::new();
@@ -163,13 +169,7 @@ impl Scan<'_> {
     pub(super) fn lsh_candidates(&mut self) -> Vec<(u32, u32)> {
         let det = self.det;
         let params = det.sketcher.params();
-        let cands = lsh::candidates(
-            &self.store.sigs,
-            params.num_perm,
-            params.bands,
-            params.rows,
-            det.config.max_bucket,
-        );
+        let cands = lsh::candidates_from_keys(&self.store.keys, params.bands, det.config.max_bucket);
         self.stats.candidates = cands.pairs.len() as u64;
         self.stats.giant_buckets = cands.giant_buckets;
         self.comparable_only(cands.pairs)
@@ -219,76 +219,41 @@ impl Scan<'_> {
         kept
     }
 
-    /// Verifies candidate pairs: the ones meeting `criteria`, in pair order.
-    pub(super) fn verify(&self, pairs: &[(u32, u32)], criteria: &Criteria) -> Vec<Match> {
-        pairs
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let sim = self.similarity(a, b);
-                criteria.meets(&sim).then_some(Match { a, b, sim })
-            })
-            .collect()
-    }
-
-    /// Makes the exact shingle sets of the documents in `pairs` ready for verification
-    /// (sorted and deduplicated; built from token hashes when those are kept), skipping
-    /// documents already `prepared`. Nothing to do under `--verify estimate`.
-    pub(super) fn prepare_sets(
-        &mut self,
+    /// Verifies candidate pairs (sorted): the ones meeting `criteria`, in pair order. The
+    /// documents are loaded in batches of whole components that fit the memory budget (see
+    /// [`super::batches`]), so each is read again once.
+    pub(super) fn verify(
+        &self,
         pairs: &[(u32, u32)],
-        boiler: &[Boilerplate],
-        prepared: &mut [bool],
-    ) {
-        if self.det.config.verify != VerifyMode::Exact {
-            return;
+        criteria: &Criteria,
+        texts: &Texts,
+    ) -> Result<Vec<Match>> {
+        let check = |loaded: &Loaded, &(a, b): &(u32, u32)| {
+            let sim = self.similarity_in(loaded, a, b);
+            criteria.meets(&sim).then_some(Match { a, b, sim })
+        };
+        if self.det.config.verify == VerifyMode::Estimate {
+            let none = Loaded::default();
+            return Ok(pairs.par_iter().filter_map(|p| check(&none, p)).collect());
         }
-        let n = prepared.len();
-        let mut todo = vec![false; n];
-        for &(a, b) in pairs {
-            for d in [a as usize, b as usize] {
-                todo[d] = !prepared[d];
-            }
+        let make = Make {
+            sets: true,
+            ..Make::default()
+        };
+        let n = self.store.ids.len();
+        let plan = batches::plan(n, pairs, |d| self.weight(d, make), self.budget(), false);
+        let mut out = Vec::new();
+        for batch in plan {
+            let loaded = self.load(batch.docs, make, texts)?;
+            out.par_extend(
+                batch
+                    .pairs
+                    .par_iter()
+                    .filter_map(|&i| check(&loaded, &pairs[i as usize])),
+            );
         }
-        if self.det.needs.word_tokens {
-            // Shingle sets are made from the token hashes, for candidates only.
-            let this = &*self;
-            let sets: Vec<(usize, Box<[u64]>)> = (0..n)
-                .into_par_iter()
-                .filter(|&d| todo[d])
-                .map(|d| {
-                    let mut v = Vec::new();
-                    this.doc_shingles(d, boiler, &mut v);
-                    v.sort_unstable();
-                    v.dedup();
-                    (d, v.into_boxed_slice())
-                })
-                .collect();
-            if self.store.shingles.len() != n {
-                self.store.shingles = vec![Box::default(); n];
-            }
-            for (d, set) in sets {
-                self.store.sizes[d] = set.len() as u32;
-                self.store.shingles[d] = set;
-            }
-        } else {
-            let store = &mut self.store;
-            store
-                .shingles
-                .par_iter_mut()
-                .zip(store.sizes.par_iter_mut())
-                .zip(todo.par_iter())
-                .filter(|(_, &t)| t)
-                .for_each(|((set, size), _)| {
-                    let mut v = std::mem::take(set).into_vec();
-                    v.sort_unstable();
-                    v.dedup();
-                    *size = v.len() as u32;
-                    *set = v.into_boxed_slice();
-                });
-        }
-        for d in 0..n {
-            prepared[d] |= todo[d];
-        }
+        out.par_sort_unstable_by_key(|m| (m.a, m.b));
+        Ok(out)
     }
 
     /// Whether `--window` and `--group-pairs` allow comparing documents `a` and `b`.

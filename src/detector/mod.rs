@@ -28,6 +28,7 @@
 //! again: quotes and passages). `Scan::finish` runs them in that order.
 
 mod assemble;
+mod batches;
 mod compare;
 mod matching;
 mod read;
@@ -139,9 +140,6 @@ struct Needs {
     defer_sign: bool,
     /// Containment samples are kept (containment on).
     samples: bool,
-    /// Texts are read again after the scan (sentence quotes, aligned passages), so each
-    /// document's text hash is kept to check it is the text scanned.
-    reread: bool,
 }
 
 impl Needs {
@@ -159,7 +157,6 @@ impl Needs {
             numbers: sentences && full,
             defer_sign: exclude,
             samples: c.containment.threshold.is_some(),
-            reread: sentences || c.passages,
         }
     }
 }
@@ -349,6 +346,8 @@ struct Scan<'d> {
     stats: Stats,
     problems: Vec<((u32, u64), Problem)>,
     names: Vec<String>,
+    /// The corpus's boilerplate sentences (see [`sentences`]), once known.
+    boiler: Vec<crate::repeat::Boilerplate>,
 }
 
 impl<'d> Scan<'d> {
@@ -363,6 +362,7 @@ impl<'d> Scan<'d> {
             stats: Stats::default(),
             problems: Vec::new(),
             names: Vec::new(),
+            boiler: Vec::new(),
         }
     }
 
@@ -387,6 +387,11 @@ impl<'d> Scan<'d> {
         Ok(())
     }
 
+    /// Memory for one batch of documents read again (see [`batches`]).
+    fn budget(&self) -> u64 {
+        self.det.config.memory / 2
+    }
+
     /// Everything after reading, stage by stage (see the module documentation).
     fn finish(mut self, progress: &dyn Progress, texts: Texts) -> Result<Outcome> {
         let det = self.det;
@@ -395,65 +400,61 @@ impl<'d> Scan<'d> {
 
         // Boilerplate needs every document's sentences; then deferred documents are signed.
         let t = Instant::now();
-        let boiler = self.boilerplate();
+        self.boiler = self.boilerplate();
         timings.repeats += t.elapsed();
         if det.needs.defer_sign {
             let t = Instant::now();
+            let boiler = std::mem::take(&mut self.boiler);
             self.sign_deferred(&boiler);
+            self.boiler = boiler;
             timings.read += t.elapsed();
         }
 
         progress.stage(Stage::Candidates);
         let t = Instant::now();
         let pairs = self.lsh_candidates();
+        self.store.keys = Vec::new();
         timings.candidates = t.elapsed();
-        let mut prepared = vec![false; self.store.ids.len()];
-        self.prepare_sets(&pairs, &boiler, &mut prepared);
 
         progress.stage(Stage::Verify);
         let t = Instant::now();
         let criteria = det.criteria();
-        let mut matches = self.verify(&pairs, &criteria);
+        let mut matches = self.verify(&pairs, &criteria, &texts)?;
         timings.verify = t.elapsed();
         if let Some(threshold) = c.containment.threshold {
             let t = Instant::now();
             let extra = self.containment_candidates(threshold, &matches, &pairs, &criteria);
             timings.candidates += t.elapsed();
             let t = Instant::now();
-            self.prepare_sets(&extra, &boiler, &mut prepared);
-            matches.extend(self.verify(&extra, &criteria));
+            matches.extend(self.verify(&extra, &criteria, &texts)?);
             matches.par_sort_unstable_by_key(|m| (m.a, m.b));
             timings.verify += t.elapsed();
         }
         self.store.samples = Vec::new();
         drop(pairs);
 
+        // Clusters, sources and roles, with the passages of every pair when they are on: one
+        // more read of each matched document (see `assemble`).
         progress.stage(Stage::Cluster);
         let t = Instant::now();
-        let mut assembled = self.assemble(&matches, criteria);
-        timings.cluster = t.elapsed();
+        let mut assembled = self.assemble(&matches, criteria, &texts)?;
+        timings.cluster = t.elapsed().saturating_sub(assembled.passages_time);
+        timings.passages = assembled.passages_time;
         self.store.shingles = Vec::new();
-        if c.passages {
-            progress.stage(Stage::Passages);
-            let t = Instant::now();
-            let found = self.alignments(&matches, &texts)?;
-            for (p, al) in assembled.pairs.iter_mut().zip(found) {
-                p.alignment = Some(al);
-            }
-            timings.passages = t.elapsed();
-        }
         drop(matches);
 
         let repeats = if det.needs.sentences {
             progress.stage(Stage::Repeats);
             let t = Instant::now();
+            let boiler = std::mem::take(&mut self.boiler);
             let r = self.repeats(&boiler, &assembled.cluster_of, &texts)?;
             timings.repeats += t.elapsed();
             r
         } else {
             Vec::new()
         };
-        let report = self.report(assembled.clusters, assembled.pairs, repeats);
+        let clusters = std::mem::take(&mut assembled.clusters);
+        let report = self.report(clusters, assembled.pairs, repeats);
         Ok(Outcome { report, timings })
     }
 }

@@ -6,6 +6,7 @@
 //! documents sequentially, checking ids for duplicates (the first occurrence wins), so the
 //! store is the same at any thread count. The text itself is not kept.
 
+use super::texts::Kept;
 use super::{Detector, Scan};
 use crate::containment;
 use crate::document::{parse_date, DocIdx, Document, Problem, ProblemKind};
@@ -16,36 +17,118 @@ use crate::sketch::{Order, RawRecord, RecordText, Want};
 use crate::VerifyMode;
 use rayon::prelude::*;
 
-/// Where a document came from: its file, line, and the record's place in the file.
+/// Where a document came from: its file, line (0: none), and the record's place in the file.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Origin0 {
     pub(super) file: u32,
-    pub(super) line: Option<u64>,
+    len: u32,
+    line: u64,
     pub(super) offset: u64,
-    pub(super) len: u64,
 }
 
-/// The documents of a scan as the later stages need them (the text is not kept).
+impl Origin0 {
+    pub(super) fn new(file: u32, line: Option<u64>, offset: u64, len: u64) -> Origin0 {
+        Origin0 {
+            file,
+            // Records are at most `--max-doc-bytes` (well below 4 GB) long.
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            line: line.unwrap_or(0),
+            offset,
+        }
+    }
+
+    /// The 1-based line, if the record has one.
+    pub(super) fn line(&self) -> Option<u64> {
+        (self.line != 0).then_some(self.line)
+    }
+
+    /// The record's length in bytes.
+    pub(super) fn len(&self) -> u64 {
+        self.len as u64
+    }
+}
+
+/// The ids of a scan in one arena, with a table from id hash to document for duplicate
+/// checks: about 30 bytes a document beyond the id itself, not two boxed copies.
+#[derive(Debug, Default)]
+pub(super) struct Ids {
+    text: String,
+    ends: Vec<u64>,
+    /// By the id's hash; ids whose hash another id already has go to `collided`.
+    by_hash: ahash::AHashMap<u64, DocIdx>,
+    collided: ahash::AHashMap<Box<str>, DocIdx>,
+}
+
+impl Ids {
+    fn hash(id: &str) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+    }
+
+    /// The number of ids.
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The document with id `id`, if any.
+    pub(super) fn find(&self, id: &str) -> Option<DocIdx> {
+        match self.by_hash.get(&Ids::hash(id)) {
+            Some(&d) if &self[d as usize] == id => Some(d),
+            Some(_) => self.collided.get(id).copied(),
+            None => None,
+        }
+    }
+
+    /// Appends `id` (not already present) as the next document.
+    pub(super) fn push(&mut self, id: &str) {
+        let d = self.ends.len() as DocIdx;
+        match self.by_hash.entry(Ids::hash(id)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(d);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(id.into(), d);
+            }
+        }
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u64);
+    }
+}
+
+impl std::ops::Index<usize> for Ids {
+    type Output = str;
+    fn index(&self, d: usize) -> &str {
+        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
+        &self.text[start..self.ends[d] as usize]
+    }
+}
+
+/// The documents of a scan as the later stages need them. Neither the text nor the shingle
+/// set is kept (they are read again for the documents of candidate pairs, see
+/// [`super::batches`]), nor the title and date (read again for reported documents): per
+/// document its id, origin, sizes, date key, group, text hash, LSH band keys and containment
+/// sample. The signature is kept only under `--verify estimate`, which needs it.
 #[derive(Debug, Default)]
 pub(super) struct Store {
-    pub(super) ids: Vec<Box<str>>,
-    pub(super) titles: Vec<Box<str>>,
-    pub(super) dates: Vec<Option<Box<str>>>,
+    pub(super) ids: Ids,
     pub(super) date_keys: Vec<Option<i64>>,
     pub(super) bytes: Vec<u64>,
     pub(super) sizes: Vec<u32>,
+    /// Short documents' sets under `--verify estimate` (see [`Scan::similarity`]).
     pub(super) shingles: Vec<Box<[u64]>>,
     pub(super) tokens: Vec<Box<[u64]>>,
+    /// Signatures, `num_perm` per document (`--verify estimate` only).
     pub(super) sigs: Vec<u32>,
+    /// LSH band keys, `bands` per document.
+    pub(super) keys: Vec<u64>,
     /// Containment samples (see [`crate::containment::sample`]).
     pub(super) samples: Vec<Box<[u64]>>,
     /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
     pub(super) groups: Vec<u32>,
     pub(super) group_index: ahash::AHashMap<Box<str>, u32>,
-    pub(super) index: ahash::AHashMap<Box<str>, DocIdx>,
     pub(super) origins: Vec<Origin0>,
     pub(super) text_hashes: Vec<u64>,
-    pub(super) kept_texts: Vec<Option<Box<str>>>,
+    /// Records of inputs that cannot be read twice (standard input, FIFOs), by document.
+    pub(super) kept: ahash::AHashMap<DocIdx, Kept>,
     /// `sent_first[d]..sent_first[d + 1]`: document `d`'s sentences in the arrays below.
     pub(super) sent_first: Vec<u32>,
     pub(super) sent_hash: Vec<u64>,
@@ -63,7 +146,6 @@ pub(super) struct Store {
 /// One record after parallel processing.
 pub(super) struct Processed {
     pub(super) id: String,
-    pub(super) title: String,
     pub(super) date: Option<String>,
     pub(super) group: Option<String>,
     pub(super) bytes: u64,
@@ -72,13 +154,14 @@ pub(super) struct Processed {
     /// Shingle count for `sizes` and the stats (0 when signing is deferred).
     pub(super) size: u32,
     pub(super) sig: Vec<u32>,
+    pub(super) keys: Vec<u64>,
     pub(super) sample: Vec<u64>,
     pub(super) tokens: Vec<u64>,
     pub(super) repeats: DocRepeats,
     /// Read as Windows-1252 (not valid UTF-8).
     pub(super) recoded: bool,
     pub(super) text_hash: u64,
-    pub(super) text: Option<Box<str>>,
+    pub(super) kept: Option<Kept>,
     pub(super) offset: u64,
     pub(super) len: u64,
 }
@@ -194,7 +277,7 @@ impl Scan<'_> {
                         },
                         offset: r.offset,
                         len: (r.end - r.start) as u64,
-                        keep_text: det.needs.reread && stdin[r.file as usize],
+                        keep_text: stdin[r.file as usize],
                     };
                     this.process_record(w, &origin)
                 },
@@ -236,9 +319,9 @@ impl Scan<'_> {
             Ok(p) => p,
             Err(problem) => return self.problem(file, problem),
         };
-        if let Some(&first) = self.store.index.get(p.id.as_str()) {
+        if let Some(first) = self.store.ids.find(p.id.as_str()) {
             let o = self.store.origins[first as usize];
-            let at = match o.line {
+            let at = match o.line() {
                 Some(l) => format!("{}:{l}", self.path(o.file)),
                 None => self.path(o.file),
             };
@@ -254,10 +337,7 @@ impl Scan<'_> {
         let needs = self.det.needs;
         let s = &mut self.store;
         let idx = s.ids.len() as DocIdx;
-        let id: Box<str> = p.id.into();
-        s.index.insert(id.clone(), idx);
-        s.ids.push(id);
-        s.titles.push(p.title.into());
+        s.ids.push(&p.id);
         let key = p.date.as_deref().and_then(parse_date);
         if key.is_some() {
             self.stats.dated_documents += 1;
@@ -278,21 +358,14 @@ impl Scan<'_> {
             },
         };
         s.groups.push(group);
-        s.dates.push(p.date.map(Into::into));
         s.bytes.push(p.bytes);
         s.sizes.push(p.size);
-        s.origins.push(Origin0 {
-            file,
-            line,
-            offset: p.offset,
-            len: p.len,
-        });
+        s.origins.push(Origin0::new(file, line, p.offset, p.len));
         self.stats.shingles += p.size as u64;
         self.stats.text_bytes += p.bytes;
         match self.det.config.verify {
-            VerifyMode::Exact if !needs.word_tokens => {
-                s.shingles.push(p.shingles.into_boxed_slice());
-            }
+            // Exact sets are made again for the documents of candidate pairs only.
+            VerifyMode::Exact => {}
             // Under estimates only short documents keep their set: two of them are compared
             // exactly (see `minhash::MIN_ESTIMATE_SHINGLES`). Deferred signing keeps them then.
             VerifyMode::Estimate if !needs.defer_sign => {
@@ -304,18 +377,19 @@ impl Scan<'_> {
                     },
                 );
             }
-            _ => {}
+            VerifyMode::Estimate => {}
         }
         if needs.tokens {
             s.tokens.push(p.tokens.into_boxed_slice());
         }
         s.sigs.extend_from_slice(&p.sig);
+        s.keys.extend_from_slice(&p.keys);
         if needs.samples && !needs.defer_sign {
             s.samples.push(p.sample.into_boxed_slice());
         }
-        if needs.reread {
-            s.text_hashes.push(p.text_hash);
-            s.kept_texts.push(p.text);
+        s.text_hashes.push(p.text_hash);
+        if let Some(k) = p.kept {
+            s.kept.insert(idx, k);
         }
         if needs.sentences {
             let base = s.sent_hash.len() as u32;
@@ -384,22 +458,19 @@ impl Scan<'_> {
             .sign(&mut w.sketch, &origin.raw, &rec.id, text, want)?;
         let mut out = Processed {
             id: rec.id.clone(),
-            title: match &rec.title {
-                Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
-                _ => snippet(text),
-            },
             date: rec.date.clone(),
             group: rec.group.clone(),
             bytes: text.len() as u64,
             shingles: Vec::new(),
             size: 0,
             sig: Vec::new(),
+            keys: Vec::new(),
             sample: Vec::new(),
             recoded: rec.recoded,
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
             text_hash: 0,
-            text: None,
+            kept: None,
             offset: origin.offset,
             len: origin.len,
         };
@@ -409,19 +480,27 @@ impl Scan<'_> {
                 w.repeat
                     .document(text, &sk.tokens, &sk.hashes, &c.sentences, needs.numbers);
         }
-        if needs.reread {
-            out.text_hash = text_hash(text);
-            if origin.keep_text {
-                out.text = Some(text.into());
-            }
+        out.text_hash = text_hash(text);
+        if origin.keep_text {
+            out.kept = Some(Kept {
+                text: text.into(),
+                title: rec.title.as_deref().map(Into::into),
+                date: rec.date.as_deref().map(Into::into),
+            });
         }
         if !needs.defer_sign {
             out.size = sk.shingles.len() as u32;
-            out.sig = sk.signature.clone();
+            let params = self.det.sketcher.params();
+            out.keys = params.band_keys(&sk.signature);
+            if c.verify == VerifyMode::Estimate {
+                out.sig = sk.signature.clone();
+            }
             if needs.samples {
                 out.sample = containment::sample(&sk.shingles, c.containment.sample_rate());
             }
-            out.shingles = std::mem::take(&mut sk.shingles);
+            if c.verify == VerifyMode::Estimate {
+                out.shingles = std::mem::take(&mut sk.shingles);
+            }
         }
         if needs.tokens {
             out.tokens = std::mem::take(&mut sk.hashes);
@@ -445,7 +524,7 @@ mod tests {
             doc("c", &words(100, 10)),
         ];
         with_scan(Config::default(), &docs, |st| {
-            let ids: Vec<&str> = st.store.ids.iter().map(|s| &**s).collect();
+            let ids: Vec<&str> = (0..st.store.ids.len()).map(|d| &st.store.ids[d]).collect();
             assert_eq!(ids, ["a", "c"]);
             assert_eq!(st.stats.records, 4);
             assert_eq!(st.stats.documents, 2);
@@ -460,9 +539,13 @@ mod tests {
                 "{}",
                 dup.message
             );
-            // One signature per document, shingles kept for exact verification.
-            assert_eq!(st.store.sigs.len(), 2 * 128);
-            assert_eq!(st.store.shingles.len(), 2);
+            // Band keys, not signatures or shingle sets, under exact verification.
+            let bands = st.det.sketcher.params().bands;
+            assert_eq!(st.store.keys.len(), 2 * bands);
+            assert!(st.store.sigs.is_empty());
+            assert!(st.store.shingles.is_empty());
+            assert_eq!(st.store.ids.find("c"), Some(1));
+            assert_eq!(st.store.ids.find("b"), None);
         });
     }
 

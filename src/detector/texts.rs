@@ -1,24 +1,46 @@
-//! Re-reading texts: the texts of reported documents, read again after the scan, and the
-//! aligned passages of every pair.
+//! Re-reading records: the texts, titles and dates of documents, read again after the scan
+//! (by [`super::batches`] for verification, clustering and passages, and for sentence quotes).
 //!
 //! The scan keeps no text: plain files are read again by seeking to each record, compressed
 //! ones by decompressing up to it, documents given in memory by position, the texts of
 //! standard input and FIFOs (which cannot be read twice) from the copies kept while reading.
 //! Every record goes through the sketch contract again and its text is checked against the
 //! hash taken during the scan, so a file changed in between is an error, never a wrong
-//! quote. Passages ([`crate::align`]) are aligned in chunks of pairs, so memory stays bounded
-//! however many pairs there are.
+//! quote.
 
 use super::read::text_hash;
 use super::Scan;
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::input::{self, InputFile};
-use crate::normalize::Tokenizer;
 use crate::sketch::RawRecord;
-use crate::verify::Match;
-use crate::ShingleKind;
 use rayon::prelude::*;
+
+/// A record read again: what the later stages take from it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Fetched {
+    pub(super) text: String,
+    pub(super) title: Option<String>,
+    pub(super) date: Option<String>,
+}
+
+/// What is kept of a record of standard input or a FIFO, which cannot be read twice.
+#[derive(Debug, Clone)]
+pub(super) struct Kept {
+    pub(super) text: Box<str>,
+    pub(super) title: Option<Box<str>>,
+    pub(super) date: Option<Box<str>>,
+}
+
+impl Kept {
+    fn fetched(&self) -> Fetched {
+        Fetched {
+            text: self.text.to_string(),
+            title: self.title.as_deref().map(str::to_string),
+            date: self.date.as_deref().map(str::to_string),
+        }
+    }
+}
 
 /// Where the texts of reported sentences are found after the scan.
 pub(super) enum Texts<'a> {
@@ -28,61 +50,31 @@ pub(super) enum Texts<'a> {
     Files(&'a [InputFile]),
 }
 
-/// Pairs aligned per batch of texts read again.
-pub(super) const ALIGN_CHUNK: usize = 16_384;
-
 impl Scan<'_> {
-    /// The aligned shared passages of every match, in match order. Texts are read again in
-    /// chunks of pairs, so memory stays bounded however many pairs there are.
-    pub(super) fn alignments(
-        &self,
-        matches: &[Match],
-        texts: &Texts,
-    ) -> Result<Vec<crate::align::Alignment>> {
-        let c = &self.det.config;
-        let k = match c.shingle {
-            ShingleKind::Word => c.ngram,
-            // Character shingles say nothing about word runs: align on word trigrams.
-            ShingleKind::Char => 3,
-        };
-        let mut out = Vec::with_capacity(matches.len());
-        for chunk in matches.chunks(ALIGN_CHUNK) {
-            let mut wanted: Vec<usize> = chunk
-                .iter()
-                .flat_map(|m| [m.a as usize, m.b as usize])
-                .collect();
-            wanted.sort_unstable();
-            wanted.dedup();
-            let found = self.fetch_texts(&wanted, texts)?;
-            let prepared: Vec<crate::align::Prepared> = found
-                .par_iter()
-                .map_init(Tokenizer::new, |tok, text| {
-                    let mut v = Vec::new();
-                    tok.tokens_into(text, &mut v);
-                    crate::align::Prepared::new(v, k)
-                })
-                .collect();
-            drop(found);
-            let at = |d: u32| wanted.binary_search(&(d as usize)).unwrap_or(0);
-            out.par_extend(
-                chunk.par_iter().map(|m| {
-                    crate::align::align_prepared(&prepared[at(m.a)], &prepared[at(m.b)], k)
-                }),
-            );
-        }
-        Ok(out)
-    }
-
     /// The texts of documents `wanted` (sorted), read again and checked against the hash
     /// taken during the scan.
     pub(super) fn fetch_texts(&self, wanted: &[usize], texts: &Texts) -> Result<Vec<String>> {
+        Ok(self
+            .fetch_records(wanted, texts)?
+            .into_iter()
+            .map(|f| f.text)
+            .collect())
+    }
+
+    /// The records of documents `wanted` (sorted), read again and checked against the hash
+    /// taken during the scan: their texts, titles and dates.
+    pub(super) fn fetch_records(&self, wanted: &[usize], texts: &Texts) -> Result<Vec<Fetched>> {
         let s = &self.store;
-        let mut raw: Vec<Option<String>> = vec![None; wanted.len()];
+        let mut raw: Vec<Option<Fetched>> = (0..wanted.len()).map(|_| None).collect();
         match texts {
             Texts::Memory(docs) => {
                 for (k, &d) in wanted.iter().enumerate() {
                     let pos = s.origins[d].offset as usize;
-                    raw[k] = docs.get(pos).map(|doc| doc.text.clone());
+                    raw[k] = docs.get(pos).map(|doc| Fetched {
+                        text: doc.text.clone(),
+                        title: doc.title.clone(),
+                        date: doc.date.clone(),
+                    });
                 }
             }
             Texts::Files(files) => {
@@ -98,13 +90,13 @@ impl Scan<'_> {
                     if f.reads_once() {
                         // Standard input or a FIFO: its texts were kept while reading.
                         for &(_, _, k) in run {
-                            raw[k] = s.kept_texts[wanted[k]].as_deref().map(str::to_string);
+                            raw[k] = s.kept.get(&(wanted[k] as u32)).map(|k| k.fetched());
                         }
                         continue;
                     }
                     let ranges: Vec<(u64, usize)> = run
                         .iter()
-                        .map(|&(_, off, k)| (off, s.origins[wanted[k]].len as usize))
+                        .map(|&(_, off, k)| (off, s.origins[wanted[k]].len() as usize))
                         .collect();
                     let records = input::reread(f, &ranges)?;
                     let name = f.display();
@@ -115,18 +107,25 @@ impl Scan<'_> {
                         ))
                     };
                     // Decoding and JSON parsing in parallel, results in record order.
-                    let parsed: Vec<(usize, String)> = run
+                    let parsed: Vec<(usize, Fetched)> = run
                         .par_iter()
                         .zip(records.into_par_iter())
                         .map(|(&(_, _, k), bytes)| {
                             // Through the sketch contract, as when it was scanned.
                             let raw = RawRecord {
                                 path: &name,
-                                line: s.origins[wanted[k]].line,
+                                line: s.origins[wanted[k]].line(),
                                 bytes: &bytes,
                             };
                             match self.det.sketcher.read(&raw) {
-                                Ok(rec) => Ok((k, rec.text.into_owned())),
+                                Ok(rec) => Ok((
+                                    k,
+                                    Fetched {
+                                        text: rec.text.into_owned(),
+                                        title: rec.title,
+                                        date: rec.date,
+                                    },
+                                )),
                                 Err(_) => Err(changed()),
                             }
                         })
@@ -139,15 +138,15 @@ impl Scan<'_> {
         }
         raw.into_par_iter()
             .zip(wanted.par_iter())
-            .map(|(text, &d)| {
-                let text = text.unwrap_or_default();
-                if text_hash(&text) != s.text_hashes[d] {
+            .map(|(f, &d)| {
+                let f = f.unwrap_or_default();
+                if text_hash(&f.text) != s.text_hashes[d] {
                     return Err(Error::input(format!(
                         "the text of `{}` changed during the scan: cannot quote it",
-                        s.ids[d]
+                        &s.ids[d]
                     )));
                 }
-                Ok(text)
+                Ok(f)
             })
             .collect()
     }
@@ -170,22 +169,6 @@ mod tests {
             let err = st.fetch_texts(&[1], &Texts::Memory(&changed)).unwrap_err();
             assert!(err.to_string().contains("changed during the scan"), "{err}");
             assert!(matches!(err.kind(), crate::ErrorKind::Input(_)), "{err:?}");
-        });
-    }
-
-    #[test]
-    fn passages_are_aligned_per_pair_in_match_order() {
-        let docs = vec![doc("a", &words(0, 50)), doc("b", &words(10, 50))];
-        with_scan(Config::default(), &docs, |st| {
-            let criteria = st.det.criteria();
-            let mut prepared = vec![false; 2];
-            st.prepare_sets(&[(0, 1)], &[], &mut prepared);
-            let m = st.verify(&[(0, 1)], &criteria);
-            assert_eq!(m.len(), 1, "b holds 40 of a's 50 words: contained");
-            let found = st.alignments(&m, &Texts::Memory(&docs)).unwrap();
-            assert_eq!(found.len(), 1);
-            assert_eq!(found[0].passages.len(), 1);
-            assert_eq!(found[0].passages[0].words, 40);
         });
     }
 }

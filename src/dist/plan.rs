@@ -193,6 +193,7 @@ impl Manifest {
             group_pairs: crate::config::GroupPairs::All,
             passages: false,
             windows_1252: false,
+            memory: crate::config::DEFAULT_MEMORY,
         }
     }
 

@@ -1,0 +1,327 @@
+//! Batches of documents read again: memory bounded by a budget, not by the corpus.
+//!
+//! The scan keeps no shingle set and no text (see the module documentation of
+//! [`super`]). Exact verification, clustering (the chaining guard and the roles compare
+//! members that are not matches) and passages need them, for the documents of candidate pairs
+//! only. [`plan`] groups those pairs into batches of whole connected components whose documents
+//! fit the budget; [`Scan::load`] reads each batch's documents again (in parallel, through the
+//! sketch contract, checked against the hash taken while scanning) and makes what the stage
+//! needs: exact shingle sets, the prepared form of [`crate::align`], titles and dates. A
+//! document is read once per stage, whatever the number of its pairs.
+//!
+//! A component larger than the budget is split into runs of its pairs whose documents fit
+//! (`whole` false: verification, where each pair stands alone), or loaded whole (`whole` true:
+//! clustering, where any two members may be compared).
+
+use super::read::snippet;
+use super::texts::Texts;
+use super::Scan;
+use crate::align::Prepared;
+use crate::cluster::UnionFind;
+use crate::document::DocIdx;
+use crate::error::Result;
+use crate::normalize::Tokenizer;
+use crate::sketch::{Order, RawRecord, Want};
+use crate::verify::Similarity;
+use crate::{ShingleKind, VerifyMode};
+use rayon::prelude::*;
+
+/// Documents to load together and the pairs (indices into the planned list) they serve.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Batch {
+    /// Sorted, distinct.
+    pub(super) docs: Vec<DocIdx>,
+    /// Sorted indices into the pair list given to [`plan`].
+    pub(super) pairs: Vec<u32>,
+}
+
+/// Splits the documents of `pairs` into batches of whole connected components that fit
+/// `budget` (the sum of `weight` over a batch's documents), in order of each component's
+/// first document. A component heavier than the budget is a batch of its own when `whole`,
+/// else it is cut into runs of its pairs (in pair order) whose documents fit.
+pub(super) fn plan(
+    n: usize,
+    pairs: &[(DocIdx, DocIdx)],
+    weight: impl Fn(DocIdx) -> u64,
+    budget: u64,
+    whole: bool,
+) -> Vec<Batch> {
+    let mut uf = UnionFind::new(n);
+    for &(a, b) in pairs {
+        uf.union(a, b);
+    }
+    // (root, pair index): each component's pairs, components in root order (the root is the
+    // smallest document, so this is the order of first documents).
+    let mut by_root: Vec<(u32, u32)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, _))| (uf.find(a), i as u32))
+        .collect();
+    drop(uf);
+    by_root.sort_unstable();
+    let mut out: Vec<Batch> = Vec::new();
+    let mut cur = Batch::default();
+    let mut cur_weight = 0u64;
+    let flush = |cur: &mut Batch, out: &mut Vec<Batch>| {
+        if !cur.pairs.is_empty() {
+            cur.docs.sort_unstable();
+            cur.docs.dedup();
+            cur.pairs.sort_unstable();
+            out.push(std::mem::take(cur));
+        }
+    };
+    for comp in by_root.chunk_by(|x, y| x.0 == y.0) {
+        let mut docs: Vec<DocIdx> = comp
+            .iter()
+            .flat_map(|&(_, i)| {
+                let (a, b) = pairs[i as usize];
+                [a, b]
+            })
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let w: u64 = docs.iter().map(|&d| weight(d)).sum();
+        if cur_weight + w <= budget {
+            cur.docs.extend_from_slice(&docs);
+            cur.pairs.extend(comp.iter().map(|x| x.1));
+            cur_weight += w;
+            continue;
+        }
+        flush(&mut cur, &mut out);
+        cur_weight = 0;
+        if w <= budget || whole {
+            cur.docs = docs;
+            cur.pairs = comp.iter().map(|x| x.1).collect();
+            cur_weight = w;
+            continue;
+        }
+        // Too heavy for one batch: runs of its pairs whose documents fit.
+        let mut seen: ahash::AHashSet<DocIdx> = ahash::AHashSet::new();
+        for &(_, i) in comp {
+            let (a, b) = pairs[i as usize];
+            let add: u64 = [a, b]
+                .iter()
+                .filter(|d| !seen.contains(d))
+                .map(|&d| weight(d))
+                .sum();
+            if cur_weight + add > budget && !cur.pairs.is_empty() {
+                flush(&mut cur, &mut out);
+                cur_weight = 0;
+                seen.clear();
+            }
+            for d in [a, b] {
+                if seen.insert(d) {
+                    cur_weight += weight(d);
+                    cur.docs.push(d);
+                }
+            }
+            cur.pairs.push(i);
+        }
+        flush(&mut cur, &mut out);
+        cur_weight = 0;
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// What [`Scan::load`] makes for each document of a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Make {
+    /// Exact shingle sets (sorted, distinct), for exact similarities.
+    pub(super) sets: bool,
+    /// The prepared form of [`crate::align`], for passages.
+    pub(super) passages: bool,
+    /// Titles and dates, for the report.
+    pub(super) meta: bool,
+}
+
+/// One batch's documents, loaded.
+#[derive(Debug, Default)]
+pub(super) struct Loaded {
+    /// Sorted, distinct.
+    pub(super) docs: Vec<DocIdx>,
+    pub(super) sets: Vec<Box<[u64]>>,
+    pub(super) prepared: Vec<Prepared>,
+    pub(super) titles: Vec<String>,
+    pub(super) dates: Vec<Option<String>>,
+}
+
+impl Loaded {
+    /// The position of document `d` (which must be loaded).
+    pub(super) fn at(&self, d: DocIdx) -> usize {
+        self.docs
+            .binary_search(&d)
+            .expect("a batch's pairs only name its documents")
+    }
+}
+
+/// Bytes a loaded document takes, by its shingle count and text size (for the budget).
+pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
+    let mut w = 64;
+    if make.sets {
+        w += 8 * shingles as u64;
+    }
+    if make.passages {
+        // Tokens with spans, shingle hashes and the index: about 56 bytes a word, and a word
+        // is about 6 bytes of text.
+        w += 10 * text_bytes;
+    }
+    if make.meta {
+        w += 160;
+    }
+    w
+}
+
+impl Scan<'_> {
+    /// Whether exact sets must come from texts read again (not kept, not made from tokens).
+    pub(super) fn sets_from_texts(&self) -> bool {
+        self.det.config.verify == VerifyMode::Exact && !self.det.needs.word_tokens
+    }
+
+    /// The budget weight of document `d` when loaded with `make`.
+    pub(super) fn weight(&self, d: DocIdx, make: Make) -> u64 {
+        let s = &self.store;
+        load_weight(make, s.sizes[d as usize], s.bytes[d as usize])
+    }
+
+    /// Loads `docs` (sorted, distinct) with what `make` asks for. Texts are read again only
+    /// when something needs them; sets made from kept token hashes or not needed (under
+    /// `--verify estimate`, similarities come from the signatures) are not read.
+    pub(super) fn load(&self, docs: Vec<DocIdx>, make: Make, texts: &Texts) -> Result<Loaded> {
+        let from_texts = make.sets && self.sets_from_texts();
+        let mut out = Loaded {
+            docs,
+            ..Loaded::default()
+        };
+        if make.sets && self.det.needs.word_tokens && self.det.config.verify == VerifyMode::Exact
+        {
+            let boiler = &self.boiler;
+            out.sets = out
+                .docs
+                .par_iter()
+                .map(|&d| {
+                    let mut v = Vec::new();
+                    self.doc_shingles(d as usize, boiler, &mut v);
+                    v.sort_unstable();
+                    v.dedup();
+                    v.into_boxed_slice()
+                })
+                .collect();
+        }
+        if !(from_texts || make.passages || make.meta) {
+            return Ok(out);
+        }
+        let wanted: Vec<usize> = out.docs.iter().map(|&d| d as usize).collect();
+        let fetched = self.fetch_records(&wanted, texts)?;
+        let c = &self.det.config;
+        let k = match c.shingle {
+            ShingleKind::Word => c.ngram,
+            // Character shingles say nothing about word runs: align on word trigrams.
+            ShingleKind::Char => 3,
+        };
+        let sketcher = &self.det.sketcher;
+        type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
+        let made: Vec<Made> = fetched
+            .into_par_iter()
+            .zip(out.docs.par_iter())
+            .map_init(
+                || (sketcher.worker(), Tokenizer::new()),
+                |(w, tok), (f, &d)| {
+                    let set = if from_texts {
+                        let raw = RawRecord {
+                            path: "",
+                            line: None,
+                            bytes: f.text.as_bytes(),
+                        };
+                        let want = Want {
+                            order: Order::Set,
+                            spans: false,
+                            sign: false,
+                        };
+                        // The text signed before, so it has shingles; an empty set would only
+                        // make its pairs fail verification.
+                        let id = &self.store.ids[d as usize];
+                        let _ = sketcher.sign(w, &raw, id, &f.text, want);
+                        w.shingles.clone().into_boxed_slice()
+                    } else {
+                        Box::default()
+                    };
+                    let prepared = make.passages.then(|| {
+                        let mut v = Vec::new();
+                        tok.tokens_into(&f.text, &mut v);
+                        Prepared::new(v, k)
+                    });
+                    let title = match &f.title {
+                        Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
+                        _ => snippet(&f.text),
+                    };
+                    (set, prepared, title, f.date)
+                },
+            )
+            .collect();
+        for (set, prepared, title, date) in made {
+            if from_texts {
+                out.sets.push(set);
+            }
+            if let Some(p) = prepared {
+                out.prepared.push(p);
+            }
+            if make.meta {
+                out.titles.push(title);
+                out.dates.push(date);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The similarity of `a` and `b`: exact from the loaded sets, or estimated from the
+    /// signatures under `--verify estimate`.
+    pub(super) fn similarity_in(&self, loaded: &Loaded, a: DocIdx, b: DocIdx) -> Similarity {
+        if self.det.config.verify == VerifyMode::Exact {
+            return Similarity::exact(&loaded.sets[loaded.at(a)], &loaded.sets[loaded.at(b)]);
+        }
+        self.similarity(a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs_of(batches: &[Batch]) -> Vec<Vec<DocIdx>> {
+        batches.iter().map(|b| b.docs.clone()).collect()
+    }
+
+    #[test]
+    fn whole_components_are_packed_while_they_fit() {
+        // Components {0,1,2}, {3,4}, {5,6}; each document weighs 1.
+        let pairs = [(0, 1), (1, 2), (3, 4), (5, 6)];
+        let b = plan(8, &pairs, |_| 1, 5, false);
+        assert_eq!(docs_of(&b), vec![vec![0, 1, 2, 3, 4], vec![5, 6]]);
+        assert_eq!(b[0].pairs, vec![0, 1, 2]);
+        assert_eq!(b[1].pairs, vec![3]);
+        // Every pair is served once, by a batch holding both its documents.
+        let big = plan(8, &pairs, |_| 1, 100, false);
+        assert_eq!(big.len(), 1);
+        assert_eq!(big[0].pairs, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_component_over_the_budget_is_cut_into_runs_of_pairs_unless_whole() {
+        // A star of 6 documents around 0.
+        let pairs: Vec<(u32, u32)> = (1..6).map(|x| (0, x)).collect();
+        let cut = plan(6, &pairs, |_| 1, 3, false);
+        assert_eq!(docs_of(&cut), vec![vec![0, 1, 2], vec![0, 3, 4], vec![0, 5]]);
+        for b in &cut {
+            for &i in &b.pairs {
+                let (x, y) = pairs[i as usize];
+                assert!(b.docs.contains(&x) && b.docs.contains(&y));
+            }
+        }
+        let mut served: Vec<u32> = cut.iter().flat_map(|b| b.pairs.clone()).collect();
+        served.sort_unstable();
+        assert_eq!(served, vec![0, 1, 2, 3, 4]);
+        let whole = plan(6, &pairs, |_| 1, 3, true);
+        assert_eq!(docs_of(&whole), vec![vec![0, 1, 2, 3, 4, 5]]);
+    }
+}
