@@ -355,6 +355,10 @@ pub struct Config {
     /// stages, not what the scan keeps per document (about 0.4 KB at the defaults). It never
     /// changes the report, only how many batches the work takes.
     pub memory: u64,
+    /// Where records of standard input, FIFOs and compressed files are spooled so that they
+    /// can be read again by offset (`--tmp-dir`). `None` keeps the records of standard input
+    /// and FIFOs in memory and decompresses compressed files again from their start.
+    pub tmp_dir: Option<std::path::PathBuf>,
 }
 
 /// The default of [`Config::memory`]: 1 GiB.
@@ -385,6 +389,7 @@ impl Default for Config {
             group_pairs: GroupPairs::All,
             passages: true,
             memory: DEFAULT_MEMORY,
+            tmp_dir: None,
         }
     }
 }

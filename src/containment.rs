@@ -60,21 +60,31 @@ impl Default for Params {
 /// the shared-sample search quadratic, and the pairs inside a class are known already.
 /// `samples` holds one sample per document (`n` of them).
 pub fn class_candidates(
-    mut samples: Vec<Box<[u64]>>,
+    samples: Vec<Box<[u64]>>,
     near: impl IntoIterator<Item = (u32, u32)>,
     p: &Params,
 ) -> Vec<(u32, u32)> {
-    let n = samples.len();
+    let mut flat = Samples::default();
+    for s in samples {
+        flat.push(&s);
+    }
+    class_candidates_of(flat, near, p)
+}
+
+/// [`class_candidates`] over samples held back to back ([`Samples`]).
+pub fn class_candidates_of(
+    mut samples: Samples,
+    near: impl IntoIterator<Item = (u32, u32)>,
+    p: &Params,
+) -> Vec<(u32, u32)> {
+    let n = samples.documents();
     let mut uf = crate::cluster::UnionFind::new(n);
     for (a, b) in near {
         uf.union(a, b);
     }
     let root: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
-    for (d, sample) in samples.iter_mut().enumerate() {
-        if root[d] != d as u32 {
-            *sample = Box::default();
-        }
-    }
+    drop(uf);
+    samples.retain(|d| root[d] == d as u32);
     let found = candidates(&samples, p);
     drop(samples);
     // Class members, by root.
@@ -98,6 +108,90 @@ pub fn class_candidates(
     pairs
 }
 
+/// Per-document samples, however they are held.
+pub trait SampleSet: Sync {
+    /// The number of documents.
+    fn documents(&self) -> usize;
+    /// Document `d`'s sample (sorted, distinct).
+    fn of(&self, d: usize) -> &[u64];
+}
+
+impl<S: AsRef<[u64]> + Sync> SampleSet for [S] {
+    fn documents(&self) -> usize {
+        self.len()
+    }
+    fn of(&self, d: usize) -> &[u64] {
+        self[d].as_ref()
+    }
+}
+
+impl<S: AsRef<[u64]> + Sync> SampleSet for Vec<S> {
+    fn documents(&self) -> usize {
+        self.len()
+    }
+    fn of(&self, d: usize) -> &[u64] {
+        self[d].as_ref()
+    }
+}
+
+/// Samples of many documents back to back in one vector: 8 bytes a sampled hash and 8 a
+/// document, with no allocation per document.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Samples {
+    hashes: Vec<u64>,
+    ends: Vec<u64>,
+}
+
+impl Samples {
+    /// Appends the next document's sample.
+    pub fn push(&mut self, sample: &[u64]) {
+        self.hashes.extend_from_slice(sample);
+        self.ends.push(self.hashes.len() as u64);
+    }
+
+    /// Empties the samples of the documents for which `keep` is false, in place.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        let mut write = 0usize;
+        let mut start = 0usize;
+        for d in 0..self.ends.len() {
+            let end = self.ends[d] as usize;
+            if keep(d) {
+                self.hashes.copy_within(start..end, write);
+                write += end - start;
+            }
+            start = end;
+            self.ends[d] = write as u64;
+        }
+        self.hashes.truncate(write);
+        self.hashes.shrink_to_fit();
+    }
+
+    /// The number of sampled hashes in all.
+    pub fn total(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> u64 {
+        8 * (self.hashes.capacity() + self.ends.capacity()) as u64
+    }
+}
+
+impl SampleSet for Samples {
+    fn documents(&self) -> usize {
+        self.ends.len()
+    }
+    fn of(&self, d: usize) -> &[u64] {
+        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
+        &self.hashes[start..self.ends[d] as usize]
+    }
+}
+
+/// Bytes of `(hash, document)` postings sorted at a time while the inverted index is built:
+/// the hash range is cut into as many parts as it takes, so the index never needs 16 bytes
+/// for every sample at once.
+const PART_BYTES: usize = 128 << 20;
+
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and
@@ -105,26 +199,44 @@ pub fn class_candidates(
 /// least as many samples (so each pair is counted once, from its smaller side). A pair is a
 /// candidate when that count reaches `slack x threshold` of A's samples. Posting lists longer
 /// than `max_df` are not walked. The work is the sum over samples of their document frequency.
-pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32, u32)> {
-    let n = samples.len();
-    let size = |d: usize| samples[d].as_ref().len();
-    // Inverted index as a sorted list of (hash, doc): no hash-map order anywhere.
-    let mut post: Vec<(u64, u32)> = samples
-        .iter()
-        .enumerate()
-        .flat_map(|(d, s)| s.as_ref().iter().map(move |&h| (h, d as u32)))
-        .collect();
-    post.par_sort_unstable();
-    // Runs of one hash in at least two documents, ranked rarest first (ties by hash).
-    // (document frequency, start in `post`)
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    let mut start = 0;
-    for run in post.chunk_by(|x, y| x.0 == y.0) {
-        if run.len() >= 2 {
-            runs.push((run.len() as u32, start as u32));
+///
+/// The inverted index keeps only hashes found in two documents or more (4 bytes a posting):
+/// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
+/// on their own within [`PART_BYTES`].
+pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
+    let n = samples.documents();
+    let size = |d: usize| samples.of(d).len();
+    let total: usize = (0..n).map(size).sum();
+    let top = (0..n)
+        .filter_map(|d| samples.of(d).last().copied())
+        .max()
+        .unwrap_or(0);
+    let parts = (total * 16).div_ceil(PART_BYTES).max(1) as u128;
+    let part_of = |h: u64| (h as u128 * parts / (top as u128 + 1)) as usize;
+    // Runs of one hash in at least two documents, in hash order: (document frequency, start
+    // in `post`); `post` holds each run's documents, increasing.
+    let mut runs: Vec<(u32, usize)> = Vec::new();
+    let mut post: Vec<u32> = Vec::new();
+    for part in 0..parts as usize {
+        let mut buf: Vec<(u64, u32)> = (0..n)
+            .into_par_iter()
+            .flat_map_iter(|d| {
+                samples
+                    .of(d)
+                    .iter()
+                    .filter(move |&&h| part_of(h) == part)
+                    .map(move |&h| (h, d as u32))
+            })
+            .collect();
+        buf.par_sort_unstable();
+        for run in buf.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() >= 2 {
+                runs.push((run.len() as u32, post.len()));
+                post.extend(run.iter().map(|x| x.1));
+            }
         }
-        start += run.len();
     }
+    post.shrink_to_fit();
     // Rarest first: a stable counting sort by frequency keeps hash order within one
     // frequency (the runs come in hash order), with no random access into `post`.
     let runs = {
@@ -136,7 +248,7 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
         for f in 1..at.len() {
             at[f] += at[f - 1];
         }
-        let mut sorted = vec![(0u32, 0u32); runs.len()];
+        let mut sorted = vec![(0u32, 0usize); runs.len()];
         for r in runs {
             sorted[at[r.0 as usize]] = r;
             at[r.0 as usize] += 1;
@@ -144,9 +256,9 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
         sorted
     };
     // Each document's shared samples as ranks, rarest first (CSR layout).
-    let mut first = vec![0u32; n + 1];
+    let mut first = vec![0usize; n + 1];
     for &(df, start) in &runs {
-        for &(_, d) in &post[start as usize..(start + df) as usize] {
+        for &d in &post[start..start + df as usize] {
             first[d as usize + 1] += 1;
         }
     }
@@ -154,18 +266,19 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
         first[d + 1] += first[d];
     }
     let mut fill = first.clone();
-    let mut ranks = vec![0u32; first[n] as usize];
+    let mut ranks = vec![0u32; first[n]];
     for (r, &(df, start)) in runs.iter().enumerate() {
-        for &(_, d) in &post[start as usize..(start + df) as usize] {
-            ranks[fill[d as usize] as usize] = r as u32;
+        for &d in &post[start..start + df as usize] {
+            ranks[fill[d as usize]] = r as u32;
             fill[d as usize] += 1;
         }
     }
     drop(fill);
-    let of = |d: usize| &ranks[first[d] as usize..first[d + 1] as usize];
+    let of = |d: usize| &ranks[first[d]..first[d + 1]];
+    let sizes: Vec<u32> = (0..n).map(|d| size(d) as u32).collect();
     let need = (p.slack * p.threshold).max(0.0);
     // (samples, index): the smaller side of a pair is the one that probes.
-    let key = |d: usize| (size(d), d);
+    let key = |d: usize| (sizes[d], d);
     // Documents in blocks, each block with one dense counter array (allocating one per
     // rayon split would spend more time zeroing pages than counting).
     let block = (n / 64).max(1024);
@@ -177,21 +290,24 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
             let mut found = Vec::new();
             for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
-                let sa = size(a);
+                let sa = sizes[a] as usize;
                 let m = ((need * sa as f64).ceil() as usize)
                     .max(p.min_shared.min(sa))
                     .max(1);
-                if mine.len() < m {
+                // The samples whose lists are walked (rarest first, so those over `max_df`
+                // come last); only they count.
+                let walk = mine.partition_point(|&r| runs[r as usize].0 as usize <= p.max_df);
+                if walk < m {
                     continue;
                 }
-                // Shared samples with every document that has at least as many samples
-                // (`count` is all zeros between documents).
-                for &r in mine {
+                // Prefix filtering: a document sharing `m` of the `walk` samples shares one
+                // of the rarest `walk - m + 1`. Their lists are walked, counting shared
+                // samples with every document that has at least as many samples (`count`
+                // is all zeros between documents) ...
+                let prefix = walk - m + 1;
+                for &r in &mine[..prefix] {
                     let (df, start) = runs[r as usize];
-                    if df as usize > p.max_df {
-                        continue;
-                    }
-                    for &(_, b) in &post[start as usize..(start + df) as usize] {
+                    for &b in &post[start..start + df as usize] {
                         if key(b as usize) > key(a) {
                             let c = &mut count[b as usize];
                             if *c == 0 {
@@ -201,11 +317,27 @@ pub fn candidates<S: AsRef<[u64]> + Sync>(samples: &[S], p: &Params) -> Vec<(u32
                         }
                     }
                 }
+                // ... and the common rest is looked up in each such document's own list
+                // (sorted ranks), never walked.
+                let rest = &mine[prefix..walk];
                 for &b in touched.iter() {
-                    if count[b as usize] as usize >= m {
+                    let mut c = count[b as usize] as usize;
+                    count[b as usize] = 0;
+                    if c < m {
+                        let theirs = of(b as usize);
+                        for (i, r) in rest.iter().enumerate() {
+                            if c + (rest.len() - i) < m {
+                                break;
+                            }
+                            c += theirs.binary_search(r).is_ok() as usize;
+                            if c >= m {
+                                break;
+                            }
+                        }
+                    }
+                    if c >= m {
                         found.push((a.min(b as usize) as u32, a.max(b as usize) as u32));
                     }
-                    count[b as usize] = 0;
                 }
                 touched.clear();
             }

@@ -320,6 +320,19 @@ struct ScanArgs {
     /// Skip (and report) documents larger than this many bytes.
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
+    /// Memory the scan aims to stay within (e.g. 800M, 4G). What it keeps per document (about
+    /// 0.7 KB at the defaults) is not bounded by it; the documents of candidate pairs, read
+    /// again to verify, cluster and align them, are held a batch at a time within what is
+    /// left (at least 64 MB a batch). It changes how many batches that takes, never the
+    /// report. Default: 1/24 of the machine's memory, at least 256 MB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
+    memory: Option<u64>,
+    /// Directory for the spool, a temporary file where records of standard input, FIFOs and
+    /// .gz/.zst files are copied as they are read, so they can be read again by offset (as
+    /// large as those inputs decompressed; removed at the end). Default: the system's
+    /// temporary directory (TMPDIR).
+    #[arg(long, value_name = "DIR", help_heading = "Input")]
+    tmp_dir: Option<std::path::PathBuf>,
 
     #[command(flatten)]
     sketch: SketchArgs,
@@ -525,6 +538,47 @@ enum GroupPairsArg {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ContainmentArg(pub(crate) Option<f64>);
 
+/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024; a trailing
+/// B or iB is allowed).
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (num, shift) = match body.chars().last() {
+        Some('K') => (&body[..body.len() - 1], 10),
+        Some('M') => (&body[..body.len() - 1], 20),
+        Some('G') => (&body[..body.len() - 1], 30),
+        Some('T') => (&body[..body.len() - 1], 40),
+        _ => (body, 0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a size such as 800M or 4G, got `{s}`"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("expected a size such as 800M or 4G, got `{s}`"));
+    }
+    Ok((v * (1u64 << shift) as f64) as u64)
+}
+
+/// The default `--memory`: 1/24 of the machine's memory (from /proc/meminfo), at least
+/// 256 MB; 1 GiB where the total is unknown.
+fn default_memory() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    match total {
+        Some(t) => (t / 24).max(256 << 20),
+        None => syndup::config::DEFAULT_MEMORY,
+    }
+}
+
 /// `off` or a containment threshold.
 pub(crate) fn parse_containment(s: &str) -> Result<ContainmentArg, String> {
     if s.eq_ignore_ascii_case("off") {
@@ -568,6 +622,8 @@ impl ScanArgs {
             strict: self.strict,
             max_doc_bytes: self.max_doc_bytes,
             windows_1252: self.windows_1252,
+            memory: self.memory.unwrap_or_else(default_memory),
+            tmp_dir: Some(self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir)),
             fields: Fields {
                 id: self.record.id_field.clone(),
                 text: self.record.text_field.clone(),

@@ -137,9 +137,39 @@ impl Scan<'_> {
         for batch in plan {
             let loaded = this.load(batch.docs, make, texts)?;
             let sim = |a: DocIdx, b: DocIdx| this.similarity_in(&loaded, a, b);
-            let local: Vec<Match> = batch.pairs.iter().map(|&i| matches[i as usize]).collect();
-            let clusters = cluster::cluster(n, &local, criteria, guarded, &before, sim);
+            // Clustered in the batch's own numbering (its documents in order, so every
+            // order and tie-break is the same), then named again.
+            let ld = &loaded.docs;
+            let local: Vec<Match> = batch
+                .pairs
+                .iter()
+                .map(|&i| {
+                    let m = matches[i as usize];
+                    Match {
+                        a: loaded.at(m.a) as DocIdx,
+                        b: loaded.at(m.b) as DocIdx,
+                        sim: m.sim,
+                    }
+                })
+                .collect();
+            let clusters = cluster::cluster(
+                ld.len(),
+                &local,
+                criteria,
+                guarded,
+                |x: DocIdx, y: DocIdx| before(ld[x as usize], ld[y as usize]),
+                |x: DocIdx, y: DocIdx| sim(ld[x as usize], ld[y as usize]),
+            );
+            drop(local);
             drafts.par_extend(clusters.into_par_iter().map(|cl| {
+                let cl = cluster::Cluster {
+                    representative: ld[cl.representative as usize],
+                    members: cl
+                        .members
+                        .into_iter()
+                        .map(|(d, x)| (ld[d as usize], x))
+                        .collect(),
+                };
                 let docs: Vec<DocIdx> = std::iter::once(cl.representative)
                     .chain(cl.members.iter().map(|m| m.0))
                     .collect();

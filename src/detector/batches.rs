@@ -124,6 +124,9 @@ pub(super) fn plan(
     out
 }
 
+/// Documents whose texts are read again at a time while a batch is loaded.
+const FETCH_CHUNK: usize = 4096;
+
 /// What [`Scan::load`] makes for each document of a batch.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Make {
@@ -211,8 +214,6 @@ impl Scan<'_> {
         if !(from_texts || make.passages || make.meta) {
             return Ok(out);
         }
-        let wanted: Vec<usize> = out.docs.iter().map(|&d| d as usize).collect();
-        let fetched = self.fetch_records(&wanted, texts)?;
         let c = &self.det.config;
         let k = match c.shingle {
             ShingleKind::Word => c.ngram,
@@ -221,54 +222,62 @@ impl Scan<'_> {
         };
         let sketcher = &self.det.sketcher;
         type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
-        let made: Vec<Made> = fetched
-            .into_par_iter()
-            .zip(out.docs.par_iter())
-            .map_init(
-                || (sketcher.worker(), Tokenizer::new()),
-                |(w, tok), (f, &d)| {
-                    let set = if from_texts {
-                        let raw = RawRecord {
-                            path: "",
-                            line: None,
-                            bytes: f.text.as_bytes(),
+        // Texts are read a chunk at a time and made into what is kept right away, so a batch
+        // never holds all its texts.
+        for chunk in out.docs.chunks(FETCH_CHUNK) {
+            let wanted: Vec<usize> = chunk.iter().map(|&d| d as usize).collect();
+            let fetched = self.fetch_records(&wanted, texts)?;
+            let made: Vec<Made> = fetched
+                .into_par_iter()
+                .zip(chunk.par_iter())
+                .map_init(
+                    || (sketcher.worker(), Tokenizer::new()),
+                    |(w, tok), (f, &d)| {
+                        let set = if from_texts {
+                            let raw = RawRecord {
+                                path: "",
+                                line: None,
+                                bytes: f.text.as_bytes(),
+                            };
+                            let want = Want {
+                                order: Order::Set,
+                                spans: false,
+                                sign: false,
+                            };
+                            // The text signed before, so it has shingles; an empty set would
+                            // only make its pairs fail verification.
+                            let id = &self.store.ids[d as usize];
+                            let _ = sketcher.sign(w, &raw, id, &f.text, want);
+                            w.shingles.clone().into_boxed_slice()
+                        } else {
+                            Box::default()
                         };
-                        let want = Want {
-                            order: Order::Set,
-                            spans: false,
-                            sign: false,
+                        let prepared = make.passages.then(|| {
+                            let mut v = Vec::new();
+                            tok.tokens_into(&f.text, &mut v);
+                            Prepared::new(v, k)
+                        });
+                        let title = match &f.title {
+                            Some(t) if !t.trim().is_empty() => {
+                                t.trim().chars().take(120).collect()
+                            }
+                            _ => snippet(&f.text),
                         };
-                        // The text signed before, so it has shingles; an empty set would only
-                        // make its pairs fail verification.
-                        let id = &self.store.ids[d as usize];
-                        let _ = sketcher.sign(w, &raw, id, &f.text, want);
-                        w.shingles.clone().into_boxed_slice()
-                    } else {
-                        Box::default()
-                    };
-                    let prepared = make.passages.then(|| {
-                        let mut v = Vec::new();
-                        tok.tokens_into(&f.text, &mut v);
-                        Prepared::new(v, k)
-                    });
-                    let title = match &f.title {
-                        Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
-                        _ => snippet(&f.text),
-                    };
-                    (set, prepared, title, f.date)
-                },
-            )
-            .collect();
-        for (set, prepared, title, date) in made {
-            if from_texts {
-                out.sets.push(set);
-            }
-            if let Some(p) = prepared {
-                out.prepared.push(p);
-            }
-            if make.meta {
-                out.titles.push(title);
-                out.dates.push(date);
+                        (set, prepared, title, f.date)
+                    },
+                )
+                .collect();
+            for (set, prepared, title, date) in made {
+                if from_texts {
+                    out.sets.push(set);
+                }
+                if let Some(p) = prepared {
+                    out.prepared.push(p);
+                }
+                if make.meta {
+                    out.titles.push(title);
+                    out.dates.push(date);
+                }
             }
         }
         Ok(out)

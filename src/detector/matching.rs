@@ -107,7 +107,7 @@ impl Scan<'_> {
         let rate = c.containment.sample_rate();
         let estimate = c.verify == VerifyMode::Estimate;
         // Per document: shingle count, windows left out, containment sample, short set.
-        type Signed = (u32, u64, Box<[u64]>, Box<[u64]>);
+        type Signed = (u32, u64, Vec<u64>, Box<[u64]>);
         let per_doc: Vec<Signed> = sigs
             .par_chunks_mut(k)
             .enumerate()
@@ -123,9 +123,9 @@ impl Scan<'_> {
                     det.sketcher.signer().sign_into(buf, sig);
                     out.copy_from_slice(sig);
                     let sample = if needs.samples {
-                        containment::sample(buf, rate).into_boxed_slice()
+                        containment::sample(buf, rate)
                     } else {
-                        Box::default()
+                        Vec::new()
                     };
                     // Short documents keep their set under estimates (see `similarity`).
                     let small = if estimate && buf.len() < minhash::MIN_ESTIMATE_SHINGLES {
@@ -148,7 +148,7 @@ impl Scan<'_> {
             self.stats.shingles += size as u64;
             self.stats.boilerplate_shingles += left_out;
             if needs.samples {
-                self.store.samples.push(sample);
+                self.store.samples.push(&sample);
             }
         }
         self.store.keys = sigs
@@ -196,7 +196,7 @@ impl Scan<'_> {
             ..containment::Params::default()
         };
         let samples = std::mem::take(&mut self.store.samples);
-        let mut extra = containment::class_candidates(samples, near, &params);
+        let mut extra = containment::class_candidates_of(samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
         let extra = self.comparable_only(extra);
         self.stats.containment_candidates = extra.len() as u64;
@@ -282,6 +282,7 @@ impl Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{doc, with_scan, words};
+    use super::super::texts::Texts;
     use crate::{Config, GroupPairs};
 
     #[test]
@@ -328,11 +329,8 @@ mod tests {
         with_scan(Config::default(), &docs, |st| {
             let pairs = st.lsh_candidates();
             assert_eq!(pairs, vec![(0, 1)]);
-            let mut prepared = vec![false; 3];
-            st.prepare_sets(&pairs, &[], &mut prepared);
-            assert_eq!(prepared, [true, true, false]);
             let criteria = st.det.criteria();
-            let m = st.verify(&pairs, &criteria);
+            let m = st.verify(&pairs, &criteria, &Texts::Memory(&docs)).unwrap();
             assert_eq!(m.len(), 1);
             assert_eq!(
                 (m[0].sim.shared, m[0].sim.size_a, m[0].sim.size_b),

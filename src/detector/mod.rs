@@ -33,6 +33,7 @@ mod compare;
 mod matching;
 mod read;
 mod sentences;
+mod spool;
 mod texts;
 
 use crate::config::{Config, SentenceMode, ShingleKind, VerifyMode};
@@ -160,6 +161,9 @@ impl Needs {
         }
     }
 }
+
+/// The smallest batch of documents read again, whatever `--memory` leaves.
+const MIN_BATCH: u64 = 64 << 20;
 
 /// Seed offset of the sentence MinHash ("sentence" in ASCII), so sentence signatures never
 /// share permutations with document signatures.
@@ -290,8 +294,25 @@ impl Detector {
             st.problem(u32::MAX, p)?;
         }
         let names: Vec<String> = files.iter().map(InputFile::display).collect();
-        // Inputs that cannot be read twice (standard input, a FIFO): their texts are kept.
-        let stdin: Vec<bool> = files.iter().map(InputFile::reads_once).collect();
+        // Inputs that cannot be read twice (standard input, a FIFO) or only from their start
+        // (compressed files) are spooled to --tmp-dir; without one, the records of the first
+        // kind are kept in memory.
+        if let Some(dir) = &self.config.tmp_dir {
+            st.spooled = files
+                .iter()
+                .map(|f| f.reads_once() || matches!(f.kind, InputKind::Jsonl(c) if c != input::Compression::None))
+                .collect();
+            if st.spooled.iter().any(|&x| x) {
+                st.spool = Some(spool::Spool::create(dir)?);
+            }
+        } else {
+            st.spooled = vec![false; files.len()];
+        }
+        let keep: Vec<bool> = files
+            .iter()
+            .zip(&st.spooled)
+            .map(|(f, &spooled)| f.reads_once() && !spooled)
+            .collect();
         st.names = names.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max = self.config.max_doc_bytes;
@@ -302,7 +323,7 @@ impl Detector {
             });
             let mut outcome = Ok(());
             for batch in rx.iter() {
-                if let Err(e) = st.add_batch(&batch, &names, &stdin) {
+                if let Err(e) = st.add_batch(&batch, &names, &keep) {
                     outcome = Err(e);
                     break;
                 }
@@ -315,6 +336,9 @@ impl Detector {
             outcome.and(read)
         });
         result?;
+        if let Some(spool) = &mut st.spool {
+            spool.finish()?;
+        }
         let read_time = start.elapsed();
         let mut outcome = st.finish(progress, Texts::Files(&files))?;
         outcome.timings.read += read_time;
@@ -348,6 +372,9 @@ struct Scan<'d> {
     names: Vec<String>,
     /// The corpus's boilerplate sentences (see [`sentences`]), once known.
     boiler: Vec<crate::repeat::Boilerplate>,
+    /// Per input file: its records are read again from the spool.
+    spooled: Vec<bool>,
+    spool: Option<spool::Spool>,
 }
 
 impl<'d> Scan<'d> {
@@ -363,6 +390,8 @@ impl<'d> Scan<'d> {
             problems: Vec::new(),
             names: Vec::new(),
             boiler: Vec::new(),
+            spooled: Vec::new(),
+            spool: None,
         }
     }
 
@@ -387,9 +416,13 @@ impl<'d> Scan<'d> {
         Ok(())
     }
 
-    /// Memory for one batch of documents read again (see [`batches`]).
+    /// Memory for one batch of documents read again (see [`batches`]): what `--memory`
+    /// leaves beside the store, and at least [`MIN_BATCH`] (or a quarter of `--memory` when
+    /// that is less: a tiny budget makes tiny batches, which tests use).
     fn budget(&self) -> u64 {
-        self.det.config.memory / 2
+        let memory = self.det.config.memory;
+        let store = self.store.heap_bytes();
+        memory.saturating_sub(store).max(MIN_BATCH.min(memory / 4))
     }
 
     /// Everything after reading, stage by stage (see the module documentation).
@@ -430,7 +463,7 @@ impl<'d> Scan<'d> {
             matches.par_sort_unstable_by_key(|m| (m.a, m.b));
             timings.verify += t.elapsed();
         }
-        self.store.samples = Vec::new();
+        self.store.samples = Default::default();
         drop(pairs);
 
         // Clusters, sources and roles, with the passages of every pair when they are on: one

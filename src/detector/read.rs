@@ -121,7 +121,7 @@ pub(super) struct Store {
     /// LSH band keys, `bands` per document.
     pub(super) keys: Vec<u64>,
     /// Containment samples (see [`crate::containment::sample`]).
-    pub(super) samples: Vec<Box<[u64]>>,
+    pub(super) samples: containment::Samples,
     /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
     pub(super) groups: Vec<u32>,
     pub(super) group_index: ahash::AHashMap<Box<str>, u32>,
@@ -141,6 +141,39 @@ pub(super) struct Store {
     /// `(global sentence, number hash)`, sorted, for sentences with `min_words` words or more
     /// (`full` mode).
     pub(super) numbers: Vec<(u32, u64)>,
+}
+
+impl Store {
+    /// About how many bytes the store holds (vector capacities and hash tables).
+    pub(super) fn heap_bytes(&self) -> u64 {
+        fn v<T>(x: &Vec<T>) -> u64 {
+            (x.capacity() * std::mem::size_of::<T>()) as u64
+        }
+        let boxed = |x: &Vec<Box<[u64]>>| v(x) + x.iter().map(|b| 8 * b.len() as u64).sum::<u64>();
+        let ids = &self.ids;
+        let maps = 24 * (ids.by_hash.capacity() + ids.collided.capacity()) as u64;
+        ids.text.capacity() as u64
+            + v(&ids.ends)
+            + maps
+            + v(&self.date_keys)
+            + v(&self.bytes)
+            + v(&self.sizes)
+            + boxed(&self.shingles)
+            + boxed(&self.tokens)
+            + v(&self.sigs)
+            + v(&self.keys)
+            + self.samples.heap_bytes()
+            + v(&self.groups)
+            + v(&self.origins)
+            + v(&self.text_hashes)
+            + self.kept.values().map(|k| k.text.len() as u64 + 64).sum::<u64>()
+            + v(&self.sent_first)
+            + v(&self.sent_hash)
+            + v(&self.sent_words)
+            + v(&self.sent_structure)
+            + v(&self.within)
+            + v(&self.numbers)
+    }
 }
 
 /// One record after parallel processing.
@@ -257,7 +290,7 @@ impl Scan<'_> {
         &mut self,
         batch: &Batch,
         names: &[String],
-        stdin: &[bool],
+        keep: &[bool],
     ) -> Result<()> {
         self.stats.input_bytes += batch.bytes;
         self.stats.blank_lines += batch.blank_lines;
@@ -277,7 +310,7 @@ impl Scan<'_> {
                         },
                         offset: r.offset,
                         len: (r.end - r.start) as u64,
-                        keep_text: stdin[r.file as usize],
+                        keep_text: keep[r.file as usize],
                     };
                     this.process_record(w, &origin)
                 },
@@ -300,6 +333,13 @@ impl Scan<'_> {
                 let f = file_of(&p);
                 self.problem(f, p)?;
             }
+            let res = match (res, &mut self.spool) {
+                (Ok(mut p), Some(spool)) if self.spooled[r.file as usize] => {
+                    p.offset = spool.append(batch.record(r))?;
+                    Ok(p)
+                }
+                (res, _) => res,
+            };
             self.accept(r.file, r.line, res)?;
         }
         for p in rp {
@@ -385,7 +425,7 @@ impl Scan<'_> {
         s.sigs.extend_from_slice(&p.sig);
         s.keys.extend_from_slice(&p.keys);
         if needs.samples && !needs.defer_sign {
-            s.samples.push(p.sample.into_boxed_slice());
+            s.samples.push(&p.sample);
         }
         s.text_hashes.push(p.text_hash);
         if let Some(k) = p.kept {

@@ -87,7 +87,11 @@ impl Scan<'_> {
                 by_file.sort_unstable();
                 for run in by_file.chunk_by(|x, y| x.0 == y.0) {
                     let f = &files[run[0].0 as usize];
-                    if f.reads_once() {
+                    let spool = self
+                        .spool
+                        .as_ref()
+                        .filter(|_| self.spooled.get(run[0].0 as usize) == Some(&true));
+                    if f.reads_once() && spool.is_none() {
                         // Standard input or a FIFO: its texts were kept while reading.
                         for &(_, _, k) in run {
                             raw[k] = s.kept.get(&(wanted[k] as u32)).map(|k| k.fetched());
@@ -98,7 +102,10 @@ impl Scan<'_> {
                         .iter()
                         .map(|&(_, off, k)| (off, s.origins[wanted[k]].len() as usize))
                         .collect();
-                    let records = input::reread(f, &ranges)?;
+                    let records = match spool {
+                        Some(spool) => spool.read(&ranges)?,
+                        None => input::reread(f, &ranges)?,
+                    };
                     let name = f.display();
                     let changed = || {
                         Error::input(format!(

@@ -194,6 +194,7 @@ impl Manifest {
             passages: false,
             windows_1252: false,
             memory: crate::config::DEFAULT_MEMORY,
+            tmp_dir: None,
         }
     }
 
