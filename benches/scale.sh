@@ -1,41 +1,57 @@
 #!/usr/bin/env bash
-# End-to-end wall time and peak memory of `syndup scan` at 10k, 100k and 1M documents.
+# The default scan at 100k, 1M and 10M documents: per size and per stage, seconds, docs/s,
+# MB/s and peak memory, with bytes of peak memory per document; the growth from the smallest
+# size is the figure to watch (work must grow linearly, memory must stay bounded).
 #
-#   bash benches/scale.sh [SEED_TEXT] [SIZES...]
+#   bash benches/scale.sh [SIZES...]          (default: 100000 1000000)
+#   SIZES as 10000000 needs ~36 GB of disk for the corpus (plain JSON Lines; ZST=1 writes
+#   corpus.jsonl.zst instead, ~4x smaller, which the scan spools to --tmp-dir, ~36 GB again).
 #
-# SEED_TEXT (default ../shared/data/reuters-21578.jsonl, else samples/) feeds
-# `syndup generate`; corpora are written under target/scale/ (1M documents is about 3.4 GB)
-# and kept for reruns. Each size is scanned twice (the best run is reported) with 2 threads,
-# after a warm-up read that puts the file in the page cache. Peak memory is the maximum
-# resident set size reported by GNU time.
-# Extra scan flags go in SCAN_ARGS, e.g. SCAN_ARGS="--containment off --no-passages" for the
-# Jaccard-only job the peers do.
+# Corpora are generated with `syndup generate` from SEED_TEXT (default
+# ../shared/data/reuters-21578.jsonl, else samples/) under SCALE_DIR (default target/scale),
+# and kept for reruns. Each size is scanned once with 2 threads after reading the file once
+# (page cache; a file larger than memory cannot stay cached, which is the real case). Peak
+# memory is GNU time's maximum resident set size; per-stage figures come from `scan -v`.
+# BIN picks the binary (e.g. an older build, for a ratio in the same run); extra scan flags go
+# in SCAN_ARGS (e.g. "--containment off --no-passages" for the core job). EVAL=1 also checks
+# the planted truth with `syndup eval` (precision, recall).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seed_text=${1:-../shared/data/reuters-21578.jsonl}
+seed_text=${SEED_TEXT:-../shared/data/reuters-21578.jsonl}
 [ -e "$seed_text" ] || seed_text=samples
-shift || true
-sizes=${*:-10000 100000 1000000}
-cargo build --release --quiet
-bin=target/release/syndup
+sizes=${*:-100000 1000000}
+scale_dir=${SCALE_DIR:-target/scale}
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=target/release/syndup
+fi
 timer=/usr/bin/time
 [ -x "$timer" ] || { echo "scale.sh needs GNU time (/usr/bin/time; Debian package 'time')" >&2; exit 2; }
-mkdir -p target/scale
-printf '%-9s %9s %9s %10s %9s %11s %8s %9s\n' documents MB seconds docs/s MB/s "peak MB" clusters pairs
+mkdir -p "$scale_dir"
+printf '%-9s %-11s %9s %9s %9s %9s %10s\n' documents stage seconds docs/s MB/s "peak MB" "bytes/doc"
 for n in $sizes; do
-  dir=target/scale/$n
-  if [ ! -s "$dir/corpus.jsonl" ]; then
-    "$bin" generate --from "$seed_text" -n "$n" --seed 11 -o "$dir" 2>/dev/null
+  dir=$scale_dir/$n
+  corpus=$dir/corpus.jsonl
+  [ "${ZST:-0}" = 1 ] && corpus=$dir/corpus.jsonl.zst
+  if [ ! -s "$corpus" ]; then
+    "$BIN" generate --from "$seed_text" -n "$n" --seed 11 -o "$dir" >/dev/null 2>&1
+    if [ "${ZST:-0}" = 1 ]; then
+      zstd -q -T2 --rm "$dir/corpus.jsonl" -o "$corpus"
+    fi
   fi
-  cat "$dir/corpus.jsonl" > /dev/null
-  best=""
-  for _ in 1 2; do
-    "$timer" -f '%e %M' -o "$dir/time.txt" "$bin" scan "$dir/corpus.jsonl" --threads 2 -q --format json -o "$dir/report.json" ${SCAN_ARGS:-}
-    read -r secs kb < "$dir/time.txt"
-    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; peak=$kb; fi
-  done
-  mb=$(awk "BEGIN{printf \"%.1f\", $(stat -c %s "$dir/corpus.jsonl")/1e6}")
-  read -r clusters pairs < <(python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['stats']; print(s['clusters'], s['matches'])" "$dir/report.json")
-  awk -v n="$n" -v mb="$mb" -v s="$best" -v kb="$peak" -v c="$clusters" -v p="$pairs" \
-    'BEGIN{printf "%-9d %9.1f %9.2f %10.0f %9.1f %11.0f %8d %9d\n", n, mb, s, n/s, mb/s, kb/1024, c, p}'
+  cat "$corpus" > /dev/null
+  log=$dir/scan.log
+  # shellcheck disable=SC2086
+  "$timer" -f 'TIME %e %M' "$BIN" scan "$corpus" --threads 2 -v --format json -o "$dir/report.json" \
+    ${SCAN_ARGS:-} 2> "$log"
+  read -r secs kb < <(awk '/^TIME/{print $2, $3}' "$log")
+  mb=$(awk '/documents \(/{for(i=1;i<=NF;i++) if($i=="MB"||$i=="GB"){v=$(i-1); gsub(/\(/,"",v); print ($i=="GB")? v*1000 : v; exit}}' "$log")
+  # Per stage: the -v table ("stage seconds docs/s MB/s peak").
+  awk -v n="$n" -v docs="$n" '/^syndup: [a-z+]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9]+$/ {
+      printf "%-9d %-11s %9.2f %9.0f %9.1f %9.0f %10.0f\n", n, $2, $3, $4, $5, $6, $6*1048576/docs }' "$log"
+  awk -v n="$n" -v s="$secs" -v kb="$kb" -v mb="$mb" \
+    'BEGIN{printf "%-9d %-11s %9.2f %9.0f %9.1f %9.0f %10.0f\n", n, "TOTAL", s, n/s, mb/s, kb/1024, kb*1024/n}'
+  if [ "${EVAL:-0}" = 1 ]; then
+    "$BIN" eval "$dir/report.json" --truth "$dir/truth.jsonl" --corpus "$corpus" 2>&1 | sed "s/^/$n eval: /" | head -20
+  fi
 done

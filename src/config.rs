@@ -352,7 +352,7 @@ pub struct Config {
     pub passages: bool,
     /// Memory, in bytes, for the stages that work in batches (`--memory`): the documents of
     /// candidate pairs are read again and held a batch at a time within it. It bounds those
-    /// stages, not what the scan keeps per document (about 0.4 KB at the defaults). It never
+    /// stages, not what the scan keeps per document (about 0.8 KB at the defaults). It never
     /// changes the report, only how many batches the work takes.
     pub memory: u64,
     /// Where records of standard input, FIFOs and compressed files are spooled so that they
@@ -361,8 +361,8 @@ pub struct Config {
     pub tmp_dir: Option<std::path::PathBuf>,
 }
 
-/// The default of [`Config::memory`]: 1 GiB.
-pub const DEFAULT_MEMORY: u64 = 1 << 30;
+/// The default of [`Config::memory`]: 512 MiB.
+pub const DEFAULT_MEMORY: u64 = 512 << 20;
 
 impl Default for Config {
     fn default() -> Config {

@@ -35,3 +35,82 @@ fn reports_are_identical_at_any_thread_count() {
     let r: syndup::Report = serde_json::from_slice(&outs[0].1).unwrap();
     assert!(r.clusters.len() > 100, "the corpus has planted copies");
 }
+
+#[test]
+fn a_tiny_memory_budget_reads_in_many_batches_and_changes_nothing() {
+    // Planted copies, partial copies among them, so every batched stage has work:
+    // verification, containment, clustering with roles, passages.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let g = run(&[
+        "generate",
+        "--from",
+        "samples",
+        "-n",
+        "1500",
+        "--seed",
+        "5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(g.status.code(), Some(0), "{}", stderr(&g));
+    let corpus = out.join("corpus.jsonl");
+    let bytes = std::fs::read(&corpus).unwrap();
+    // The same records compressed: read again from the spool in --tmp-dir.
+    let gz = dir.path().join("c.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &bytes).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let spool = dir.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    let scan = |input: &str, extra: &[&str]| {
+        let mut args = vec!["scan", input, "-q", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        o.stdout
+    };
+    let c = corpus.to_str().unwrap();
+    let base = scan(c, &["--threads", "2"]);
+    let r: syndup::Report = serde_json::from_slice(&base).unwrap();
+    assert!(r.clusters.len() > 50, "the corpus has planted copies");
+    assert!(r.stats.contained_pairs > 0, "and partial copies");
+    let spool_dir = spool.to_str().unwrap();
+    for extra in [
+        &["--threads", "1", "--memory", "1M"][..],
+        &["--threads", "2", "--memory", "2M"],
+        &["--threads", "2", "--memory", "1M", "--tmp-dir", spool_dir],
+    ] {
+        assert!(scan(c, extra) == base, "{extra:?} changed the report");
+    }
+    let from_gz = scan(
+        gz.to_str().unwrap(),
+        &["--memory", "1M", "--tmp-dir", spool_dir],
+    );
+    let rz: syndup::Report = serde_json::from_slice(&from_gz).unwrap();
+    assert_eq!(
+        serde_json::to_string(&rz.clusters).unwrap(),
+        serde_json::to_string(&r.clusters).unwrap()
+    );
+    assert_eq!(
+        serde_json::to_string(&rz.pairs).unwrap(),
+        serde_json::to_string(&r.pairs).unwrap()
+    );
+    let o = run_stdin(
+        &["scan", "-", "-q", "--format", "json", "--memory", "1M", "--tmp-dir", spool_dir],
+        &bytes,
+    );
+    let rs: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        serde_json::to_string(&rs.pairs).unwrap(),
+        serde_json::to_string(&r.pairs).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_dir(&spool).unwrap().count(),
+        0,
+        "the spool files are removed"
+    );
+    let bad = run(&["scan", c, "--memory", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--memory"), "{}", stderr(&bad));
+}

@@ -321,10 +321,10 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES", help_heading = "Input")]
     max_doc_bytes: usize,
     /// Memory the scan aims to stay within (e.g. 800M, 4G). What it keeps per document (about
-    /// 0.7 KB at the defaults) is not bounded by it; the documents of candidate pairs, read
+    /// 0.8 KB at the defaults) is not bounded by it; the documents of candidate pairs, read
     /// again to verify, cluster and align them, are held a batch at a time within what is
     /// left (at least 64 MB a batch). It changes how many batches that takes, never the
-    /// report. Default: 1/24 of the machine's memory, at least 256 MB.
+    /// report. Default: 1/48 of the machine's memory (512 MB on 24 GB), at least 256 MB.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
     memory: Option<u64>,
     /// Directory for the spool, a temporary file where records of standard input, FIFOs and
@@ -564,8 +564,8 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     Ok((v * (1u64 << shift) as f64) as u64)
 }
 
-/// The default `--memory`: 1/24 of the machine's memory (from /proc/meminfo), at least
-/// 256 MB; 1 GiB where the total is unknown.
+/// The default `--memory`: 1/48 of the machine's memory (from /proc/meminfo), at least
+/// 256 MB; [`syndup::config::DEFAULT_MEMORY`] where the total is unknown.
 fn default_memory() -> u64 {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
         m.lines()
@@ -574,7 +574,7 @@ fn default_memory() -> u64 {
             .map(|kb| kb * 1024)
     });
     match total {
-        Some(t) => (t / 24).max(256 << 20),
+        Some(t) => (t / 48).max(256 << 20),
         None => syndup::config::DEFAULT_MEMORY,
     }
 }

@@ -15,17 +15,20 @@
 //! grouped, and the texts of the occurrences to report are read again: plain files by seeking
 //! to the record, compressed ones by decompressing up to it (standard input's texts are kept).
 //!
-//! Memory: per document its signature (4 x `num_perm` bytes), its id and title, and under
-//! `--verify exact` its shingle set (8 bytes per distinct shingle, about 8 x words); with the
-//! sentence stage, token hashes instead of shingles (8 bytes per word, and also under
-//! `--verify estimate` until signing unless `--keep-boilerplate`) plus 12 bytes per sentence.
-//! The text itself is not kept.
+//! Memory: per document its id (in one arena), origin, sizes, date key, group, text hash, LSH
+//! band keys and containment sample (see `read::Store`; the signature too under `--verify
+//! estimate`); with the sentence stage, token hashes (8 bytes per word, unless
+//! `--keep-boilerplate` with exact verification) plus 12 bytes per sentence. No text, shingle
+//! set, title or date is kept: the documents of candidate pairs are read again in batches
+//! within [`Config::memory`] (`batches`), and records that cannot be read again by offset are
+//! spooled (`spool`).
 
 //! The files follow the pipeline (private modules, so named here without links): `read` (raw
-//! records -> the store, through the sketch contract), `matching` (signatures -> candidates
-//! -> verified matches, containment included), `assemble` (matches -> clusters, sources,
-//! roles, pairs and the report), `sentences` (boilerplate and repeats) and `texts` (texts read
-//! again: quotes and passages). `Scan::finish` runs them in that order.
+//! records -> the store, through the sketch contract), `matching` (band keys -> candidates
+//! -> verified matches, containment included), `batches` (documents read again within the
+//! memory budget), `assemble` (matches -> clusters, sources, roles, passages, pairs and the
+//! report), `sentences` (boilerplate and repeats), `texts` and `spool` (records read again).
+//! `Scan::finish` runs them in that order.
 
 mod assemble;
 mod batches;
