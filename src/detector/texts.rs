@@ -77,6 +77,8 @@ impl Scan<'_> {
     /// aligned in parallel; memory stays within [`PREPARED_BUDGET`] however many pairs there
     /// are. The result does not depend on the blocks: each pair's alignment is a function of
     /// its two texts.
+    // Never inlined: profilers see the passages stage as one function.
+    #[inline(never)]
     pub(super) fn alignments(
         &self,
         matches: &[Match],
