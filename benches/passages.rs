@@ -191,7 +191,10 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let texts = match args.first() {
-        Some(path) => load(path, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000)),
+        Some(path) => load(
+            path,
+            args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000),
+        ),
         None => synthetic(),
     };
     let k = Config::default().ngram;
@@ -267,7 +270,10 @@ fn main() {
             .map(|&(a, b)| before_align(&old[slot(a)], &old[slot(b)], k))
             .collect::<Vec<_>>()
     });
-    assert_eq!(after, before, "the prepared path must equal the previous one");
+    assert_eq!(
+        after, before,
+        "the prepared path must equal the previous one"
+    );
     let heap: usize = prepared.iter().map(Prepared::heap_bytes).sum();
     let (n, p) = (involved.len() as f64, pairs.len() as f64);
     println!("one thread, best of 3         per document   per pair   total s");
