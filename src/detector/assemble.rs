@@ -18,7 +18,7 @@ use crate::report::{
     SourceBy,
 };
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
-use crate::{ClusterMode, KeepPolicy, ShingleKind, VerifyMode};
+use crate::{ClusterMode, KeepPolicy, VerifyMode};
 use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
@@ -115,11 +115,6 @@ impl Scan<'_> {
             }
         };
         let guarded = c.cluster == ClusterMode::Guarded;
-        let k = match c.shingle {
-            ShingleKind::Word => c.ngram,
-            // Character shingles say nothing about word runs: align on word trigrams.
-            ShingleKind::Char => 3,
-        };
         let make = Make {
             sets: c.verify == VerifyMode::Exact,
             passages: c.passages,
@@ -225,7 +220,7 @@ impl Scan<'_> {
                             &loaded.prepared[loaded.at(m.a)],
                             &loaded.prepared[loaded.at(m.b)],
                         );
-                        (i, crate::align::align_prepared(pa, pb, k))
+                        (i, crate::align::align_prepared(pa, pb))
                     })
                     .collect();
                 for (i, al) in found {

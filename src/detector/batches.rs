@@ -165,9 +165,9 @@ pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
         w += 8 * shingles as u64;
     }
     if make.passages {
-        // Tokens with spans, shingle hashes and the index: about 56 bytes a word, and a word
-        // is about 6 bytes of text.
-        w += 10 * text_bytes;
+        // Token spans, shingle hashes and their table: 24 to 32 bytes a word, and a word of
+        // news text is about 6 bytes with its separator.
+        w += 5 * text_bytes;
     }
     if make.meta {
         w += 160;
@@ -252,11 +252,8 @@ impl Scan<'_> {
                         } else {
                             Box::default()
                         };
-                        let prepared = make.passages.then(|| {
-                            let mut v = Vec::new();
-                            tok.tokens_into(&f.text, &mut v);
-                            Prepared::new(v, k)
-                        });
+                        let prepared =
+                            make.passages.then(|| Prepared::from_text(tok, &f.text, k));
                         let title = match &f.title {
                             Some(t) if !t.trim().is_empty() => {
                                 t.trim().chars().take(120).collect()
