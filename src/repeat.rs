@@ -603,6 +603,28 @@ pub struct SentenceWorker {
     spare: Vec<(Vec<u64>, Vec<u64>)>,
 }
 
+/// A within-document near-repeat found by [`SentenceWorker::within`], quoted already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithinRepeat {
+    /// The lowest similarity of a member to the first sentence (see [`Group`]).
+    pub sim: Similarity,
+    /// Sentences in the group.
+    pub count: u64,
+    /// The first `max_occurrences` of them, in text order: byte span and text.
+    pub occurrences: Vec<(Span, Box<str>)>,
+}
+
+/// What [`SentenceWorker::within`] finds in one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocWithin {
+    /// Sentences in the document.
+    pub sentences: u64,
+    /// Pairs rejected only because their numbers differ.
+    pub changed_numbers: u64,
+    /// Its near-repeats, ordered by first occurrence.
+    pub repeats: Vec<WithinRepeat>,
+}
+
 /// One document's sentence data, as the scan keeps it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DocRepeats {
@@ -632,13 +654,9 @@ impl SentenceWorker {
         );
     }
 
-    /// Segments one document and finds its within-document near-repeats; with
-    /// `keep_numbers`, also keeps the numbers of its sentences with `min_words` words or more.
-    ///
-    /// Every pair of eligible sentences is considered, in order of word count so the length
-    /// gate ends the inner loop early; the mask bound ([`may_meet`]) rejects most of the rest
-    /// before any set is sorted, and sorted sets and numbers are made only for the sentences
-    /// of pairs that pass it.
+    /// Segments one document and finds its within-document near-repeats (every pair of
+    /// eligible sentences, the mask bound [`may_repeat`] first); with `keep_numbers`, also keeps the numbers of its
+    /// sentences with `min_words` words or more.
     pub fn document(
         &mut self,
         text: &str,
@@ -672,8 +690,94 @@ impl SentenceWorker {
                 }
             }
         }
-        if self.eligible.len() < 2 {
+        let (within, changed) = self.verify_pairs(text, tokens, hashes, cfg);
+        out.within = within;
+        out.changed_numbers = changed;
+        out
+    }
+
+    /// The default sentence mode ([`crate::SentenceMode::Within`]): segments one document,
+    /// finds its within-document near-repeats exactly as [`SentenceWorker::document`] does,
+    /// groups them with the chaining guard ([`groups`]) and quotes the occurrences from
+    /// `text` right away, so nothing about the document's sentences outlives this call and
+    /// no text is read again.
+    pub fn within(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> DocWithin {
+        self.sentences(text, tokens);
+        self.eligible.clear();
+        for (i, s) in self.sentences.iter().enumerate() {
+            if !s.structure && s.words >= cfg.min_words {
+                let r = s.first_token..s.first_token + s.words;
+                self.eligible
+                    .push((s.words as u32, i as u32, word_mask(&hashes[r])));
+            }
+        }
+        let (edges, changed_numbers) = self.verify_pairs(text, tokens, hashes, cfg);
+        let mut out = DocWithin {
+            sentences: self.sentences.len() as u64,
+            changed_numbers,
+            repeats: Vec::new(),
+        };
+        if edges.is_empty() {
             return out;
+        }
+        // Two sentences of one document no edge links were compared and found apart (both
+        // are eligible: edges link only eligible sentences).
+        let similarity = |x: u32, y: u32| {
+            edges
+                .binary_search_by_key(&(x.min(y), x.max(y)), |e| (e.a, e.b))
+                .map_or(
+                    Similarity {
+                        shared: 0,
+                        size_a: 1,
+                        size_b: 1,
+                    },
+                    |k| edges[k].sim,
+                )
+        };
+        for g in groups(&edges, cfg.threshold, similarity) {
+            let occurrences = g
+                .members
+                .iter()
+                .take(cfg.max_occurrences)
+                .map(|&i| {
+                    let sp = self.sentences[i as usize].span;
+                    (sp, Box::from(&text[sp.start..sp.end]))
+                })
+                .collect();
+            out.repeats.push(WithinRepeat {
+                sim: g.sim,
+                count: g.members.len() as u64,
+                occurrences,
+            });
+        }
+        out
+    }
+
+    /// Verifies the pairs of `self.eligible` (word count, sentence index, mask): returns the
+    /// near-repeats, ordered by `(a, b)`, and the number of pairs rejected only because their
+    /// numbers differ.
+    ///
+    /// Every pair of eligible sentences is considered, in order of word count so the length
+    /// gate ends the inner loop early; the mask bound ([`may_repeat`]) rejects most of the
+    /// rest before any set is sorted, and sorted sets (and numbers, under
+    /// `numbers_must_match`) are made only for the sentences of pairs that pass it.
+    fn verify_pairs(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> (Vec<Edge>, u64) {
+        let mut within = Vec::new();
+        let mut changed = 0;
+        if self.eligible.len() < 2 {
+            return (within, changed);
         }
         self.eligible.sort_unstable();
         let m = self.eligible.len();
@@ -701,8 +805,10 @@ impl SentenceWorker {
                         set.sort_unstable();
                         set.dedup();
                         nums.clear();
-                        numbers_into(text, &tokens[r], &mut nums);
-                        nums.sort_unstable();
+                        if cfg.numbers_must_match {
+                            numbers_into(text, &tokens[r], &mut nums);
+                            nums.sort_unstable();
+                        }
                         self.sets[k] = Some((set, nums));
                     }
                 }
@@ -715,18 +821,18 @@ impl SentenceWorker {
                     continue;
                 }
                 if cfg.numbers_must_match && numbers_changed(&a.1, &b.1) {
-                    out.changed_numbers += 1;
+                    changed += 1;
                     continue;
                 }
-                out.within.push(Edge {
+                within.push(Edge {
                     a: ix.min(iy),
                     b: ix.max(iy),
                     sim,
                 });
             }
         }
-        out.within.sort_unstable_by_key(|e| (e.a, e.b));
-        out
+        within.sort_unstable_by_key(|e| (e.a, e.b));
+        (within, changed)
     }
 }
 
