@@ -264,7 +264,15 @@ pub fn may_repeat(wa: u32, ma: u128, wb: u32, mb: u128, cfg: &SentenceConfig) ->
     if !lengths_compatible(wa, wb, cfg.length_ratio) {
         return false;
     }
-    masks_may_meet(wa, ma, ma.count_ones(), wb, mb, mb.count_ones(), cfg.threshold)
+    masks_may_meet(
+        wa,
+        ma,
+        ma.count_ones(),
+        wb,
+        mb,
+        mb.count_ones(),
+        cfg.threshold,
+    )
 }
 
 /// The mask bound of [`may_repeat`] with each mask's bit count given (`pa`, `pb`), so a pair
@@ -273,7 +281,9 @@ pub fn may_repeat(wa: u32, ma: u128, wb: u32, mb: u128, cfg: &SentenceConfig) ->
 #[inline]
 fn masks_may_meet(wa: u32, ma: u128, pa: u32, wb: u32, mb: u128, pb: u32, threshold: f64) -> bool {
     let both = (ma & mb).count_ones();
-    let bound = wa.saturating_sub(pa - both).min(wb.saturating_sub(pb - both));
+    let bound = wa
+        .saturating_sub(pa - both)
+        .min(wb.saturating_sub(pb - both));
     let union = (pa + pb - both).max(bound);
     bound as f64 >= threshold * union as f64 - 1e-9
 }
@@ -1116,7 +1126,10 @@ mod tests {
         let items = "- the gates were checked on Monday by the crew\n\
                      - the gates were checked on Sunday by the crew\n";
         for t in [rows, items] {
-            assert!(within(t, &SentenceConfig::default()).repeats.is_empty(), "{t}");
+            assert!(
+                within(t, &SentenceConfig::default()).repeats.is_empty(),
+                "{t}"
+            );
             let prose = t.replace(['|', '-'], " ");
             assert_eq!(within(&prose, &SentenceConfig::default()).repeats.len(), 1);
         }

@@ -232,7 +232,10 @@ impl LineTracker {
         } else {
             // No `|` or tab anywhere: only the start of the line matters.
             let this = &text[line..];
-            (this, list_kind(this.trim_start_matches([' ', '\t', '\u{a0}'])))
+            (
+                this,
+                list_kind(this.trim_start_matches([' ', '\t', '\u{a0}'])),
+            )
         };
         // Lines between the previous span's line and this one: a blank one ends a list (only
         // looked at when this line could continue a list item).
@@ -387,8 +390,9 @@ fn abbreviation(word: &str) -> Option<Abbrev> {
         | b"mr" | b"mrs" | b"ms" | b"mt" | b"pres" | b"prof" | b"pvt" | b"rep" | b"rev"
         | b"sen" | b"sgt" | b"sr" | b"st" | b"supt" => Some(Abbrev::Title),
         b"jan" | b"feb" | b"mar" | b"apr" | b"jun" | b"jul" | b"aug" | b"sep" | b"sept"
-        | b"oct" | b"nov" | b"dec" | b"no" | b"nos" | b"vol" | b"art" | b"fig" | b"p"
-        | b"pp" => Some(Abbrev::BeforeDigit),
+        | b"oct" | b"nov" | b"dec" | b"no" | b"nos" | b"vol" | b"art" | b"fig" | b"p" | b"pp" => {
+            Some(Abbrev::BeforeDigit)
+        }
         b"co" | b"corp" | b"inc" | b"ltd" | b"bros" | b"plc" => Some(Abbrev::Company),
         _ => None,
     }

@@ -31,7 +31,11 @@ fn the_seed_page_that_repeats_its_coalition_sentence_is_flagged_by_default() {
     for o in &x.occurrences {
         assert_eq!(&o.doc, doc);
         assert_eq!(&text[o.start as usize..o.end as usize], o.text);
-        assert!(o.text.contains("coalition is providing air support"), "{}", o.text);
+        assert!(
+            o.text.contains("coalition is providing air support"),
+            "{}",
+            o.text
+        );
     }
     assert!(x.occurrences[0].end <= x.occurrences[1].start);
     assert!(r.pairs.is_empty() && r.clusters.is_empty());

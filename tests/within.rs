@@ -145,15 +145,7 @@ fn the_output_is_the_same_at_one_and_two_threads() {
     for path in [dir.path().to_str().unwrap(), "samples"] {
         for format in ["json", "text", "jsonl"] {
             let out = |threads: &str| {
-                let o = run(&[
-                    "scan",
-                    path,
-                    "-q",
-                    "--format",
-                    format,
-                    "--threads",
-                    threads,
-                ]);
+                let o = run(&["scan", path, "-q", "--format", format, "--threads", threads]);
                 assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
                 o.stdout
             };

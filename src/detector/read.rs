@@ -423,9 +423,7 @@ impl Scan<'_> {
                     .document(text, &sk.tokens, &sk.hashes, &c.sentences, needs.numbers);
         }
         if needs.within {
-            out.within = w
-                .repeat
-                .within(text, &sk.tokens, &sk.hashes, &c.sentences);
+            out.within = w.repeat.within(text, &sk.tokens, &sk.hashes, &c.sentences);
         }
         if needs.reread {
             out.text_hash = text_hash(text);
