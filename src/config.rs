@@ -100,12 +100,16 @@ pub enum Scheme {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SentenceMode {
-    /// No sentence stage: no repeats, no boilerplate, document shingles as they are. The
-    /// default: the sentence stage costs about 80% more time and 40% more memory than the
-    /// document pipeline on its own (see the README), too much to run unasked.
+    /// No sentence stage: no repeats, no boilerplate, document shingles as they are
+    /// (`--no-sentences`).
     Off,
+    /// Near-repeats within each document only, the default: found while each document is
+    /// read, from the tokens its signing made, and quoted there (no corpus-wide sentence
+    /// state, no boilerplate, document shingles as they are). It reports the within-document
+    /// repeats `standard` reports, less those made of boilerplate.
+    Within,
     /// Near-repeats within each document, and boilerplate (reported, and left out of
-    /// document shingles).
+    /// document shingles): `--sentences`.
     Standard,
     /// Everything in `standard`, plus sentences repeated across documents that are not
     /// near-duplicates of each other: identical ones, and near-repeats found with MinHash LSH
@@ -145,7 +149,7 @@ pub struct SentenceConfig {
 impl Default for SentenceConfig {
     fn default() -> SentenceConfig {
         SentenceConfig {
-            mode: SentenceMode::Off,
+            mode: SentenceMode::Within,
             threshold: 0.5,
             min_words: 6,
             length_ratio: 0.7,

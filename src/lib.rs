@@ -17,8 +17,11 @@
 //!  align       runs of shared shingles                            -> passages (byte spans)
 //!  report/     text, JSON, JSON Lines                             -> Report
 //! ```
-//! With [`SentenceMode::Standard`] or [`SentenceMode::Full`] (`--sentences`), a sentence stage
-//! runs beside it:
+//! A sentence stage runs beside it. By default ([`SentenceMode::Within`]) it only cuts each
+//! document into sentences while the document is signed, from the same tokens, and reports the
+//! sentences a page says twice with small edits; with [`SentenceMode::Standard`] or
+//! [`SentenceMode::Full`] (`--sentences`) it also finds boilerplate and repeats across
+//! documents:
 //! ```text
 //!  sentence    UAX #29 + news rules (abbreviations, lines, wraps)  -> sentence spans
 //!  repeat      word-set Jaccard, boilerplate by document frequency -> repeats, boilerplate
@@ -53,14 +56,16 @@
 //! let page = "The ferry will run two extra sailings every weekend until the end of August. \
 //!             Tickets go on sale on Monday. \
 //!             The ferry is to run three extra sailings every weekend until the end of August.";
-//! let mut config = Config::default();
-//! config.sentences.mode = SentenceMode::Standard;
 //! let doc = Document { id: "ferry".into(), text: page.into(), ..Document::default() };
-//! let report = Detector::new(config)?.scan_documents(vec![doc])?.report;
+//! let report = Detector::new(Config::default())?.scan_documents(vec![doc.clone()])?.report;
 //! let repeat = &report.repeats[0];
 //! assert_eq!(repeat.kind, "within_document");
 //! assert_eq!(repeat.occurrences[1].start, 107); // byte offsets into the text
 //! assert!(repeat.occurrences[1].text.starts_with("The ferry is to run"));
+//! // `--no-sentences`:
+//! let mut config = Config::default();
+//! config.sentences.mode = SentenceMode::Off;
+//! assert!(Detector::new(config)?.scan_documents(vec![doc])?.report.repeats.is_empty());
 //! # Ok::<(), syndup::Error>(())
 //! ```
 //!

@@ -150,7 +150,7 @@ impl Profile {
         self.set.extend_from_slice(hashes);
         self.set.sort_unstable();
         self.set.dedup();
-        self.mask = self.set.iter().fold(0, |m, &h| m | 1u128 << (h >> 57));
+        self.mask = word_mask(&self.set);
         self.numbers.clear();
         self.numbers.extend_from_slice(numbers);
         self.numbers.sort_unstable();
@@ -244,7 +244,15 @@ pub fn may_meet(a: &Profile, b: &Profile, threshold: f64) -> bool {
 /// The mask of a sentence's word hashes (any order, repeats allowed): bit `h >> 57` per word.
 #[inline]
 pub fn word_mask(hashes: &[u64]) -> u128 {
-    hashes.iter().fold(0u128, |m, &h| m | 1u128 << (h >> 57))
+    // Two 64-bit halves without branches: cheaper than a 128-bit shift per word.
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for &h in hashes {
+        let bit = 1u64 << ((h >> 57) & 63);
+        let high = (h >> 63).wrapping_neg(); // all ones when the bit is in the high half
+        lo |= bit & !high;
+        hi |= bit & high;
+    }
+    (hi as u128) << 64 | lo as u128
 }
 
 /// The quick test every pair passes before its sets are sorted and compared: word counts
@@ -256,11 +264,28 @@ pub fn may_repeat(wa: u32, ma: u128, wb: u32, mb: u128, cfg: &SentenceConfig) ->
     if !lengths_compatible(wa, wb, cfg.length_ratio) {
         return false;
     }
+    masks_may_meet(
+        wa,
+        ma,
+        ma.count_ones(),
+        wb,
+        mb,
+        mb.count_ones(),
+        cfg.threshold,
+    )
+}
+
+/// The mask bound of [`may_repeat`] with each mask's bit count given (`pa`, `pb`), so a pair
+/// costs one population count (the build targets x86-64 without `popcnt`, where each is a
+/// dozen instructions).
+#[inline]
+fn masks_may_meet(wa: u32, ma: u128, pa: u32, wb: u32, mb: u128, pb: u32, threshold: f64) -> bool {
+    let both = (ma & mb).count_ones();
     let bound = wa
-        .saturating_sub((ma & !mb).count_ones())
-        .min(wb.saturating_sub((mb & !ma).count_ones()));
-    let union = (ma | mb).count_ones().max(bound);
-    bound as f64 >= cfg.threshold * union as f64 - 1e-9
+        .saturating_sub(pa - both)
+        .min(wb.saturating_sub(pb - both));
+    let union = (pa + pb - both).max(bound);
+    bound as f64 >= threshold * union as f64 - 1e-9
 }
 
 /// True when each sorted multiset holds an element the other lacks: two sentences that state
@@ -598,9 +623,33 @@ pub struct SentenceWorker {
     pub sentences: Vec<DocSentence>,
     /// Sentences with `min_words` words or more: (words, sentence index, mask).
     eligible: Vec<(u32, u32, u128)>,
+    /// Their masks' bit counts.
+    pops: Vec<u32>,
     /// Their sorted word sets and numbers, made when a pair needs them.
     sets: Vec<Option<(Vec<u64>, Vec<u64>)>>,
     spare: Vec<(Vec<u64>, Vec<u64>)>,
+}
+
+/// A within-document near-repeat found by [`SentenceWorker::within`], quoted already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithinRepeat {
+    /// The lowest similarity of a member to the first sentence (see [`Group`]).
+    pub sim: Similarity,
+    /// Sentences in the group.
+    pub count: u64,
+    /// The first `max_occurrences` of them, in text order: byte span and text.
+    pub occurrences: Vec<(Span, Box<str>)>,
+}
+
+/// What [`SentenceWorker::within`] finds in one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocWithin {
+    /// Sentences in the document.
+    pub sentences: u64,
+    /// Pairs rejected only because their numbers differ.
+    pub changed_numbers: u64,
+    /// Its near-repeats, ordered by first occurrence.
+    pub repeats: Vec<WithinRepeat>,
 }
 
 /// One document's sentence data, as the scan keeps it.
@@ -632,13 +681,9 @@ impl SentenceWorker {
         );
     }
 
-    /// Segments one document and finds its within-document near-repeats; with
-    /// `keep_numbers`, also keeps the numbers of its sentences with `min_words` words or more.
-    ///
-    /// Every pair of eligible sentences is considered, in order of word count so the length
-    /// gate ends the inner loop early; the mask bound ([`may_meet`]) rejects most of the rest
-    /// before any set is sorted, and sorted sets and numbers are made only for the sentences
-    /// of pairs that pass it.
+    /// Segments one document and finds its within-document near-repeats (every pair of
+    /// eligible sentences, the mask bound [`may_repeat`] first); with `keep_numbers`, also keeps the numbers of its
+    /// sentences with `min_words` words or more.
     pub fn document(
         &mut self,
         text: &str,
@@ -672,23 +717,114 @@ impl SentenceWorker {
                 }
             }
         }
-        if self.eligible.len() < 2 {
+        let (within, changed) = self.verify_pairs(text, tokens, hashes, cfg);
+        out.within = within;
+        out.changed_numbers = changed;
+        out
+    }
+
+    /// The default sentence mode ([`crate::SentenceMode::Within`]): segments one document,
+    /// finds its within-document near-repeats exactly as [`SentenceWorker::document`] does,
+    /// groups them with the chaining guard ([`groups`]) and quotes the occurrences from
+    /// `text` right away, so nothing about the document's sentences outlives this call and
+    /// no text is read again.
+    pub fn within(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> DocWithin {
+        self.sentences(text, tokens);
+        self.eligible.clear();
+        for (i, s) in self.sentences.iter().enumerate() {
+            if !s.structure && s.words >= cfg.min_words {
+                let r = s.first_token..s.first_token + s.words;
+                self.eligible
+                    .push((s.words as u32, i as u32, word_mask(&hashes[r])));
+            }
+        }
+        let (edges, changed_numbers) = self.verify_pairs(text, tokens, hashes, cfg);
+        let mut out = DocWithin {
+            sentences: self.sentences.len() as u64,
+            changed_numbers,
+            repeats: Vec::new(),
+        };
+        if edges.is_empty() {
             return out;
+        }
+        // Two sentences of one document no edge links were compared and found apart (both
+        // are eligible: edges link only eligible sentences).
+        let similarity = |x: u32, y: u32| {
+            edges
+                .binary_search_by_key(&(x.min(y), x.max(y)), |e| (e.a, e.b))
+                .map_or(
+                    Similarity {
+                        shared: 0,
+                        size_a: 1,
+                        size_b: 1,
+                    },
+                    |k| edges[k].sim,
+                )
+        };
+        for g in groups(&edges, cfg.threshold, similarity) {
+            let occurrences = g
+                .members
+                .iter()
+                .take(cfg.max_occurrences)
+                .map(|&i| {
+                    let sp = self.sentences[i as usize].span;
+                    (sp, Box::from(&text[sp.start..sp.end]))
+                })
+                .collect();
+            out.repeats.push(WithinRepeat {
+                sim: g.sim,
+                count: g.members.len() as u64,
+                occurrences,
+            });
+        }
+        out
+    }
+
+    /// Verifies the pairs of `self.eligible` (word count, sentence index, mask): returns the
+    /// near-repeats, ordered by `(a, b)`, and the number of pairs rejected only because their
+    /// numbers differ.
+    ///
+    /// Every pair of eligible sentences is considered, in order of word count so the length
+    /// gate ends the inner loop early; the mask bound ([`may_repeat`]) rejects most of the
+    /// rest before any set is sorted, and sorted sets (and numbers, under
+    /// `numbers_must_match`) are made only for the sentences of pairs that pass it.
+    fn verify_pairs(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> (Vec<Edge>, u64) {
+        let mut within = Vec::new();
+        let mut changed = 0;
+        if self.eligible.len() < 2 {
+            return (within, changed);
         }
         self.eligible.sort_unstable();
         let m = self.eligible.len();
+        self.pops.clear();
+        self.pops
+            .extend(self.eligible.iter().map(|e| e.2.count_ones()));
         for slot in self.sets.drain(..).flatten() {
             self.spare.push(slot);
         }
         self.sets.resize_with(m, || None);
         for x in 0..m {
             let (wx, ix, mx) = self.eligible[x];
+            let px = self.pops[x];
             for y in x + 1..m {
                 let (wy, iy, my) = self.eligible[y];
                 if !lengths_compatible(wx, wy, cfg.length_ratio) {
                     break; // word counts only grow from here
                 }
-                if !may_repeat(wx, mx, wy, my, cfg) {
+                // `may_repeat` with the length test done.
+                if !masks_may_meet(wx, mx, px, wy, my, self.pops[y], cfg.threshold) {
                     continue;
                 }
                 for (k, i) in [(x, ix), (y, iy)] {
@@ -701,8 +837,10 @@ impl SentenceWorker {
                         set.sort_unstable();
                         set.dedup();
                         nums.clear();
-                        numbers_into(text, &tokens[r], &mut nums);
-                        nums.sort_unstable();
+                        if cfg.numbers_must_match {
+                            numbers_into(text, &tokens[r], &mut nums);
+                            nums.sort_unstable();
+                        }
                         self.sets[k] = Some((set, nums));
                     }
                 }
@@ -715,18 +853,18 @@ impl SentenceWorker {
                     continue;
                 }
                 if cfg.numbers_must_match && numbers_changed(&a.1, &b.1) {
-                    out.changed_numbers += 1;
+                    changed += 1;
                     continue;
                 }
-                out.within.push(Edge {
+                within.push(Edge {
                     a: ix.min(iy),
                     b: ix.max(iy),
                     sim,
                 });
             }
         }
-        out.within.sort_unstable_by_key(|e| (e.a, e.b));
-        out
+        within.sort_unstable_by_key(|e| (e.a, e.b));
+        (within, changed)
     }
 }
 
@@ -839,6 +977,14 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn word_masks_set_bit_h_shr_57(v in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..40)) {
+            let want = v.iter().fold(0u128, |m, &h| m | 1u128 << (h >> 57));
+            proptest::prop_assert_eq!(word_mask(&v), want);
+        }
+    }
+
     #[test]
     fn sentence_hash_is_pinned_and_order_sensitive() {
         let h = |s: &str| {
@@ -928,6 +1074,65 @@ mod tests {
         );
         assert_eq!(boilerplate(&hashes, &words, &first, 7), b);
         assert!(boilerplate(&hashes, &words, &first, 9).is_empty());
+    }
+
+    fn within(text: &str, cfg: &SentenceConfig) -> DocWithin {
+        let mut toks = Vec::new();
+        Tokenizer::new().tokens_into(text, &mut toks);
+        let hashes: Vec<u64> = toks.iter().map(|t| t.hash).collect();
+        SentenceWorker::default().within(text, &toks, &hashes, cfg)
+    }
+
+    #[test]
+    fn within_quotes_each_group_of_a_page_with_its_spans() {
+        let a = "The river barge carried forty tonnes of gravel to the new quay on Friday.";
+        let b = "The river barge carried sixty tonnes of gravel to the new quay on Friday.";
+        let c = "Nobody on the crew had seen the lock gates open so slowly before.";
+        let d = "Nobody in the crew had seen the lock gates open so slowly before today.";
+        let text = format!("{a} {c}\n\n{b} Other words fill this middle part. {d}");
+        let found = within(&text, &SentenceConfig::default());
+        assert_eq!(found.sentences, 5);
+        let quoted: Vec<Vec<&str>> = found
+            .repeats
+            .iter()
+            .map(|r| r.occurrences.iter().map(|(_, t)| &**t).collect())
+            .collect();
+        assert_eq!(quoted, [vec![a, b], vec![c, d]]);
+        for r in &found.repeats {
+            assert_eq!(r.count, 2);
+            for (sp, t) in &r.occurrences {
+                assert_eq!(&text[sp.start..sp.end], &**t);
+            }
+        }
+        // 12 shared words of 14; "in"/"on" and "today" make the second pair 11 of 14.
+        assert_eq!(found.repeats[0].sim.shared, 12);
+        assert_eq!(found.repeats[1].sim.shared, 11);
+        // At most `max_occurrences` quoted, all counted.
+        let three = format!("{a} {a} {a}");
+        let cfg = SentenceConfig {
+            max_occurrences: 2,
+            ..SentenceConfig::default()
+        };
+        let found = within(&three, &cfg);
+        assert_eq!(found.repeats.len(), 1);
+        assert_eq!(found.repeats[0].count, 3);
+        assert_eq!(found.repeats[0].occurrences.len(), 2);
+    }
+
+    #[test]
+    fn within_skips_table_rows_and_list_items() {
+        let rows = "| 2025-10-19 | Ferrow Gazette | orchard story | 437 words |\n\
+                    | 2025-10-23 | Ferrow Gazette | chess story | 431 words |\n";
+        let items = "- the gates were checked on Monday by the crew\n\
+                     - the gates were checked on Sunday by the crew\n";
+        for t in [rows, items] {
+            assert!(
+                within(t, &SentenceConfig::default()).repeats.is_empty(),
+                "{t}"
+            );
+            let prose = t.replace(['|', '-'], " ");
+            assert_eq!(within(&prose, &SentenceConfig::default()).repeats.len(), 1);
+        }
     }
 
     #[test]

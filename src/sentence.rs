@@ -51,7 +51,7 @@ pub const WRAP_MAX: usize = 120;
 /// Cuts text into sentences; holds reusable buffers, so keep one per thread.
 #[derive(Debug, Default, Clone)]
 pub struct Segmenter {
-    scratch: String,
+    scratch: Vec<u8>,
     breaks: Vec<usize>,
     lines: Vec<Line>,
 }
@@ -80,8 +80,9 @@ impl Segmenter {
         } = self;
         // Soft wraps become spaces in a copy of the text: both are one byte, so offsets into
         // the copy are offsets into the original.
+        // Only ASCII line terminators were replaced by ASCII spaces, so the copy is UTF-8.
         let t: &str = if unwrap(text, lines, scratch) {
-            scratch
+            std::str::from_utf8(scratch).unwrap_or(text)
         } else {
             text
         };
@@ -148,19 +149,33 @@ impl LineKind {
 /// still be boilerplate, a line found in many documents).
 pub fn line_kind(line: &str) -> LineKind {
     let body = line.trim_start_matches([' ', '\t', '\u{a0}']);
-    if body.starts_with('|') || body.bytes().filter(|&b| b == b'|').count() >= 2 {
-        return LineKind::TableRow;
+    let b = body.as_bytes();
+    if let Some(bar) = memchr::memchr(b'|', b) {
+        if bar == 0 || memchr::memchr(b'|', &b[bar + 1..]).is_some() {
+            return LineKind::TableRow;
+        }
     }
-    if body.trim_end().contains('\t') {
+    if memchr::memchr(b'\t', body.trim_end().as_bytes()).is_some() {
         return LineKind::Tabular;
     }
-    let marker = ["- ", "* ", "+ ", "\u{2022} ", "\u{2013} ", "\u{b7} "]
-        .iter()
-        .any(|m| body.starts_with(m));
-    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    list_kind(body)
+}
+
+/// [`LineKind::ListItem`] or [`LineKind::Prose`], from the first characters of `body` (a line
+/// without its indentation).
+fn list_kind(body: &str) -> LineKind {
+    let b = body.as_bytes();
+    let marker = match b.first() {
+        Some(b'-' | b'*' | b'+') => b.get(1) == Some(&b' '),
+        Some(&c) if c >= 0x80 => ["\u{2022} ", "\u{2013} ", "\u{b7} "]
+            .iter()
+            .any(|m| body.starts_with(m)),
+        _ => false,
+    };
+    let digits = b.iter().take(4).take_while(|c| c.is_ascii_digit()).count();
     let numbered = (1..=3).contains(&digits)
-        && matches!(body.as_bytes().get(digits), Some(b'.' | b')'))
-        && matches!(body.as_bytes().get(digits + 1), Some(b' ' | b'\t'));
+        && matches!(b.get(digits), Some(b'.' | b')'))
+        && matches!(b.get(digits + 1), Some(b' ' | b'\t'));
     if marker || numbered {
         LineKind::ListItem
     } else {
@@ -183,6 +198,9 @@ pub struct LineTracker {
     structure: bool,
     /// The current line is a list item or continues one.
     in_list: bool,
+    /// The text holds a `|` or a tab: lines can be table rows or tab-separated (when it does
+    /// not, a line's kind is decided by its first characters alone).
+    cells: bool,
 }
 
 impl LineTracker {
@@ -204,15 +222,27 @@ impl LineTracker {
             }
             None => 0,
         };
-        let end = memchr::memchr(b'\n', &bytes[line..]).map_or(text.len(), |e| line + e);
-        let this = &text[line..end];
-        let kind = line_kind(this);
-        // Lines between the previous span's line and this one: a blank one ends a list.
-        let blank = !self.started || {
-            let between = &text[self.line..line - 1];
-            between.split('\n').skip(1).any(|l| l.trim().is_empty())
+        if !self.started {
+            self.cells = memchr::memchr2(b'|', b'\t', bytes).is_some();
+        }
+        let (this, kind) = if self.cells {
+            let end = memchr::memchr(b'\n', &bytes[line..]).map_or(text.len(), |e| line + e);
+            let this = &text[line..end];
+            (this, line_kind(this))
+        } else {
+            // No `|` or tab anywhere: only the start of the line matters.
+            let this = &text[line..];
+            (
+                this,
+                list_kind(this.trim_start_matches([' ', '\t', '\u{a0}'])),
+            )
         };
-        let continues = self.in_list && !blank && this.starts_with([' ', '\t']);
+        // Lines between the previous span's line and this one: a blank one ends a list (only
+        // looked at when this line could continue a list item).
+        let continues = self.in_list && this.starts_with([' ', '\t']) && {
+            let between = &text[self.line..line - 1];
+            !between.split('\n').skip(1).any(|l| l.trim().is_empty())
+        };
         self.in_list = kind == LineKind::ListItem || continues;
         self.structure = kind.is_structure() || continues;
         self.started = true;
@@ -222,18 +252,22 @@ impl LineTracker {
     }
 }
 
-/// Titles before a name: a split after them is always undone.
+/// Titles before a name: a split after them is always undone. The lists are matched by
+/// [`abbreviation`]; they are kept here, as its test, in the form that is easy to read.
+#[cfg(test)]
 const TITLES: &[&str] = &[
     "adm", "brig", "capt", "cmdr", "col", "cpl", "det", "dr", "ft", "gen", "gov", "hon", "insp",
     "jr", "lt", "maj", "messrs", "mme", "mr", "mrs", "ms", "mt", "pres", "prof", "pvt", "rep",
     "rev", "sen", "sgt", "sr", "st", "supt",
 ];
 /// Abbreviations undone only before a digit ("Feb. 26", "No. 3").
+#[cfg(test)]
 const BEFORE_DIGIT: &[&str] = &[
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no",
     "nos", "vol", "art", "fig", "p", "pp",
 ];
 /// Company suffixes ("Walgreen Co. (WAG)", "Acme Inc. shares"): undone like initialisms.
+#[cfg(test)]
 const COMPANY: &[&str] = &["co", "corp", "inc", "ltd", "bros", "plc"];
 /// Words that usually begin a sentence: a split after an initialism before them stays.
 const STARTERS: &[&str] = &[
@@ -306,27 +340,67 @@ fn joins_next(t: &str, s: usize, b: usize) -> bool {
             return false;
         }
     }
+    let kind = abbreviation(word);
+    if kind == Some(Abbrev::Title) {
+        return true;
+    }
     let next = t[b..].trim_start();
+    if kind == Some(Abbrev::BeforeDigit) {
+        return next.starts_with(|c: char| c.is_ascii_digit());
+    }
+    let initial = (word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase())
+        || kind == Some(Abbrev::Company);
+    let initialism = word.contains('.') && word.split('.').all(|p| (1..=2).contains(&p.len()));
+    if !(initial || initialism) {
+        return false;
+    }
     let next_word: &str = next
         .split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or("");
-    let digit_next = next.starts_with(|c: char| c.is_ascii_digit());
-    let is = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(word));
-    if is(TITLES) {
-        return true;
+    !STARTERS.contains(&next_word)
+}
+
+/// Which list an abbreviation is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abbrev {
+    /// A title before a name (`Mr.`, `Gen.`): a split after it is always undone.
+    Title,
+    /// A month, `No.`, `Vol.`...: undone only before a digit.
+    BeforeDigit,
+    /// A company suffix (`Co.`, `Inc.`): undone like an initialism.
+    Company,
+}
+
+/// The list `word` (ASCII letters, any case) is on: one `match` on its lower-case bytes
+/// instead of comparing it with every entry (it runs at every full stop). A unit test checks
+/// it against the lists.
+fn abbreviation(word: &str) -> Option<Abbrev> {
+    let w = word.as_bytes();
+    if w.len() > 6 {
+        return None;
     }
-    if is(BEFORE_DIGIT) {
-        return digit_next;
+    let mut buf = [0u8; 6];
+    for (d, c) in buf.iter_mut().zip(w) {
+        *d = c.to_ascii_lowercase();
     }
-    let initial = (word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase()) || is(COMPANY);
-    let initialism = word.contains('.') && word.split('.').all(|p| (1..=2).contains(&p.len()));
-    (initial || initialism) && !STARTERS.contains(&next_word)
+    match &buf[..w.len()] {
+        b"adm" | b"brig" | b"capt" | b"cmdr" | b"col" | b"cpl" | b"det" | b"dr" | b"ft"
+        | b"gen" | b"gov" | b"hon" | b"insp" | b"jr" | b"lt" | b"maj" | b"messrs" | b"mme"
+        | b"mr" | b"mrs" | b"ms" | b"mt" | b"pres" | b"prof" | b"pvt" | b"rep" | b"rev"
+        | b"sen" | b"sgt" | b"sr" | b"st" | b"supt" => Some(Abbrev::Title),
+        b"jan" | b"feb" | b"mar" | b"apr" | b"jun" | b"jul" | b"aug" | b"sep" | b"sept"
+        | b"oct" | b"nov" | b"dec" | b"no" | b"nos" | b"vol" | b"art" | b"fig" | b"p" | b"pp" => {
+            Some(Abbrev::BeforeDigit)
+        }
+        b"co" | b"corp" | b"inc" | b"ltd" | b"bros" | b"plc" => Some(Abbrev::Company),
+        _ => None,
+    }
 }
 
 /// Finds soft wraps; when there are any, writes the text with them replaced by spaces into
 /// `scratch` and returns true.
-fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut String) -> bool {
+fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
     let bytes = text.as_bytes();
     if memchr::memchr(b'\n', bytes).is_none() {
         return false;
@@ -394,12 +468,11 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut String) -> bool {
                 if join {
                     if !any {
                         scratch.clear();
-                        scratch.push_str(text);
+                        scratch.extend_from_slice(text.as_bytes());
                         any = true;
                     }
                     // A line terminator ('\n' or "\r\n") becomes as many spaces.
-                    let spaces = &"  "[..l.next - l.end];
-                    scratch.replace_range(l.end..l.next, spaces);
+                    scratch[l.end..l.next].fill(b' ');
                 }
             }
         }
@@ -553,6 +626,23 @@ mod tests {
             ("-3 degrees overnight", LineKind::Prose),
         ] {
             assert_eq!(line_kind(line), kind, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_abbreviation_match_is_the_lists() {
+        for (list, kind) in [
+            (TITLES, Abbrev::Title),
+            (BEFORE_DIGIT, Abbrev::BeforeDigit),
+            (COMPANY, Abbrev::Company),
+        ] {
+            for w in list {
+                assert_eq!(abbreviation(w), Some(kind), "{w}");
+                assert_eq!(abbreviation(&w.to_ascii_uppercase()), Some(kind), "{w}");
+            }
+        }
+        for w in ["said", "m", "mrss", "messrsx", "", "a.b", "U.S"] {
+            assert_eq!(abbreviation(w), None, "{w}");
         }
     }
 

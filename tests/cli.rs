@@ -314,7 +314,9 @@ fn golden_sentences_reports() {
 #[test]
 fn sentences_flag_takes_an_optional_mode() {
     for (args, mode) in [
-        (vec![], "off"),
+        (vec![], "within"),
+        (vec!["--no-sentences"], "off"),
+        (vec!["--sentences=within"], "within"),
         (vec!["--sentences"], "standard"),
         (vec!["--sentences=full"], "full"),
         (vec!["--sentences=off"], "off"),

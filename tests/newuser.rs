@@ -383,7 +383,8 @@ fn kept_and_dropped_split_the_records_byte_for_byte() {
 fn summary_and_top_keep_the_text_report_short() {
     let all = stdout(&run(&["scan", "samples"]));
     let summary = stdout(&run(&["scan", "samples", "--summary"]));
-    assert_eq!(summary.lines().count(), 4, "{summary}");
+    // The header: version and counts, settings, S-curve, what was found, sentence repeats.
+    assert_eq!(summary.lines().count(), 5, "{summary}");
     assert!(all.starts_with(&summary));
     let top = stdout(&run(&["scan", "samples", "--top", "1"]));
     assert!(

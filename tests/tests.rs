@@ -15,3 +15,4 @@ mod properties;
 mod sentences;
 mod shared_data;
 mod syndication;
+mod within;

@@ -7,7 +7,7 @@ use syndup::input::{self, probe, Expanded};
 use syndup::{Config, Error, KeepPolicy, Report, Source};
 
 /// Words `--sentences MODE` takes: written with a space, the mode is read as a path.
-const SENTENCE_MODES: [&str; 3] = ["off", "standard", "full"];
+const SENTENCE_MODES: [&str; 4] = ["off", "within", "standard", "full"];
 
 /// Checks the paths before any work: each must exist, and together they must hold at least one
 /// file syndup reads. Returns their expansion.

@@ -402,23 +402,28 @@ struct ScanArgs {
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
 
-    /// Sentence repeats (off unless asked: about 80% more time): `--sentences` (=`standard`)
-    /// finds near-repeats within each document and boilerplate (sentences and lines in many
-    /// documents, left out of document shingles); `--sentences=full` also reports sentences
-    /// repeated across documents that are not near-duplicates, identical or near (MinHash LSH
-    /// over all sentences: slower, more memory, a larger report). The mode follows an `=`
-    /// (a word after a space is a path).
+    /// Sentence repeats. By default (`within`) each document is checked for sentences it
+    /// says twice with small edits, found while it is read (a few percent more time).
+    /// `--sentences` (=`standard`) also finds boilerplate (sentences and lines in many
+    /// documents, left out of document shingles; about 80% more time); `--sentences=full`
+    /// also reports sentences repeated across documents that are not near-duplicates,
+    /// identical or near (MinHash LSH over all sentences: slower, more memory, a larger
+    /// report). `--sentences=off` is `--no-sentences`. The mode follows an `=` (a word after a
+    /// space is a path).
     #[arg(
         long,
         value_enum,
         num_args = 0..=1,
         require_equals = true,
-        default_value_t = SentencesArg::Off,
+        default_value_t = SentencesArg::Within,
         default_missing_value = "standard",
         value_name = "MODE",
         help_heading = "Sentences"
     )]
     sentences: SentencesArg,
+    /// No sentence stage at all: not even the within-document near-repeats of the default.
+    #[arg(long, conflicts_with = "sentences", help_heading = "Sentences")]
+    no_sentences: bool,
     /// Jaccard similarity of two sentences' word sets at or above which they are a
     /// near-repeat.
     #[arg(
@@ -592,6 +597,7 @@ pub(crate) fn parse_containment(s: &str) -> Result<ContainmentArg, String> {
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum SentencesArg {
     Off,
+    Within,
     Standard,
     Full,
 }
@@ -646,7 +652,9 @@ impl ScanArgs {
             passages: !self.no_passages,
             sentences: SentenceConfig {
                 mode: match self.sentences {
+                    _ if self.no_sentences => SentenceMode::Off,
                     SentencesArg::Off => SentenceMode::Off,
+                    SentencesArg::Within => SentenceMode::Within,
                     SentencesArg::Standard => SentenceMode::Standard,
                     SentencesArg::Full => SentenceMode::Full,
                 },

@@ -7,9 +7,11 @@
 //! first occurrence always wins). LSH, verification and clustering are parallel and
 //! order-independent, so the report is byte-identical at any thread count.
 //!
-//! With the sentence stage on ([`crate::SentenceMode`]; off by default), each document is
-//! also cut into sentences while it is read: their hashes and word counts are kept, and
-//! near-repeats inside the document are found right there. Boilerplate needs the whole corpus,
+//! By default ([`crate::SentenceMode::Within`]) each document is also cut into sentences
+//! while it is read, from the tokens its signing made, and its near-repeated sentences are
+//! found and quoted right there; nothing else about its sentences is kept. With the full
+//! sentence stage (`--sentences`), their hashes and word counts are kept, and near-repeats
+//! inside the document are found right there. Boilerplate needs the whole corpus,
 //! so with word shingles the document keeps its token hashes and is shingled and signed once
 //! reading is over, without the windows that touch boilerplate. After clustering, repeats are
 //! grouped, and the texts of the occurrences to report are read again: plain files by seeking
@@ -130,8 +132,10 @@ pub struct Detector {
 /// What a scan keeps per document, derived once from the configuration.
 #[derive(Debug, Clone, Copy, Default)]
 struct Needs {
-    /// The sentence stage runs.
+    /// The corpus-wide sentence stage runs (`standard` or `full`).
     sentences: bool,
+    /// Only within-document near-repeats, found and quoted while reading (`within`).
+    within: bool,
     /// Boilerplate is left out of document shingles (word shingles only).
     exclude: bool,
     /// Word shingles are made from kept token hashes (not kept themselves).
@@ -148,13 +152,15 @@ struct Needs {
 
 impl Needs {
     fn new(c: &Config) -> Needs {
-        let sentences = c.sentences.mode != SentenceMode::Off;
+        let within = c.sentences.mode == SentenceMode::Within;
+        let sentences = !within && c.sentences.mode != SentenceMode::Off;
         let full = c.sentences.mode == SentenceMode::Full;
         let word = c.shingle == ShingleKind::Word;
         let exclude = sentences && word && !c.sentences.keep_boilerplate;
         let word_tokens = sentences && word && (exclude || full || c.verify == VerifyMode::Exact);
         Needs {
             sentences,
+            within,
             exclude,
             word_tokens,
             tokens: word_tokens || (sentences && full),
@@ -487,7 +493,7 @@ impl<'d> Scan<'d> {
             timings.repeats += t.elapsed();
             r
         } else {
-            Vec::new()
+            self.within_repeats()
         };
         let clusters = std::mem::take(&mut assembled.clusters);
         let report = self.report(clusters, assembled.pairs, repeats);

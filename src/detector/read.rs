@@ -138,6 +138,9 @@ pub(super) struct Store {
     pub(super) sent_structure: Vec<u32>,
     /// Within-document near-repeats, with global sentence indices.
     pub(super) within: Vec<Edge>,
+    /// Within-document near-repeats found and quoted while reading (`within` mode), with
+    /// their document.
+    pub(super) within_found: Vec<(DocIdx, repeat::WithinRepeat)>,
     /// `(global sentence, number hash)`, sorted, for sentences with `min_words` words or more
     /// (`full` mode).
     pub(super) numbers: Vec<(u32, u64)>,
@@ -191,6 +194,8 @@ pub(super) struct Processed {
     pub(super) sample: Vec<u64>,
     pub(super) tokens: Vec<u64>,
     pub(super) repeats: DocRepeats,
+    /// `within` mode: the document's near-repeats, quoted.
+    pub(super) within: repeat::DocWithin,
     /// Read as Windows-1252 (not valid UTF-8).
     pub(super) recoded: bool,
     pub(super) text_hash: u64,
@@ -455,6 +460,13 @@ impl Scan<'_> {
             self.stats.sentences += p.repeats.sentences.len() as u64;
             self.stats.changed_numbers += p.repeats.changed_numbers;
         }
+        if needs.within {
+            self.stats.sentences += p.within.sentences;
+            self.stats.changed_numbers += p.within.changed_numbers;
+            let s = &mut self.store;
+            s.within_found
+                .extend(p.within.repeats.into_iter().map(|r| (idx, r)));
+        }
         self.stats.recoded += p.recoded as u64;
         self.stats.documents += 1;
         self.stats.records += 1;
@@ -490,7 +502,7 @@ impl Scan<'_> {
                 // The set is dropped after signing, but its size is needed.
                 VerifyMode::Estimate => Order::Set,
             },
-            spans: needs.sentences,
+            spans: needs.sentences || needs.within,
             sign: !needs.defer_sign,
         };
         self.det
@@ -509,6 +521,7 @@ impl Scan<'_> {
             recoded: rec.recoded,
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
+            within: repeat::DocWithin::default(),
             text_hash: 0,
             kept: None,
             offset: origin.offset,
@@ -519,6 +532,9 @@ impl Scan<'_> {
             out.repeats =
                 w.repeat
                     .document(text, &sk.tokens, &sk.hashes, &c.sentences, needs.numbers);
+        }
+        if needs.within {
+            out.within = w.repeat.within(text, &sk.tokens, &sk.hashes, &c.sentences);
         }
         out.text_hash = text_hash(text);
         if origin.keep_text {

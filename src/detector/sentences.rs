@@ -1,6 +1,10 @@
 //! Sentences: the sentence stage's corpus-wide half (per-document sentences and
 //! within-document near-repeats are found while reading, see [`crate::repeat`]).
 //!
+//! In the default mode (`within`) there is no corpus-wide half: each document's near-repeats
+//! were grouped and quoted while it was read, and are only put into report form here
+//! ([`Scan::within_repeats`]).
+//!
 //! Boilerplate needs every document's sentences, so it is found once reading is over
 //! ([`Scan::boilerplate`]). After clustering, repeats are grouped: within-document ones from
 //! the edges found while reading, and in `full` mode identical and fuzzy (MinHash LSH over
@@ -18,6 +22,32 @@ use crate::SentenceMode;
 use rayon::prelude::*;
 
 impl Scan<'_> {
+    /// The within-document near-repeats found and quoted while reading (`within` mode, the
+    /// default; none in other modes), in the order of their first occurrence.
+    pub(super) fn within_repeats(&mut self) -> Vec<RepeatReport> {
+        let found = std::mem::take(&mut self.store.within_found);
+        let ids = &self.store.ids;
+        found
+            .into_iter()
+            .map(|(d, r)| RepeatReport {
+                kind: RepeatKind::WithinDocument,
+                similarity: report::round4(r.sim.jaccard()),
+                documents: 1,
+                count: r.count,
+                occurrences: r
+                    .occurrences
+                    .into_iter()
+                    .map(|(sp, text)| Occurrence {
+                        doc: ids[d as usize].to_string(),
+                        start: sp.start as u64,
+                        end: sp.end as u64,
+                        text: text.into(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// The corpus's boilerplate sentences, sorted by hash (none without the sentence stage).
     pub(super) fn boilerplate(&mut self) -> Vec<Boilerplate> {
         let c = &self.det.config;

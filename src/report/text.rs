@@ -128,7 +128,15 @@ pub fn write_extent(r: &Report, extent: Extent, out: &mut dyn Write) -> std::io:
         plural(s.candidates, "candidate", "candidates"),
         plural(s.problems, "problem", "problems"),
     )?;
-    if p.sentences.mode != crate::SentenceMode::Off {
+    if p.sentences.mode == crate::SentenceMode::Within {
+        let count = r.repeats.len() as u64;
+        writeln!(
+            out,
+            "sentences: {}; {} within a document (--sentences for boilerplate, --sentences=full across documents)",
+            plural(s.sentences, "sentence", "sentences"),
+            plural(count, "near-repeat", "near-repeats"),
+        )?;
+    } else if p.sentences.mode != crate::SentenceMode::Off {
         let count = |k: RepeatKind| r.repeats.iter().filter(|x| x.kind == k).count() as u64;
         writeln!(
             out,
