@@ -9,7 +9,7 @@
 //! entry point for the data given and builds the typed report objects.
 
 use arrow_array::cast::AsArray;
-use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{Array, RecordBatch, RecordBatchReader};
 use arrow_schema::DataType;
 use pyo3::exceptions::PyException;
@@ -567,7 +567,7 @@ fn arrow_batches(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
     // SAFETY: a PyCapsule named "arrow_array_stream" holds a valid FFI_ArrowArrayStream
     // (the Arrow PyCapsule interface); `from_raw` moves it out and leaves a released stream
     // behind, which the capsule's destructor then ignores.
-    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
+    let reader = unsafe { RecordBatchStreamReader::from_raw(ptr) }
         .map_err(|e| InputError::new_err(format!("cannot read the Arrow stream: {e}")))?;
     let _schema = reader.schema();
     reader
