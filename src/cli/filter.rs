@@ -1,5 +1,5 @@
-//! `syndup filter`: JSON Lines in, kept records out byte-identical, duplicates and rejects
-//! routed to their own files, a persistent index across runs.
+//! `syndup filter`: JSON Lines (or Parquet) in, kept records out byte-identical (or as
+//! Parquet), duplicates and rejects routed to their own files, a persistent index across runs.
 //!
 //! Flags -> [`Config`] and [`Sinks`] -> [`StreamFilter::run`] (which reads, decides, commits and
 //! routes every batch; see `syndup::stream`) -> the summary line and the exit code.
@@ -13,9 +13,9 @@ use syndup::{Config, Error, Fields, Index, KeepPolicy, Problem, Source, StreamFi
 
 #[derive(Args, Debug)]
 pub(super) struct FilterArgs {
-    /// JSON Lines files (.jsonl or .ndjson, also .gz or .zst), directories of them, or - for
-    /// standard input (the default when no path is given and standard input is not a
-    /// terminal), as for `scan`.
+    /// JSON Lines files (.jsonl or .ndjson, also .gz or .zst), Parquet files (one record per
+    /// row), directories of them, or - for standard input (the default when no path is given
+    /// and standard input is not a terminal), as for `scan`.
     #[arg(value_name = "PATH")]
     paths: Vec<std::ffi::OsString>,
 

@@ -11,7 +11,7 @@
 //! [`crate::Problem`] with the same message as a bad JSON Lines record, and `syndup filter`
 //! passes the rows it keeps on with all their columns. A record's `line` is its 1-based row
 //! number in the file and its `offset` the 0-based row index, so it can be read again
-//! ([`reread`]) by row selection, decoding only the pages that hold it.
+//! (`reread`) by row selection, decoding only the pages that hold it.
 //!
 //! Memory stays bounded: row groups are decoded [`ROWS`] rows at a time and handed over in
 //! batches of about 4 MiB of records; nothing holds a whole file.
