@@ -222,3 +222,18 @@ fn filter_writes_kept_rows_and_annotated_duplicates_as_parquet_with_every_column
         .iter()
         .all(|r| r.as_deref().is_some_and(|r| r.ends_with("duplicate"))));
 }
+
+#[test]
+fn writing_parquet_from_json_lines_is_an_error_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept.parquet");
+    let o = run(&[
+        "filter",
+        "--output",
+        kept.to_str().unwrap(),
+        "samples/news.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--output"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Parquet input"), "{}", stderr(&o));
+}
