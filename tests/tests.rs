@@ -11,6 +11,7 @@ mod harness;
 mod html;
 mod input_errors;
 mod newuser;
+mod parquet;
 mod properties;
 mod sentences;
 mod shared_data;

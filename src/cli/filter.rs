@@ -1,5 +1,5 @@
-//! `syndup filter`: JSON Lines in, kept records out byte-identical, duplicates and rejects
-//! routed to their own files, a persistent index across runs.
+//! `syndup filter`: JSON Lines (or Parquet) in, kept records out byte-identical (or as
+//! Parquet), duplicates and rejects routed to their own files, a persistent index across runs.
 //!
 //! Flags -> [`Config`] and [`Sinks`] -> [`StreamFilter::run`] (which reads, decides, commits and
 //! routes every batch; see `syndup::stream`) -> the summary line and the exit code.
@@ -13,9 +13,9 @@ use syndup::{Config, Error, Fields, Index, KeepPolicy, Problem, Source, StreamFi
 
 #[derive(Args, Debug)]
 pub(super) struct FilterArgs {
-    /// JSON Lines files (.jsonl or .ndjson, also .gz or .zst), directories of them, or - for
-    /// standard input (the default when no path is given and standard input is not a
-    /// terminal), as for `scan`.
+    /// JSON Lines files (.jsonl or .ndjson, also .gz or .zst), Parquet files (one record per
+    /// row), directories of them, or - for standard input (the default when no path is given
+    /// and standard input is not a terminal), as for `scan`.
     #[arg(value_name = "PATH")]
     paths: Vec<std::ffi::OsString>,
 
@@ -34,12 +34,17 @@ pub(super) struct FilterArgs {
     #[arg(long, help_heading = "Index")]
     exact: bool,
 
+    /// Write kept records to FILE instead of standard output: as Parquet, with every input
+    /// column, when FILE ends in `.parquet` (the input must then be Parquet too).
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
     /// Pass every record to stdout with `dup_of`, `similarity` and `relation` inserted before
     /// its closing brace (original bytes and key order kept); duplicates go to stdout too
     /// unless --duplicates is given.
     #[arg(long, help_heading = "Output")]
     annotate: bool,
-    /// Write dropped duplicates to FILE, annotated with `dup_of`, `similarity` and `relation`.
+    /// Write dropped duplicates to FILE, annotated with `dup_of`, `similarity` and `relation`
+    /// (as Parquet columns when FILE ends in `.parquet`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     duplicates: Option<PathBuf>,
     /// Write records that could not be read to FILE as JSON Lines with `path`, `line`, `id`,
@@ -112,6 +117,7 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     let sources: Vec<Source> = super::input_sources(&args.paths, "filter")?;
     let inputs = Inputs::expand(&sources)?;
     let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--output", args.output.as_deref()),
         ("--duplicates", args.duplicates.as_deref()),
         ("--rejects", args.rejects.as_deref()),
     ]
@@ -128,7 +134,16 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
     };
     let mut filter = StreamFilter::new(config, index)?;
     let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut duplicates = args.duplicates.as_ref().map(create).transpose()?;
+    let mut output = args
+        .output
+        .as_ref()
+        .map(|p| Output::create(p, "--output", &inputs, args.annotate))
+        .transpose()?;
+    let mut duplicates = args
+        .duplicates
+        .as_ref()
+        .map(|p| Output::create(p, "--duplicates", &inputs, true))
+        .transpose()?;
     let mut rejects = args.rejects.as_ref().map(create).transpose()?;
     // Without --rejects, the first rejected records are shown on stderr.
     let mut shown = 0u64;
@@ -141,8 +156,11 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
         }
     };
     let sinks = Sinks {
-        kept: Sink::new(&mut stdout, "<stdout>"),
-        duplicates: duplicates.as_mut().map(|(p, w)| Sink::new(w, &*p)),
+        kept: match output.as_mut() {
+            Some(o) => o.sink(),
+            None => Sink::new(&mut stdout, "<stdout>"),
+        },
+        duplicates: duplicates.as_mut().map(Output::sink),
         rejects: match rejects.as_mut() {
             Some((p, w)) => Rejects::Write(Sink::new(w, &*p)),
             None => Rejects::Report(&mut show),
@@ -150,6 +168,9 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
         annotate: args.annotate,
     };
     let summary = filter.run(&inputs, sinks, &RunOptions::default())?;
+    for o in [output, duplicates].into_iter().flatten() {
+        o.finish()?;
+    }
     let location = filter.index().location().to_string();
     filter.close()?;
     if !args.quiet {
@@ -194,4 +215,65 @@ pub(super) fn run(args: &FilterArgs) -> syndup::Result<ExitCode> {
 fn create(path: &PathBuf) -> syndup::Result<(PathBuf, BufWriter<std::fs::File>)> {
     let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     Ok((path.clone(), BufWriter::new(f)))
+}
+
+/// A file `filter` writes records to: JSON Lines, or Parquet when its name ends in `.parquet`.
+enum Output {
+    Lines(PathBuf, BufWriter<std::fs::File>),
+    Parquet(
+        PathBuf,
+        Box<syndup::input::parquet::RowWriter<BufWriter<std::fs::File>>>,
+    ),
+}
+
+impl Output {
+    /// Creates `path` (`flag` names it in errors); a Parquet output takes the schema of the
+    /// first Parquet input, with the annotation columns when `annotated`.
+    fn create(
+        path: &PathBuf,
+        flag: &str,
+        inputs: &Inputs,
+        annotated: bool,
+    ) -> syndup::Result<Output> {
+        use syndup::input::{parquet, InputKind};
+        let is_parquet = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        if !is_parquet {
+            let (p, w) = create(path)?;
+            return Ok(Output::Lines(p, w));
+        }
+        let Some(first) = inputs.files().iter().find(|f| f.kind == InputKind::Parquet) else {
+            return Err(Error::config(format!(
+                "{flag} {}: writing Parquet needs Parquet input (kept rows keep the input's columns); name a .jsonl file instead",
+                path.display()
+            )));
+        };
+        let mut schema = parquet::schema_of(&first.path)?;
+        if annotated {
+            schema = parquet::annotated_schema(&schema);
+        }
+        let (p, w) = create(path)?;
+        let w = parquet::RowWriter::new(w, schema).map_err(|e| e.with_path(path))?;
+        Ok(Output::Parquet(p, Box::new(w)))
+    }
+
+    fn sink(&mut self) -> Sink<'_> {
+        match self {
+            Output::Lines(p, w) => Sink::new(w, &*p),
+            Output::Parquet(p, w) => Sink::new(&mut **w, &*p),
+        }
+    }
+
+    /// Flushes the file (and writes a Parquet file's footer).
+    fn finish(self) -> syndup::Result<()> {
+        use std::io::Write;
+        match self {
+            Output::Lines(p, mut w) => w.flush().map_err(|e| Error::io(p, e)),
+            Output::Parquet(p, w) => {
+                let mut inner = w.finish().map_err(|e| e.with_path(&p))?;
+                inner.flush().map_err(|e| Error::io(p, e))
+            }
+        }
+    }
 }

@@ -108,6 +108,24 @@ fn read_all(
                     return Ok(());
                 }
             }
+            InputKind::Parquet => {
+                if !text_batch.is_empty() && !sink(std::mem::take(&mut text_batch))? {
+                    return Ok(());
+                }
+                #[cfg(feature = "parquet-input")]
+                let go = super::parquet::read_parquet(f, fi, sink)?;
+                #[cfg(not(feature = "parquet-input"))]
+                let go = sink(Batch {
+                    problems: vec![super::unreadable(
+                        &f.path,
+                        "this build of syndup reads no Parquet (build it with the feature parquet-input)",
+                    )],
+                    ..Batch::default()
+                })?;
+                if !go {
+                    return Ok(());
+                }
+            }
         }
     }
     if !text_batch.is_empty() {
@@ -447,6 +465,14 @@ pub fn reread(file: &InputFile, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>>
     }
     let mut out = Vec::with_capacity(wanted.len());
     match file.kind {
+        #[cfg(feature = "parquet-input")]
+        InputKind::Parquet => return super::parquet::reread(file, wanted),
+        #[cfg(not(feature = "parquet-input"))]
+        InputKind::Parquet => {
+            return Err(crate::Error::config(
+                "this build of syndup reads no Parquet (feature parquet-input)",
+            ))
+        }
         InputKind::Text | InputKind::Jsonl(Compression::None) => {
             let mut f = std::fs::File::open(&file.path).map_err(err)?;
             for &(offset, len) in wanted {

@@ -21,6 +21,8 @@
 
 mod jsonl;
 mod lines;
+#[cfg(feature = "parquet-input")]
+pub mod parquet;
 pub mod probe;
 mod record;
 mod split;
@@ -75,6 +77,9 @@ pub enum InputKind {
     Text,
     /// One document per line.
     Jsonl(Compression),
+    /// One document per row of a Parquet file (feature `parquet-input`; see `input::parquet`):
+    /// the record's line is its 1-based row number.
+    Parquet,
 }
 
 /// One input file (or standard input).
@@ -144,6 +149,8 @@ pub fn kind_of(path: &Path) -> Option<InputKind> {
         Some(InputKind::Jsonl(Compression::Zstd))
     } else if name.ends_with(".txt") || name.ends_with(".md") {
         Some(InputKind::Text)
+    } else if name.ends_with(".parquet") {
+        Some(InputKind::Parquet)
     } else {
         None
     }
@@ -240,7 +247,7 @@ pub fn expand(sources: &[Source]) -> Expanded {
                     }
                     None => out.problems.push(unreadable(
                         p,
-                        "unsupported file type: syndup reads .txt, .md, .jsonl (or .ndjson, also .gz or .zst) files, directories, and - for JSON Lines on standard input",
+                        "unsupported file type: syndup reads .txt, .md, .jsonl (or .ndjson, also .gz or .zst), .parquet files, directories, and - for JSON Lines on standard input",
                     )),
                 },
                 Err(e) => out.problems.push(unreadable(p, &jsonl::lower_first(&e.to_string()))),

@@ -55,7 +55,7 @@ pub fn sample(files: &[InputFile], max_doc_bytes: usize) -> Result<Option<Sample
     // must read it.
     for file in files
         .iter()
-        .filter(|f| !f.reads_once() && matches!(f.kind, InputKind::Jsonl(_)))
+        .filter(|f| !f.reads_once() && matches!(f.kind, InputKind::Jsonl(_) | InputKind::Parquet))
     {
         if seen >= PROBE_RECORDS {
             break;
