@@ -1,9 +1,11 @@
 //! One JSON Lines record -> the fields syndup uses, in one pass over the line.
 //!
-//! The text field is deserialised straight into a `Cow<str>` (borrowed from the line when it
-//! has no escapes), other fields are skipped without building values, so parsing costs about
-//! one scan of the line. Duplicate keys for a field syndup reads are an error, not a silent
-//! choice.
+//! The text field is read straight into a `Cow<str>` (borrowed from the line when it has no
+//! escapes), other fields are skipped without building values, so parsing costs about one
+//! scan of the line. A hand-written scanner takes the usual records (string ends found eight
+//! bytes at a time, no general parser on the hot path) and hands anything unusual to serde_json,
+//! which also words every error. Duplicate keys for a field syndup reads are an error, not a
+//! silent choice.
 
 use crate::config::Fields;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -50,6 +52,14 @@ pub struct Parsed<'a> {
 /// Parses one line (valid UTF-8) as a JSON object and extracts the configured fields.
 /// The error is a lower-case message for a `malformed_json` problem.
 pub fn parse_record<'a>(line: &'a str, fields: &Fields) -> Result<Parsed<'a>, String> {
+    match parse_fast(line, fields) {
+        Some(parsed) => Ok(parsed),
+        None => parse_serde(line, fields),
+    }
+}
+
+/// [`parse_record`] through serde_json: every line the fast path does not take.
+fn parse_serde<'a>(line: &'a str, fields: &Fields) -> Result<Parsed<'a>, String> {
     let mut de = serde_json::Deserializer::from_str(line);
     let parsed = RecordSeed(fields)
         .deserialize(&mut de)
@@ -232,6 +242,399 @@ pub(crate) fn lower_first(s: &str) -> String {
             .collect(),
         (None, _) => String::new(),
     }
+}
+
+/// The fast path of [`parse_record`]: a hand-written scanner for the records almost every
+/// corpus holds (an object whose fields syndup reads are strings or numbers), which finds
+/// the string ends eight bytes at a time instead of going through serde's general machinery.
+///
+/// It returns `Some` only for a line that is valid JSON and then gives exactly what the
+/// serde path gives (`fast_path_equals_serde`); anything it does not handle (an escaped key,
+/// a `\u` surrogate, a text field that is not a string, a duplicate field syndup reads,
+/// nesting deeper than [`FAST_DEPTH`], malformed JSON) returns `None`, and the serde path
+/// decides, with its messages.
+fn parse_fast<'a>(line: &'a str, fields: &Fields) -> Option<Parsed<'a>> {
+    let mut p = Scanner { s: line, i: 0 };
+    let mut out = Parsed::default();
+    p.ws();
+    p.eat(b'{')?;
+    p.ws();
+    if p.peek()? == b'}' {
+        p.i += 1;
+    } else {
+        loop {
+            let key = p.plain_key()?;
+            p.ws();
+            p.eat(b':')?;
+            p.ws();
+            let is_text = key == fields.text;
+            let slot = if is_text {
+                &mut out.text
+            } else if key == fields.id {
+                &mut out.id
+            } else if fields.date.as_deref() == Some(key) {
+                &mut out.date
+            } else if fields.title.as_deref() == Some(key) {
+                &mut out.title
+            } else if fields.group.as_deref() == Some(key) {
+                &mut out.group
+            } else {
+                p.skip_value(1)?;
+                p.ws();
+                match p.next()? {
+                    b',' => {
+                        p.ws();
+                        continue;
+                    }
+                    b'}' => break,
+                    _ => return None,
+                }
+            };
+            if slot.is_some() {
+                return None; // serde's "appears twice"
+            }
+            *slot = Some(if is_text {
+                if p.peek()? != b'"' {
+                    return None;
+                }
+                FieldValue::Str(p.string()?)
+            } else {
+                p.raw_field()?
+            });
+            p.ws();
+            match p.next()? {
+                b',' => p.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    p.ws();
+    (p.i == line.len()).then_some(out)
+}
+
+/// Nesting the fast path follows inside values it skips; deeper goes to serde (whose own
+/// limit is 128).
+const FAST_DEPTH: usize = 64;
+
+/// A position in a line being scanned.
+struct Scanner<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.i += 1;
+        Some(b)
+    }
+
+    #[inline]
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// Skips JSON whitespace (exactly space, tab, line feed and carriage return).
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// At `"`: the run up to the next `"` or `\`, and that byte's position. `None` when the
+    /// string is unterminated or the run holds a control character (invalid in JSON).
+    #[inline]
+    fn run(&self, from: usize) -> Option<(usize, u8)> {
+        let b = self.s.as_bytes();
+        let at = find_special(b, from)?;
+        match b[at] {
+            stop @ (b'"' | b'\\') => Some((at, stop)),
+            _ => None,
+        }
+    }
+
+    /// At `"`: a key without escapes.
+    fn plain_key(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let (end, stop) = self.run(self.i)?;
+        if stop != b'"' {
+            return None;
+        }
+        let key = &self.s[self.i..end];
+        self.i = end + 1;
+        Some(key)
+    }
+
+    /// At `"`: a string, borrowed when it has no escapes, unescaped otherwise.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let (end, stop) = self.run(self.i)?;
+        if stop == b'"' {
+            let s = &self.s[self.i..end];
+            self.i = end + 1;
+            return Some(Cow::Borrowed(s));
+        }
+        let mut out = String::with_capacity(end - self.i + 16);
+        let mut end = end;
+        loop {
+            // `end` is at a `\`.
+            out.push_str(&self.s[self.i..end]);
+            self.i = end + 1;
+            out.push(self.escape()?);
+            let (next, stop) = self.run(self.i)?;
+            if stop == b'"' {
+                out.push_str(&self.s[self.i..next]);
+                self.i = next + 1;
+                return Some(Cow::Owned(out));
+            }
+            end = next;
+        }
+    }
+
+    /// After a `\`: the escaped character. `None` for a surrogate `\u` (serde pairs them or
+    /// reports them) and for invalid escapes.
+    fn escape(&mut self) -> Option<char> {
+        Some(match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => char::from_u32(self.hex4()?)?,
+            _ => return None,
+        })
+    }
+
+    /// Four hex digits.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.s.as_bytes().get(self.i..self.i + 4)?;
+        let mut v = 0;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(v)
+    }
+
+    /// At `"`: skips a string, checking its escapes as serde does when it ignores a value
+    /// (any four hex digits after `\u`).
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            let (at, stop) = self.run(self.i)?;
+            self.i = at + 1;
+            if stop == b'"' {
+                return Some(());
+            }
+            match self.next()? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                b'u' => {
+                    self.hex4()?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Skips a number, checking JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)?
+    /// ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Option<()> {
+        let b = self.s.as_bytes();
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'0' => {
+                i += 1;
+                if b.get(i).is_some_and(u8::is_ascii_digit) {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        self.i = i;
+        Some(())
+    }
+
+    /// Skips `word` (`true`, `false`, `null`).
+    fn literal(&mut self, word: &str) -> Option<()> {
+        self.s[self.i..].starts_with(word).then(|| self.i += word.len())
+    }
+
+    /// Skips any value at nesting `depth`.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            open @ (b'[' | b'{') => {
+                if depth >= FAST_DEPTH {
+                    return None;
+                }
+                let close = if open == b'[' { b']' } else { b'}' };
+                self.i += 1;
+                self.ws();
+                if self.peek()? == close {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    if open == b'{' {
+                        if self.peek()? != b'"' {
+                            return None;
+                        }
+                        self.skip_string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                    }
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => self.ws(),
+                        c if c == close => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A short field's value as [`raw_field`] gives it.
+    fn raw_field(&mut self) -> Option<FieldValue<'a>> {
+        let start = self.i;
+        Some(match self.peek()? {
+            b'"' => FieldValue::Str(self.string()?),
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                FieldValue::Number(self.s[start..self.i].to_string())
+            }
+            b't' => {
+                self.literal("true")?;
+                FieldValue::Other("boolean")
+            }
+            b'f' => {
+                self.literal("false")?;
+                FieldValue::Other("boolean")
+            }
+            b'n' => {
+                self.literal("null")?;
+                FieldValue::Other("null")
+            }
+            b'[' => {
+                self.skip_value(1)?;
+                FieldValue::Other("array")
+            }
+            b'{' => {
+                self.skip_value(1)?;
+                FieldValue::Other("object")
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The first byte of `b` at or after `from` that is `"`, `\` or a control character (below
+/// 0x20, which JSON strings must escape): sixteen bytes at a time with SSE2 (part of every
+/// x86-64 processor), the rest with [`find_special_swar`].
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn find_special(b: &[u8], from: usize) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 16) {
+        // SAFETY: SSE2 is enabled on every x86-64 target (part of the architecture's
+        // baseline), and `chunk` is 16 readable bytes (`loadu` has no alignment requirement).
+        let hits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // Unsigned v <= 0x1f  <=>  max(v, 0x1f) == 0x1f.
+            let low = _mm_set1_epi8(0x1f);
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+        };
+        if hits != 0 {
+            return Some(i + hits.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    find_special_swar(b, i)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn find_special(b: &[u8], from: usize) -> Option<usize> {
+    find_special_swar(b, from)
+}
+
+/// [`find_special`] eight bytes at a time (SWAR), portable. Each of the three tests is the
+/// classic "has a zero byte" subtraction; its borrow can only mark bytes above a byte that
+/// truly matched, so the lowest marked byte is always a true match.
+#[inline]
+fn find_special_swar(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(bytes);
+        let quote = x ^ (ONES * b'"' as u64);
+        let backslash = x ^ (ONES * b'\\' as u64);
+        let hits = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if hits != 0 {
+            return Some(i + hits.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
 }
 
 struct RecordSeed<'f>(&'f Fields);
@@ -462,6 +865,124 @@ mod tests {
         let p = parse_record(r#"{"id":1,"text":"x","date":20240102}"#, &f).unwrap();
         assert_eq!(p.date.unwrap().as_text(), Some("20240102"));
         assert!(parse_record(r#"{"id":01,"text":"x"}"#, &f).is_err());
+    }
+
+    /// The eight-bytes-at-a-time search finds what a byte loop finds, at every offset.
+    #[test]
+    fn find_special_equals_a_byte_loop() {
+        let mut state = 3u64;
+        for round in 0..3000 {
+            let len = round % 50;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = crate::minhash::mix64(state);
+                    // Mostly plain bytes, some specials and high bytes.
+                    match state % 16 {
+                        0 => b'"',
+                        1 => b'\\',
+                        2 => (state >> 8) as u8 % 0x20,
+                        3 => 0x80 | (state >> 8) as u8,
+                        4 => 0x20,
+                        _ => b'a' + (state >> 8) as u8 % 26,
+                    }
+                })
+                .collect();
+            for from in 0..=len {
+                let want = bytes[from..]
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                    .map(|p| from + p);
+                assert_eq!(find_special(&bytes, from), want, "{bytes:?} from {from}");
+                assert_eq!(find_special_swar(&bytes, from), want, "{bytes:?} from {from}");
+            }
+        }
+    }
+
+    /// The usual record shapes take the fast path (so the benchmarks measure it).
+    #[test]
+    fn usual_records_take_the_fast_path() {
+        let f = Fields::default();
+        for line in [
+            r#"{"id": "doc-1", "text": "plain text", "date": "2024-01-02"}"#,
+            r#"{"id":7,"text":"line\nbreak \u00e9 \"q\"","meta":{"a":[1,2.5e-3,true,null]}}"#,
+            r#"  {"title": "T", "text": "x", "id": -0.5, "group": "g"}  "#,
+            r#"{"text":"\/\b\f\r\t\\"}"#,
+            "{}",
+        ] {
+            let fast = parse_fast(line, &f);
+            assert!(fast.is_some(), "{line}");
+            assert_eq!(fast, parse_serde(line, &f).ok(), "{line}");
+        }
+        // Left to serde: a surrogate pair, an escaped key, a text that is not a string.
+        for line in [
+            r#"{"id":"a","text":"\ud83d\ude00"}"#,
+            r#"{"i\u0064":"a","text":"x"}"#,
+            r#"{"id":"a","text":5}"#,
+        ] {
+            assert!(parse_fast(line, &f).is_none(), "{line}");
+            assert!(parse_record(line, &f).is_ok(), "{line}");
+        }
+    }
+
+    /// Values with escapes, numbers and nesting (valid and not) for the property test below.
+    fn value() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            r#""plain""#,
+            r#""a\nb\"c\u00e9\/""#,
+            r#""\ud83d\ude00""#,
+            r#""\ud800""#,
+            r#""\x""#,
+            r#""\u12g4""#,
+            "\"ctl\u{1}\"",
+            "\"del\u{7f}é\"",
+            "0",
+            "-0",
+            "01",
+            "-",
+            "1.",
+            "1.5e+7",
+            "2E-3",
+            "1e",
+            "18446744073709551617",
+            "true",
+            "tru",
+            "null",
+            "nulls",
+            "[]",
+            "[1,[2,{}]]",
+            "[1,]",
+            r#"{"a":[{"b":"\u0041"}]}"#,
+            r#"{"a":}"#,
+            r#"{"a" 1}"#,
+            "{}",
+        ])
+    }
+
+    proptest::proptest! {
+        /// Members glued with whitespace and an occasional wrong byte: when the fast path
+        /// answers, serde accepts the line and gives the same fields.
+        #[test]
+        fn fast_path_equals_serde(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["id", "text", "date", "title", "group", "x", r"te\u0078t"]),
+                    value(),
+                    proptest::sample::select(vec!["", " ", "\t", "\n ", "x"]),
+                ),
+                0..5,
+            ),
+            trailer in proptest::sample::select(vec!["", " ", "\r\n", ",", "}", "x"]),
+        ) {
+            let f = Fields::default();
+            let body: Vec<String> = members
+                .iter()
+                .map(|(k, v, ws)| format!("{ws}\"{k}\"{ws}:{ws}{v}{ws}"))
+                .collect();
+            let line = format!("{{{}}}{trailer}", body.join(","));
+            if let Some(fast) = parse_fast(&line, &f) {
+                proptest::prop_assert_eq!(Some(fast), parse_serde(&line, &f).ok(), "{}", line);
+            }
+        }
     }
 
     /// Regression (issue 17, fault 12): serde_json's "EOF while parsing" became "eOF".
