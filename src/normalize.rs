@@ -50,24 +50,27 @@ pub fn token_hash(normalized: &[u8]) -> u64 {
     }
 }
 
-/// [`token_hash`] of `bytes` lowercased where bit `i` of `upper` is set (byte `i` an ASCII
-/// capital; `bytes.len() <= 64`), without writing the lowercased token out when it is at most
-/// 16 bytes long.
-#[inline]
+/// [`token_hash`] of `bytes` (ASCII letters and digits) lowercased, where bit `i` of `upper`
+/// is set exactly when byte `i` is a capital; up to 16 bytes, the lowercased token is never
+/// written out.
+#[inline(always)]
 fn token_hash_folded(bytes: &[u8], upper: u64) -> u64 {
     if upper == 0 {
         return token_hash(bytes);
     }
     match short_xxh3::hash_folded(bytes, upper) {
         Some(h) => h,
-        None => {
-            let mut lower = [0u8; 64];
-            let lower = &mut lower[..bytes.len()];
-            lower.copy_from_slice(bytes);
-            lower.make_ascii_lowercase();
-            token_hash(lower)
-        }
+        None => long_token_hash_folded(bytes),
     }
+}
+
+/// [`token_hash_folded`] of a token longer than 16 bytes (rare): lowercased, then hashed.
+#[cold]
+#[inline(never)]
+fn long_token_hash_folded(bytes: &[u8]) -> u64 {
+    let mut lower = bytes.to_vec();
+    lower.make_ascii_lowercase();
+    token_hash(&lower)
 }
 
 /// True for characters of scripts written without spaces between words; each becomes a token.
@@ -101,20 +104,40 @@ impl Tokenizer {
 
     /// Appends the hashes of `text`'s tokens to `out`, in order.
     pub fn hashes_into(&mut self, text: &str, out: &mut Vec<u64>) {
-        self.walk(text, |_, _, tok, upper| {
-            out.push(token_hash_folded(tok, upper))
-        });
+        let bytes = text.as_bytes();
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, upper) => {
+                    out.push(token_hash_folded(&bytes[start..end], upper))
+                }
+                Run::Other(start, end) => {
+                    self.other(text, start, end, &mut |_, _, tok| out.push(token_hash(tok)))
+                }
+            }
+        }
     }
 
     /// Appends `text`'s tokens with their byte spans to `out`, in order.
     pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
-        self.walk(text, |start, end, tok, upper| {
-            out.push(Token {
-                start,
-                end,
-                hash: token_hash_folded(tok, upper),
-            })
-        });
+        let bytes = text.as_bytes();
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, upper) => out.push(Token {
+                    start,
+                    end,
+                    hash: token_hash_folded(&bytes[start..end], upper),
+                }),
+                Run::Other(start, end) => self.other(text, start, end, &mut |start, end, tok| {
+                    out.push(Token {
+                        start,
+                        end,
+                        hash: token_hash(tok),
+                    })
+                }),
+            }
+        }
     }
 
     /// The normalised text: tokens joined by single spaces.
@@ -138,92 +161,104 @@ impl Tokenizer {
     /// that are not ASCII separators, ASCII capitals, non-ASCII bytes; SSE2 on x86-64, a table
     /// elsewhere, see [`classify`]); tokens are then the runs of set bits of the first, found
     /// with `trailing_zeros`, a few instructions a token whatever its length. A run of ASCII
-    /// letters and digits is handed over in place (lowercased into the buffer only when the
-    /// capitals bitmap has a bit in it). A run that contains any non-ASCII byte goes to the
-    /// general path (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and
-    /// whitespace always end a token in both paths, so cutting the text at them first changes
-    /// nothing (`fast_path_equals_general_path`).
+    /// letters and digits is handed over in place (lowercased first only when the capitals
+    /// bitmap has a bit in it; the hashing entry points fold the capitals into the hash
+    /// instead, [`short_xxh3`]). A run that contains any non-ASCII byte goes to the general
+    /// path (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and whitespace
+    /// always end a token in both paths, so cutting the text at them first changes nothing
+    /// (`fast_path_equals_general_path`).
     pub fn for_each<F: FnMut(usize, usize, &[u8])>(&mut self, text: &str, mut emit: F) {
-        self.walk(text, |start, end, tok, upper| {
-            if upper == 0 {
-                emit(start, end, tok);
-            } else {
-                // `upper` is only set for tokens within one 64-byte block.
-                let mut lower = [0u8; 64];
-                let lower = &mut lower[..tok.len()];
-                lower.copy_from_slice(tok);
-                lower.make_ascii_lowercase();
-                emit(start, end, lower);
+        let bytes = text.as_bytes();
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, 0) => emit(start, end, &bytes[start..end]),
+                Run::Ascii(start, end, _) => {
+                    // An `Ascii` run lies within one 64-byte block.
+                    let mut lower = [0u8; 64];
+                    let lower = &mut lower[..end - start];
+                    lower.copy_from_slice(&bytes[start..end]);
+                    lower.make_ascii_lowercase();
+                    emit(start, end, lower);
+                }
+                Run::Other(start, end) => self.other(text, start, end, &mut emit),
             }
-        });
+        }
     }
 
-    /// [`Tokenizer::for_each`] with the lowercasing of ASCII capitals left to the caller: calls
-    /// `on(start, end, bytes, upper)`, where the normalised token is `bytes` with byte `i`
-    /// lowercased for each bit `i` set in `upper`. `upper` is non-zero only for a token of
-    /// ASCII letters and digits with capitals, inside one 64-byte block of the text (so at most
-    /// 64 bytes long); any other token comes normalised, with `upper` 0.
-    fn walk<F: FnMut(usize, usize, &[u8], u64)>(&mut self, text: &str, mut on: F) {
-        let bytes = text.as_bytes();
-        let n = bytes.len();
-        let (any_upper, any_high) = classify(bytes, &mut self.bits);
+    /// Classifies `text` for [`Tokenizer::next_run`].
+    fn runs(&mut self, text: &str) -> Runs {
+        classify(text.as_bytes(), &mut self.bits);
+        Runs {
+            w: 0,
+            m: self.bits.first().map_or(0, |b| b.word),
+            len: text.len(),
+        }
+    }
+
+    /// The next run of non-separator bytes of the text given to [`Tokenizer::runs`].
+    #[inline(always)]
+    fn next_run(&self, r: &mut Runs) -> Option<Run> {
         let words = self.bits.len();
-        let mut w = 0;
-        let mut m = self.bits.first().map_or(0, |b| b.word);
-        loop {
-            // The next run of non-separator bytes: its first byte...
-            while m == 0 {
-                w += 1;
-                if w >= words {
-                    return;
-                }
-                m = self.bits[w].word;
+        // The run's first byte...
+        while r.m == 0 {
+            r.w += 1;
+            if r.w >= words {
+                return None;
             }
-            let s = m.trailing_zeros();
-            let start = w * 64 + s as usize;
-            // ... and the first separator after it.
-            let gap = !m & (u64::MAX << s);
-            if gap != 0 {
-                // The usual case: the run ends inside this block (`e > s`, as bit `s` is set).
-                let e = gap.trailing_zeros();
-                let run = (u64::MAX << s) & !(u64::MAX << e);
-                m &= u64::MAX << e;
-                let b = self.bits[w];
-                let end = w * 64 + e as usize;
-                if b.high & run != 0 {
-                    self.general(text, start, end, &mut |a, z, t: &[u8]| on(a, z, t, 0));
-                } else {
-                    on(start, end, &bytes[start..end], (b.upper & run) >> s);
-                }
-                continue;
-            }
-            // The run goes on into the next blocks (bits past the end of the text are clear,
-            // so it ends at `n` at the latest).
-            let mut gap = 0;
-            while gap == 0 {
-                w += 1;
-                if w >= words {
-                    break;
-                }
-                gap = !self.bits[w].word;
-            }
-            let end = if w >= words {
-                m = 0;
-                n
+            r.m = self.bits[r.w].word;
+        }
+        let s = r.m.trailing_zeros();
+        let start = r.w * 64 + s as usize;
+        // ... and the first separator after it.
+        let gap = !r.m & (u64::MAX << s);
+        if gap != 0 {
+            // The usual case: the run ends inside this block (`e > s`, as bit `s` is set).
+            let e = gap.trailing_zeros();
+            let run = (u64::MAX << s) & !(u64::MAX << e);
+            r.m &= u64::MAX << e;
+            let b = self.bits[r.w];
+            let end = r.w * 64 + e as usize;
+            return Some(if b.high & run != 0 {
+                Run::Other(start, end)
             } else {
-                m = self.bits[w].word & !(gap ^ (gap - 1));
-                w * 64 + gap.trailing_zeros() as usize
-            };
-            if any_high && any_bit(&self.bits, start, end, |b| b.high) {
-                self.general(text, start, end, &mut |a, z, t: &[u8]| on(a, z, t, 0));
-            } else if any_upper && any_bit(&self.bits, start, end, |b| b.upper) {
-                self.buf.clear();
-                self.buf
-                    .extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
-                on(start, end, &self.buf, 0);
-            } else {
-                on(start, end, &bytes[start..end], 0);
+                Run::Ascii(start, end, (b.upper & run) >> s)
+            });
+        }
+        // The run goes on into the next blocks (bits past the end of the text are clear, so
+        // it ends at the end of the text at the latest).
+        let mut gap = 0;
+        while gap == 0 {
+            r.w += 1;
+            if r.w >= words {
+                r.m = 0;
+                return Some(Run::Other(start, r.len));
             }
+            gap = !self.bits[r.w].word;
+        }
+        r.m = self.bits[r.w].word & !(gap ^ (gap - 1));
+        Some(Run::Other(start, r.w * 64 + gap.trailing_zeros() as usize))
+    }
+
+    /// The tokens of an [`Run::Other`] run: the general path when it holds a non-ASCII byte,
+    /// else one ASCII token (lowercased).
+    #[inline(never)]
+    fn other<F: FnMut(usize, usize, &[u8])>(
+        &mut self,
+        text: &str,
+        start: usize,
+        end: usize,
+        emit: &mut F,
+    ) {
+        let run = &text.as_bytes()[start..end];
+        if !run.is_ascii() {
+            self.general(text, start, end, emit);
+        } else if run.iter().any(u8::is_ascii_uppercase) {
+            self.buf.clear();
+            self.buf.extend(run.iter().map(u8::to_ascii_lowercase));
+            emit(start, end, &self.buf);
+        } else {
+            emit(start, end, run);
         }
     }
 
@@ -344,47 +379,40 @@ struct Bits {
 }
 
 /// Fills `out` with the [`Bits`] of every 64-byte block of `bytes` (bits past the end are
-/// clear) and says whether any byte is an ASCII capital, and whether any is non-ASCII.
-fn classify(bytes: &[u8], out: &mut Vec<Bits>) -> (bool, bool) {
+/// clear).
+fn classify(bytes: &[u8], out: &mut Vec<Bits>) {
     out.clear();
     out.reserve(bytes.len().div_ceil(64));
-    let (mut upper, mut high) = (0u64, 0u64);
     let mut blocks = bytes.chunks_exact(64);
     for block in &mut blocks {
-        let b = classify_block(block.try_into().unwrap_or(&[0; 64]));
-        upper |= b.upper;
-        high |= b.high;
-        out.push(b);
+        out.push(classify_block(block.try_into().unwrap_or(&[0; 64])));
     }
     let tail = blocks.remainder();
     if !tail.is_empty() {
         // NUL is a separator, so padding the last block with it adds no token.
         let mut padded = [0u8; 64];
         padded[..tail.len()].copy_from_slice(tail);
-        let b = classify_block(&padded);
-        upper |= b.upper;
-        high |= b.high;
-        out.push(b);
+        out.push(classify_block(&padded));
     }
-    (upper != 0, high != 0)
 }
 
-/// True when any bit of `field` is set for the bytes `start..end` (`start < end`).
-#[inline]
-fn any_bit(bits: &[Bits], start: usize, end: usize, field: impl Fn(&Bits) -> u64) -> bool {
-    let (first, last) = (start / 64, (end - 1) / 64);
-    if first == last {
-        let len = end - start;
-        return (field(&bits[first]) >> (start & 63)) & (u64::MAX >> (64 - len)) != 0;
-    }
-    if field(&bits[first]) >> (start & 63) != 0 {
-        return true;
-    }
-    if bits[first + 1..last].iter().any(|b| field(b) != 0) {
-        return true;
-    }
-    let len = end - last * 64; // 1..=64
-    field(&bits[last]) & (u64::MAX >> (64 - len)) != 0
+/// Where [`Tokenizer::next_run`] is in a text.
+struct Runs {
+    /// The block being read.
+    w: usize,
+    /// Its non-separator bits not yet consumed.
+    m: u64,
+    /// The text's length.
+    len: usize,
+}
+
+/// A run of non-separator bytes, `start..end`.
+enum Run {
+    /// ASCII letters and digits within one 64-byte block; bit `i` of the `u64` set when byte
+    /// `start + i` is a capital.
+    Ascii(usize, usize, u64),
+    /// Any other run: one with non-ASCII bytes, or one that crosses blocks.
+    Other(usize, usize),
 }
 
 /// [`Bits`] of one block: SSE2, part of every x86-64 processor.
@@ -730,7 +758,10 @@ mod tests {
         let exact = "word ".repeat(64); // 320 bytes: five full blocks
         assert_eq!(collect(&exact, false).len(), 64);
         let one = "a".repeat(128);
-        assert_eq!(collect(&one, false), vec![(0, 128, one.as_bytes().to_vec())]);
+        assert_eq!(
+            collect(&one, false),
+            vec![(0, 128, one.as_bytes().to_vec())]
+        );
         assert!(collect("", false).is_empty());
     }
 
@@ -756,7 +787,11 @@ mod tests {
                     })
                     .collect();
                 let lower = tok.to_ascii_lowercase();
-                assert_eq!(token_hash_folded(&tok, upper), token_hash(&lower), "{tok:?}");
+                assert_eq!(
+                    token_hash_folded(&tok, upper),
+                    token_hash(&lower),
+                    "{tok:?}"
+                );
             }
         }
         let text = format!(

@@ -382,20 +382,50 @@ impl<'a> Scanner<'a> {
             self.i = end + 1;
             return Some(Cow::Borrowed(s));
         }
-        let mut out = String::with_capacity(end - self.i + 16);
+        // Room for the rest of the line (the string is no longer) plus one 16-byte block.
+        let mut out = Vec::with_capacity(self.s.len() - self.i + 16);
+        out.extend_from_slice(&self.s.as_bytes()[self.i..end]);
         let mut end = end;
         loop {
             // `end` is at a `\`.
-            out.push_str(&self.s[self.i..end]);
             self.i = end + 1;
-            out.push(self.escape()?);
-            let (next, stop) = self.run(self.i)?;
+            let c = self.escape()?;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            let (next, stop) = self.copy_run(self.i, &mut out)?;
             if stop == b'"' {
-                out.push_str(&self.s[self.i..next]);
                 self.i = next + 1;
-                return Some(Cow::Owned(out));
+                // Whole characters were copied, so this never fails.
+                return String::from_utf8(out).ok().map(Cow::Owned);
             }
             end = next;
+        }
+    }
+
+    /// [`Scanner::run`] that also appends the bytes before the stop to `out`: each 16-byte
+    /// block is copied whole (a fixed-size copy, no call) and the copy cut back at the stop.
+    fn copy_run(&self, from: usize, out: &mut Vec<u8>) -> Option<(usize, u8)> {
+        let b = self.s.as_bytes();
+        let mut i = from;
+        let at = loop {
+            let Some(block) = b.get(i..i + 16) else {
+                let at = find_special_swar(b, i)?;
+                out.extend_from_slice(&b[i..at]);
+                break at;
+            };
+            let block: &[u8; 16] = block.try_into().ok()?;
+            let len = out.len();
+            out.extend_from_slice(block);
+            let hits = special_mask(block);
+            if hits != 0 {
+                let k = hits.trailing_zeros() as usize;
+                out.truncate(len + k);
+                break i + k;
+            }
+            i += 16;
+        };
+        match b[at] {
+            stop @ (b'"' | b'\\') => Some((at, stop)),
+            _ => None,
         }
     }
 
@@ -495,7 +525,9 @@ impl<'a> Scanner<'a> {
 
     /// Skips `word` (`true`, `false`, `null`).
     fn literal(&mut self, word: &str) -> Option<()> {
-        self.s[self.i..].starts_with(word).then(|| self.i += word.len())
+        self.s[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
     }
 
     /// Skips any value at nesting `depth`.
@@ -575,25 +607,13 @@ impl<'a> Scanner<'a> {
 }
 
 /// The first byte of `b` at or after `from` that is `"`, `\` or a control character (below
-/// 0x20, which JSON strings must escape): sixteen bytes at a time with SSE2 (part of every
-/// x86-64 processor), the rest with [`find_special_swar`].
-#[cfg(target_arch = "x86_64")]
+/// 0x20, which JSON strings must escape): sixteen bytes at a time ([`special_mask`]), the
+/// rest with [`find_special_swar`].
 #[inline]
 fn find_special(b: &[u8], from: usize) -> Option<usize> {
-    use std::arch::x86_64::*;
     let mut i = from;
-    while let Some(chunk) = b.get(i..i + 16) {
-        // SAFETY: SSE2 is enabled on every x86-64 target (part of the architecture's
-        // baseline), and `chunk` is 16 readable bytes (`loadu` has no alignment requirement).
-        let hits = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Unsigned v <= 0x1f  <=>  max(v, 0x1f) == 0x1f.
-            let low = _mm_set1_epi8(0x1f);
-            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
-        };
+    while let Some(block) = b.get(i..i + 16) {
+        let hits = special_mask(block.try_into().ok()?);
         if hits != 0 {
             return Some(i + hits.trailing_zeros() as usize);
         }
@@ -602,10 +622,34 @@ fn find_special(b: &[u8], from: usize) -> Option<usize> {
     find_special_swar(b, i)
 }
 
+/// Bit `i` set when byte `i` of `block` is `"`, `\` or below 0x20: SSE2, part of every
+/// x86-64 processor.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn special_mask(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is enabled on every x86-64 target (part of the architecture's baseline),
+    // and `block` is 16 readable bytes (`loadu` has no alignment requirement).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Unsigned v <= 0x1f  <=>  max(v, 0x1f) == 0x1f.
+        let low = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+}
+
+/// [`special_mask`], portable.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn find_special(b: &[u8], from: usize) -> Option<usize> {
-    find_special_swar(b, from)
+fn special_mask(block: &[u8; 16]) -> u32 {
+    let mut m = 0;
+    for (i, &c) in block.iter().enumerate() {
+        m |= ((c == b'"' || c == b'\\' || c < 0x20) as u32) << i;
+    }
+    m
 }
 
 /// [`find_special`] eight bytes at a time (SWAR), portable. Each of the three tests is the
@@ -893,9 +937,38 @@ mod tests {
                     .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
                     .map(|p| from + p);
                 assert_eq!(find_special(&bytes, from), want, "{bytes:?} from {from}");
-                assert_eq!(find_special_swar(&bytes, from), want, "{bytes:?} from {from}");
+                assert_eq!(
+                    find_special_swar(&bytes, from),
+                    want,
+                    "{bytes:?} from {from}"
+                );
             }
         }
+    }
+
+    /// Long strings with escapes at every offset around the 16-byte blocks of the copy.
+    #[test]
+    fn escaped_strings_across_blocks_equal_serde() {
+        let f = Fields::default();
+        for pad in 0..40 {
+            for tail in ["", "x", "0123456789abcdef", "é漢字"] {
+                let text = format!(
+                    "{}\\n{}\\\"q\\\" \\u00e9\\t{}{}",
+                    "a".repeat(pad),
+                    "b".repeat(pad % 17),
+                    "c".repeat(33 - pad % 33),
+                    tail
+                );
+                let line = format!(r#"{{"id":"k{pad}","text":"{text}","date":"d"}}"#);
+                let fast = parse_fast(&line, &f);
+                assert!(fast.is_some(), "{line}");
+                assert_eq!(fast, parse_serde(&line, &f).ok(), "{line}");
+            }
+        }
+        // A control character after an escape, in a later block: left to serde's error.
+        let line = format!("{{\"id\":\"a\",\"text\":\"x\\n{}\u{1}\"}}", "y".repeat(40));
+        assert!(parse_fast(&line, &f).is_none());
+        assert!(parse_record(&line, &f).is_err());
     }
 
     /// The usual record shapes take the fast path (so the benchmarks measure it).
