@@ -159,11 +159,11 @@ impl Tokenizer {
     ///
     /// Fast path: the text is first classified 64 bytes at a time into three bitmaps (bytes
     /// that are not ASCII separators, ASCII capitals, non-ASCII bytes; SSE2 on x86-64, a table
-    /// elsewhere, see [`classify`]); tokens are then the runs of set bits of the first, found
+    /// elsewhere); tokens are then the runs of set bits of the first, found
     /// with `trailing_zeros`, a few instructions a token whatever its length. A run of ASCII
     /// letters and digits is handed over in place (lowercased first only when the capitals
     /// bitmap has a bit in it; the hashing entry points fold the capitals into the hash
-    /// instead, [`short_xxh3`]). A run that contains any non-ASCII byte goes to the general
+    /// instead). A run that contains any non-ASCII byte goes to the general
     /// path (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and whitespace
     /// always end a token in both paths, so cutting the text at them first changes nothing
     /// (`fast_path_equals_general_path`).
