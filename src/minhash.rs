@@ -27,6 +27,9 @@ pub fn mix64(mut z: u64) -> u64 {
 
 const MERSENNE61: u64 = (1 << 61) - 1;
 
+/// Signatures up to this length keep their working bins on the stack.
+const STACK_BINS: usize = 256;
+
 /// `x mod (2^61 - 1)` for `x < 2^122` without division.
 #[inline]
 fn mod_mersenne61(x: u128) -> u64 {
@@ -89,8 +92,16 @@ impl Signer {
 
     fn densified(&self, shingles: &[u64], out: &mut Vec<u32>) {
         let k = self.num_perm;
-        // Working values are < 2^32 when filled; u64::MAX marks an empty bin.
-        let mut bins = vec![u64::MAX; k];
+        // Working values are < 2^32 when filled; u64::MAX marks an empty bin. The usual sizes
+        // live on the stack (no allocation a document).
+        let mut stack = [u64::MAX; STACK_BINS];
+        let mut heap = Vec::new();
+        let bins: &mut [u64] = if k <= STACK_BINS {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, u64::MAX);
+            &mut heap
+        };
         for &s in shingles {
             let g = mix64(s ^ self.key);
             let bin = (((g >> 32) * k as u64) >> 32) as usize;
@@ -246,8 +257,12 @@ mod tests {
 
     #[test]
     fn identical_sets_agree_everywhere_and_disjoint_sets_almost_nowhere() {
-        for scheme in [Scheme::Densified, Scheme::Classic] {
-            let s = Signer::new(scheme, 64, 7);
+        for (scheme, k) in [
+            (Scheme::Densified, 64),
+            (Scheme::Densified, 300), // past the stack bins
+            (Scheme::Classic, 64),
+        ] {
+            let s = Signer::new(scheme, k, 7);
             let a: Vec<u64> = (0..300).map(mix64).collect();
             let b: Vec<u64> = (1000..1300).map(mix64).collect();
             let (mut sa, mut sa2, mut sb) = (Vec::new(), Vec::new(), Vec::new());
@@ -257,7 +272,7 @@ mod tests {
             s.sign_into(&rev, &mut sa2);
             s.sign_into(&b, &mut sb);
             assert_eq!(sa, sa2);
-            assert_eq!(sa.len(), 64);
+            assert_eq!(sa.len(), k);
             assert!(estimate(&sa, &sb) < 0.1);
         }
     }

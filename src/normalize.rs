@@ -44,7 +44,33 @@ pub struct Token {
 /// The stable hash of a normalised token: XXH3-64 of its UTF-8 bytes with [`TOKEN_SEED`].
 #[inline]
 pub fn token_hash(normalized: &[u8]) -> u64 {
-    xxh3_64_with_seed(normalized, TOKEN_SEED)
+    match short_xxh3::hash_folded(normalized, 0) {
+        Some(h) => h,
+        None => xxh3_64_with_seed(normalized, TOKEN_SEED),
+    }
+}
+
+/// [`token_hash`] of `bytes` (ASCII letters and digits) lowercased, where bit `i` of `upper`
+/// is set exactly when byte `i` is a capital; up to 16 bytes, the lowercased token is never
+/// written out.
+#[inline(always)]
+fn token_hash_folded(bytes: &[u8], upper: u64) -> u64 {
+    if upper == 0 {
+        return token_hash(bytes);
+    }
+    match short_xxh3::hash_folded(bytes, upper) {
+        Some(h) => h,
+        None => long_token_hash_folded(bytes),
+    }
+}
+
+/// [`token_hash_folded`] of a token longer than 16 bytes (rare): lowercased, then hashed.
+#[cold]
+#[inline(never)]
+fn long_token_hash_folded(bytes: &[u8]) -> u64 {
+    let mut lower = bytes.to_vec();
+    lower.make_ascii_lowercase();
+    token_hash(&lower)
 }
 
 /// True for characters of scripts written without spaces between words; each becomes a token.
@@ -62,10 +88,12 @@ pub fn is_spaceless(c: char) -> bool {
         | 0x20000..=0x3134F) // CJK extensions B-G
 }
 
-/// Reusable tokeniser state: one buffer for the token being built.
+/// Reusable tokeniser state: the buffer of the token being built and the byte classes of the
+/// text (see [`Tokenizer::for_each`]).
 #[derive(Debug, Default)]
 pub struct Tokenizer {
     buf: Vec<u8>,
+    bits: Vec<Bits>,
 }
 
 impl Tokenizer {
@@ -76,18 +104,40 @@ impl Tokenizer {
 
     /// Appends the hashes of `text`'s tokens to `out`, in order.
     pub fn hashes_into(&mut self, text: &str, out: &mut Vec<u64>) {
-        self.for_each(text, |_, _, tok| out.push(token_hash(tok)));
+        let bytes = text.as_bytes();
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, upper) => {
+                    out.push(token_hash_folded(&bytes[start..end], upper))
+                }
+                Run::Other(start, end) => {
+                    self.other(text, start, end, &mut |_, _, tok| out.push(token_hash(tok)))
+                }
+            }
+        }
     }
 
     /// Appends `text`'s tokens with their byte spans to `out`, in order.
     pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
-        self.for_each(text, |start, end, tok| {
-            out.push(Token {
-                start,
-                end,
-                hash: token_hash(tok),
-            })
-        });
+        let bytes = text.as_bytes();
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, upper) => out.push(Token {
+                    start,
+                    end,
+                    hash: token_hash_folded(&bytes[start..end], upper),
+                }),
+                Run::Other(start, end) => self.other(text, start, end, &mut |start, end, tok| {
+                    out.push(Token {
+                        start,
+                        end,
+                        hash: token_hash(tok),
+                    })
+                }),
+            }
+        }
     }
 
     /// The normalised text: tokens joined by single spaces.
@@ -107,45 +157,108 @@ impl Tokenizer {
     ///
     /// Invariant: `start..end` are byte offsets on char boundaries of `text`.
     ///
-    /// Fast path: a word made only of ASCII letters and digits is found with a byte-class
-    /// table and handed over in place (lowercased into the buffer only when it has capitals).
-    /// A run of non-separator bytes that contains any non-ASCII byte goes to the general path
-    /// (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and whitespace always
-    /// end a token in both paths, so cutting the text at them first changes nothing.
+    /// Fast path: the text is first classified 64 bytes at a time into three bitmaps (bytes
+    /// that are not ASCII separators, ASCII capitals, non-ASCII bytes; SSE2 on x86-64, a table
+    /// elsewhere); tokens are then the runs of set bits of the first, found
+    /// with `trailing_zeros`, a few instructions a token whatever its length. A run of ASCII
+    /// letters and digits is handed over in place (lowercased first only when the capitals
+    /// bitmap has a bit in it; the hashing entry points fold the capitals into the hash
+    /// instead). A run that contains any non-ASCII byte goes to the general
+    /// path (NFKC, Unicode case folding, spaceless scripts). ASCII punctuation and whitespace
+    /// always end a token in both paths, so cutting the text at them first changes nothing
+    /// (`fast_path_equals_general_path`).
     pub fn for_each<F: FnMut(usize, usize, &[u8])>(&mut self, text: &str, mut emit: F) {
         let bytes = text.as_bytes();
-        let n = bytes.len();
-        let mut i = 0;
-        while i < n {
-            // Skip ASCII separators.
-            while i < n && CLASS[bytes[i] as usize] == SEP {
-                i += 1;
-            }
-            if i == n {
-                break;
-            }
-            let start = i;
-            let (end, upper) = scan_word(bytes, i);
-            i = end;
-            if i < n && CLASS[bytes[i] as usize] == HIGH {
-                // The run holds non-ASCII characters: general path up to the next ASCII
-                // separator.
-                let mut j = i;
-                while j < n && CLASS[bytes[j] as usize] != SEP {
-                    j += 1;
+        let mut runs = self.runs(text);
+        while let Some(run) = self.next_run(&mut runs) {
+            match run {
+                Run::Ascii(start, end, 0) => emit(start, end, &bytes[start..end]),
+                Run::Ascii(start, end, _) => {
+                    // An `Ascii` run lies within one 64-byte block.
+                    let mut lower = [0u8; 64];
+                    let lower = &mut lower[..end - start];
+                    lower.copy_from_slice(&bytes[start..end]);
+                    lower.make_ascii_lowercase();
+                    emit(start, end, lower);
                 }
-                self.general(text, start, j, &mut emit);
-                i = j;
-                continue;
+                Run::Other(start, end) => self.other(text, start, end, &mut emit),
             }
-            let word = &bytes[start..i];
-            if upper {
-                self.buf.clear();
-                self.buf.extend(word.iter().map(u8::to_ascii_lowercase));
-                emit(start, i, &self.buf);
+        }
+    }
+
+    /// Classifies `text` for [`Tokenizer::next_run`].
+    fn runs(&mut self, text: &str) -> Runs {
+        classify(text.as_bytes(), &mut self.bits);
+        Runs {
+            w: 0,
+            m: self.bits.first().map_or(0, |b| b.word),
+            len: text.len(),
+        }
+    }
+
+    /// The next run of non-separator bytes of the text given to [`Tokenizer::runs`].
+    #[inline(always)]
+    fn next_run(&self, r: &mut Runs) -> Option<Run> {
+        let words = self.bits.len();
+        // The run's first byte...
+        while r.m == 0 {
+            r.w += 1;
+            if r.w >= words {
+                return None;
+            }
+            r.m = self.bits[r.w].word;
+        }
+        let s = r.m.trailing_zeros();
+        let start = r.w * 64 + s as usize;
+        // ... and the first separator after it.
+        let gap = !r.m & (u64::MAX << s);
+        if gap != 0 {
+            // The usual case: the run ends inside this block (`e > s`, as bit `s` is set).
+            let e = gap.trailing_zeros();
+            let run = (u64::MAX << s) & !(u64::MAX << e);
+            r.m &= u64::MAX << e;
+            let b = self.bits[r.w];
+            let end = r.w * 64 + e as usize;
+            return Some(if b.high & run != 0 {
+                Run::Other(start, end)
             } else {
-                emit(start, i, word);
+                Run::Ascii(start, end, (b.upper & run) >> s)
+            });
+        }
+        // The run goes on into the next blocks (bits past the end of the text are clear, so
+        // it ends at the end of the text at the latest).
+        let mut gap = 0;
+        while gap == 0 {
+            r.w += 1;
+            if r.w >= words {
+                r.m = 0;
+                return Some(Run::Other(start, r.len));
             }
+            gap = !self.bits[r.w].word;
+        }
+        r.m = self.bits[r.w].word & !(gap ^ (gap - 1));
+        Some(Run::Other(start, r.w * 64 + gap.trailing_zeros() as usize))
+    }
+
+    /// The tokens of an [`Run::Other`] run: the general path when it holds a non-ASCII byte,
+    /// else one ASCII token (lowercased).
+    #[inline(never)]
+    fn other<F: FnMut(usize, usize, &[u8])>(
+        &mut self,
+        text: &str,
+        start: usize,
+        end: usize,
+        emit: &mut F,
+    ) {
+        let run = &text.as_bytes()[start..end];
+        if !run.is_ascii() {
+            self.general(text, start, end, emit);
+        } else if run.iter().any(u8::is_ascii_uppercase) {
+            self.buf.clear();
+            self.buf.extend(run.iter().map(u8::to_ascii_lowercase));
+            emit(start, end, &self.buf);
+        } else {
+            emit(start, end, run);
         }
     }
 
@@ -254,54 +367,222 @@ impl Tokenizer {
     }
 }
 
-const HI: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// High bit set in each byte of `x7` (bytes < 0x80) that lies in `lo..=hi`.
-#[inline(always)]
-fn in_range(x7: u64, lo: u8, hi: u8) -> u64 {
-    let ge_lo = x7.wrapping_add(ONES * (0x80 - lo as u64)) & HI;
-    let gt_hi = x7.wrapping_add(ONES * (0x7F - hi as u64)) & HI;
-    ge_lo & !gt_hi
+/// The classes of 64 bytes of text, one bit a byte (bit `i` is byte `i` of the block).
+#[derive(Debug, Clone, Copy, Default)]
+struct Bits {
+    /// Not an ASCII separator: an ASCII letter or digit, or any non-ASCII byte.
+    word: u64,
+    /// An ASCII capital.
+    upper: u64,
+    /// A non-ASCII byte.
+    high: u64,
 }
 
-/// The end of the ASCII letters and digits starting at `i`, and whether any is a capital.
-/// Eight bytes at a time (SWAR: each byte's top bit is cleared first, so additions never
-/// carry into the next byte), then byte by byte for the tail.
+/// Fills `out` with the [`Bits`] of every 64-byte block of `bytes` (bits past the end are
+/// clear).
+fn classify(bytes: &[u8], out: &mut Vec<Bits>) {
+    out.clear();
+    out.reserve(bytes.len().div_ceil(64));
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        out.push(classify_block(block.try_into().unwrap_or(&[0; 64])));
+    }
+    let tail = blocks.remainder();
+    if !tail.is_empty() {
+        // NUL is a separator, so padding the last block with it adds no token.
+        let mut padded = [0u8; 64];
+        padded[..tail.len()].copy_from_slice(tail);
+        out.push(classify_block(&padded));
+    }
+}
+
+/// Where [`Tokenizer::next_run`] is in a text.
+struct Runs {
+    /// The block being read.
+    w: usize,
+    /// Its non-separator bits not yet consumed.
+    m: u64,
+    /// The text's length.
+    len: usize,
+}
+
+/// A run of non-separator bytes, `start..end`.
+enum Run {
+    /// ASCII letters and digits within one 64-byte block; bit `i` of the `u64` set when byte
+    /// `start + i` is a capital.
+    Ascii(usize, usize, u64),
+    /// Any other run: one with non-ASCII bytes, or one that crosses blocks.
+    Other(usize, usize),
+}
+
+/// [`Bits`] of one block: SSE2, part of every x86-64 processor.
+#[cfg(target_arch = "x86_64")]
 #[inline]
-fn scan_word(bytes: &[u8], mut i: usize) -> (usize, bool) {
-    let n = bytes.len();
-    let mut upper = 0u64;
-    while i + 8 <= n {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(&bytes[i..i + 8]);
-        let x = u64::from_le_bytes(chunk);
-        let x7 = x & LOW7;
-        let ascii = !x & HI;
-        let up = in_range(x7, b'A', b'Z') & ascii;
-        let word = (in_range(x7, b'0', b'9') | in_range(x7, b'a', b'z') | up) & ascii;
-        let stop = !word & HI;
-        if stop != 0 {
-            let k = stop.trailing_zeros() as usize / 8;
-            // Capitals among the first k bytes only.
-            let keep = if k == 0 { 0 } else { u64::MAX >> (64 - 8 * k) };
-            upper |= up & keep;
-            return (i + k, upper != 0);
-        }
-        upper |= up;
-        i += 8;
+fn classify_block(block: &[u8; 64]) -> Bits {
+    use std::arch::x86_64::*;
+    let mut out = Bits::default();
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is enabled on every x86-64 target (it is part of the architecture's
+        // baseline), and `chunk` is 16 readable bytes (`loadu` has no alignment requirement).
+        let (word, upper, high) = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            // Signed comparisons: bytes >= 0x80 are negative, below every range tested here.
+            let within = |x: __m128i, lo: u8, hi: u8| {
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
+                    _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
+                )
+            };
+            let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+            let digit = within(v, b'0', b'9');
+            let upper = within(v, b'A', b'Z');
+            let high = _mm_movemask_epi8(v) as u16 as u64;
+            let word = _mm_movemask_epi8(_mm_or_si128(letter, digit)) as u16 as u64 | high;
+            (word, _mm_movemask_epi8(upper) as u16 as u64, high)
+        };
+        out.word |= word << (16 * k);
+        out.upper |= upper << (16 * k);
+        out.high |= high << (16 * k);
     }
-    let mut up = upper != 0;
-    while i < n {
-        match CLASS[bytes[i] as usize] {
-            LOWER => {}
-            UPPER => up = true,
-            _ => break,
-        }
-        i += 1;
+    out
+}
+
+/// [`Bits`] of one block, portable: the byte-class table.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn classify_block_portable(block: &[u8; 64]) -> Bits {
+    let mut out = Bits::default();
+    for (i, &b) in block.iter().enumerate() {
+        let c = CLASS[b as usize];
+        out.word |= ((c != SEP) as u64) << i;
+        out.upper |= ((c == UPPER) as u64) << i;
+        out.high |= ((c == HIGH) as u64) << i;
     }
-    (i, up)
+    out
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn classify_block(block: &[u8; 64]) -> Bits {
+    classify_block_portable(block)
+}
+
+/// XXH3-64 of 1 to 16 bytes with [`TOKEN_SEED`], written out from the XXH3 specification with
+/// the seed folded into constants (the `xxhash-rust` call spends as much again on dispatch).
+/// Equal to `xxh3_64_with_seed(b, TOKEN_SEED)` for every input: pinned against the library
+/// by `token_hash_matches_the_library`.
+mod short_xxh3 {
+    use super::TOKEN_SEED;
+
+    /// The first 56 bytes of XXH3's default secret (the specification's `kSecret`).
+    const SECRET: [u8; 56] = [
+        0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad,
+        0x1c, 0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3,
+        0x67, 0x1f, 0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc,
+        0xff, 0x72, 0x21, 0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e,
+    ];
+
+    const fn le64(at: usize) -> u64 {
+        let mut v = 0u64;
+        let mut i = 0;
+        while i < 8 {
+            v |= (SECRET[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        v
+    }
+
+    const fn le32(at: usize) -> u64 {
+        le64(at) & 0xffff_ffff
+    }
+
+    const FLIP_1TO3: u64 = (le32(0) ^ le32(4)).wrapping_add(TOKEN_SEED);
+    const SEED_4TO8: u64 = TOKEN_SEED ^ (((TOKEN_SEED as u32).swap_bytes() as u64) << 32);
+    const FLIP_4TO8: u64 = (le64(8) ^ le64(16)).wrapping_sub(SEED_4TO8);
+    const FLIP1_9TO16: u64 = (le64(24) ^ le64(32)).wrapping_add(TOKEN_SEED);
+    const FLIP2_9TO16: u64 = (le64(40) ^ le64(48)).wrapping_sub(TOKEN_SEED);
+
+    #[inline(always)]
+    fn read32(b: &[u8], at: usize) -> u64 {
+        let mut x = [0u8; 4];
+        x.copy_from_slice(&b[at..at + 4]);
+        u32::from_le_bytes(x) as u64
+    }
+
+    #[inline(always)]
+    fn read64(b: &[u8], at: usize) -> u64 {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(x)
+    }
+
+    /// 0x20 in byte `i` for each bit `i` of the index: ORed into eight ASCII letters, it
+    /// lowercases those whose bit is set.
+    static SPREAD: [u64; 256] = {
+        let mut t = [0u64; 256];
+        let mut v = 0;
+        while v < 256 {
+            let mut i = 0;
+            while i < 8 {
+                if v >> i & 1 == 1 {
+                    t[v] |= 0x20 << (8 * i);
+                }
+                i += 1;
+            }
+            v += 1;
+        }
+        t
+    };
+
+    /// `Some(hash)` of `b` lowercased where `upper` says (bit `i` set: byte `i` is an ASCII
+    /// capital), for 1 to 16 bytes; `None` otherwise. The capitals are folded into the words
+    /// the hash reads, so the lowercased token is never written out.
+    #[inline(always)]
+    pub(super) fn hash_folded(b: &[u8], upper: u64) -> Option<u64> {
+        let n = b.len();
+        let fold8 = |at: usize| SPREAD[(upper >> at) as usize & 0xff];
+        Some(if n > 16 || n == 0 {
+            return None;
+        } else if n > 8 {
+            let lo = (read64(b, 0) | fold8(0)) ^ FLIP1_9TO16;
+            let hi = (read64(b, n - 8) | fold8(n - 8)) ^ FLIP2_9TO16;
+            let p = lo as u128 * hi as u128;
+            let acc = (n as u64)
+                .wrapping_add(lo.swap_bytes())
+                .wrapping_add(hi)
+                .wrapping_add(p as u64 ^ (p >> 64) as u64);
+            // XXH3 avalanche.
+            let acc = (acc ^ (acc >> 37)).wrapping_mul(0x1656_6791_9E37_79F9);
+            acc ^ (acc >> 32)
+        } else if n >= 4 {
+            let first = read32(b, 0) | (fold8(0) & 0xffff_ffff);
+            let last = read32(b, n - 4) | (fold8(n - 4) & 0xffff_ffff);
+            let mut h = last.wrapping_add(first << 32) ^ FLIP_4TO8;
+            // rrmxmx.
+            h ^= h.rotate_left(49) ^ h.rotate_left(24);
+            h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+            h ^= (h >> 35).wrapping_add(n as u64);
+            h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+            h ^ (h >> 28)
+        } else {
+            let lower = |i: usize, c: u8| c | ((upper >> i & 1) as u8) << 5;
+            // The first, middle (`n / 2`) and last bytes.
+            let (c1, c2, c3) = match *b {
+                [x] => (lower(0, x), lower(0, x), lower(0, x)),
+                [x, y] => (lower(0, x), lower(1, y), lower(1, y)),
+                [x, y, z] => (lower(0, x), lower(1, y), lower(2, z)),
+                _ => return None,
+            };
+            let combo = (c1 as u32) << 16 | (c2 as u32) << 24 | c3 as u32 | (n as u32) << 8;
+            let mut h = combo as u64 ^ FLIP_1TO3;
+            // XXH64 avalanche.
+            h ^= h >> 33;
+            h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+            h ^= h >> 29;
+            h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+            h ^ (h >> 32)
+        })
+    }
 }
 
 const SEP: u8 = 0;
@@ -422,10 +703,10 @@ mod tests {
         v
     }
 
-    /// Words of every length around the 8-byte SWAR chunks, a capital at every position,
-    /// ended by every kind of byte: the fast path agrees with the general path.
+    /// Words of every length, a capital at every position, ended by every kind of byte: the
+    /// fast path agrees with the general path.
     #[test]
-    fn swar_word_scan_at_chunk_boundaries() {
+    fn word_scan_agrees_with_the_general_path() {
         for len in 1..20 {
             for cap in 0..=len {
                 for end in ["", " ", ".", "é", "日", "\u{301}x", "9Z"] {
@@ -458,6 +739,111 @@ mod tests {
                 proptest::prop_assert!(s.is_char_boundary(a) && s.is_char_boundary(b));
                 la = a;
                 lb = b;
+            }
+        }
+    }
+
+    /// Words that straddle the 64-byte blocks of the classifier, runs longer than a block and
+    /// texts whose length is a multiple of 64 give what the general path gives.
+    #[test]
+    fn runs_across_block_boundaries() {
+        for pad in 0..70 {
+            for word in ["AbcdeFgh", "xyz", "Naïve", "q", &"Z9".repeat(40), "東京"] {
+                let s = format!("{}{word} tail.{}", ".".repeat(pad), "b".repeat(pad % 7));
+                assert_eq!(collect(&s, false), collect(&s, true), "{s:?}");
+                let t = format!("{}{word}", " ".repeat(pad));
+                assert_eq!(collect(&t, false), collect(&t, true), "{t:?}");
+            }
+        }
+        let exact = "word ".repeat(64); // 320 bytes: five full blocks
+        assert_eq!(collect(&exact, false).len(), 64);
+        let one = "a".repeat(128);
+        assert_eq!(
+            collect(&one, false),
+            vec![(0, 128, one.as_bytes().to_vec())]
+        );
+        assert!(collect("", false).is_empty());
+    }
+
+    /// Hashing with the capitals folded in equals hashing the lowercased token, for every
+    /// length up to a block and every pattern of capitals; and the hashing entry points agree
+    /// with `for_each` + `token_hash`.
+    #[test]
+    fn folded_hashes_equal_hashes_of_lowercased_tokens() {
+        let mut state = 11u64;
+        for len in 1..=64 {
+            for _ in 0..200 {
+                let mut upper = 0u64;
+                let tok: Vec<u8> = (0..len)
+                    .map(|i| {
+                        state = crate::minhash::mix64(state ^ i as u64);
+                        let c = b"abcdefghijklmnopqrstuvwxyz0123456789"[(state % 36) as usize];
+                        if c.is_ascii_lowercase() && state >> 40 & 1 == 1 {
+                            upper |= 1 << i;
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                let lower = tok.to_ascii_lowercase();
+                assert_eq!(
+                    token_hash_folded(&tok, upper),
+                    token_hash(&lower),
+                    "{tok:?}"
+                );
+            }
+        }
+        let text = format!(
+            "The QUICK brown Fox, {} naïve ΟΔΟΣ 東京 {} end",
+            "AbC".repeat(30),
+            "x".repeat(70)
+        );
+        let mut t = Tokenizer::new();
+        let (mut hashes, mut tokens, mut via) = (Vec::new(), Vec::new(), Vec::new());
+        t.hashes_into(&text, &mut hashes);
+        t.tokens_into(&text, &mut tokens);
+        t.for_each(&text, |_, _, tok| via.push(token_hash(tok)));
+        assert_eq!(hashes, via);
+        assert_eq!(tokens.iter().map(|t| t.hash).collect::<Vec<_>>(), via);
+    }
+
+    /// The SSE2 classifier and the portable table agree on every byte value at every position.
+    #[test]
+    fn block_classifiers_agree() {
+        let mut state = 1u64;
+        for round in 0..2000 {
+            let mut block = [0u8; 64];
+            for (i, b) in block.iter_mut().enumerate() {
+                state = crate::minhash::mix64(state.wrapping_add(i as u64));
+                *b = if round < 4 {
+                    (round * 64 + i) as u8
+                } else {
+                    state as u8
+                };
+            }
+            let (a, b) = (classify_block(&block), classify_block_portable(&block));
+            assert_eq!((a.word, a.upper, a.high), (b.word, b.upper, b.high));
+        }
+    }
+
+    /// The written-out short XXH3 is the library's XXH3 for every length it covers.
+    #[test]
+    fn token_hash_matches_the_library() {
+        let mut state = 7u64;
+        for len in 0..=40 {
+            for _ in 0..300 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| {
+                        state = crate::minhash::mix64(state ^ i as u64);
+                        state as u8
+                    })
+                    .collect();
+                assert_eq!(
+                    token_hash(&bytes),
+                    xxh3_64_with_seed(&bytes, TOKEN_SEED),
+                    "{bytes:?}"
+                );
             }
         }
     }

@@ -124,6 +124,9 @@ pub fn combine(tokens: &[u64]) -> u64 {
 }
 
 /// Appends the hashes of the `k`-grams over `tokens` (one shingle when fewer than `k`).
+///
+/// `k` up to 8 runs a copy of the loop with `k` fixed at compile time (the rounds unrolled, no
+/// bounds checks), the same arithmetic as [`combine`].
 pub fn word_shingles(tokens: &[u64], k: usize, out: &mut Vec<u64>) {
     if tokens.is_empty() {
         return;
@@ -132,7 +135,31 @@ pub fn word_shingles(tokens: &[u64], k: usize, out: &mut Vec<u64>) {
         out.push(combine(tokens));
         return;
     }
-    out.extend(tokens.windows(k).map(combine));
+    // Reserved once: the buffer is often taken by the caller, so it would regrow each time.
+    out.reserve(tokens.len() - k + 1);
+    match k {
+        1 => fixed_windows::<1>(tokens, out),
+        2 => fixed_windows::<2>(tokens, out),
+        3 => fixed_windows::<3>(tokens, out),
+        4 => fixed_windows::<4>(tokens, out),
+        5 => fixed_windows::<5>(tokens, out),
+        6 => fixed_windows::<6>(tokens, out),
+        7 => fixed_windows::<7>(tokens, out),
+        8 => fixed_windows::<8>(tokens, out),
+        _ => out.extend(tokens.windows(k).map(combine)),
+    }
+}
+
+/// [`word_shingles`] for `K`-grams over at least `K` tokens.
+#[inline]
+fn fixed_windows<const K: usize>(tokens: &[u64], out: &mut Vec<u64>) {
+    out.extend(tokens.windows(K).map(|w| {
+        let mut h = SHINGLE_SEED;
+        for &t in &w[..K] {
+            h = (h ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        }
+        crate::minhash::mix64(h)
+    }));
 }
 
 /// Appends the hashes of the character `k`-grams of `normalized`.
@@ -174,6 +201,25 @@ mod tests {
         // a b, b c, c a, (a b again)
         assert_eq!(s.len(), 3);
         assert!(s.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The compile-time copies of the loop give what [`combine`] gives, for every `k`.
+    #[test]
+    fn fixed_k_loops_equal_combine() {
+        let tokens: Vec<u64> = (0..40).map(crate::minhash::mix64).collect();
+        for k in 1..=10 {
+            for n in [1, k, k + 1, 40] {
+                let mut out = vec![9];
+                word_shingles(&tokens[..n], k, &mut out);
+                let want: Vec<u64> = if n <= k {
+                    vec![combine(&tokens[..n])]
+                } else {
+                    tokens[..n].windows(k).map(combine).collect()
+                };
+                assert_eq!(out[0], 9);
+                assert_eq!(out[1..], want[..], "k {k} n {n}");
+            }
+        }
     }
 
     #[test]
