@@ -28,14 +28,16 @@
 //! `syndup scan --cluster components` with the same parameters and keep policy.
 
 pub mod apply;
+pub mod assemble;
 pub mod local;
 pub mod parquet;
 pub mod plan;
 pub mod sign;
 
 pub use apply::{apply, ApplyOptions, ApplyStats};
+pub use assemble::{assemble, assemble_files, Assembled, PartDoc};
 pub use local::{cluster_local, LocalStats};
-pub use parquet::{read_components, read_matches, ComponentRow, MatchRow};
+pub use parquet::{read_clusters, read_pairs, read_problems, ClusterRow, PairRow, ProblemRow};
 pub use plan::{Manifest, ManifestParameters};
 pub use sign::{sign_shard, SignStats};
 
@@ -44,7 +46,7 @@ pub const DRIVER: &str = include_str!("driver.py");
 
 /// Version of the manifest and of every file layout of this module. Bumped when a column, a
 /// hash or a numbering changes; part of the fingerprint.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The document number of `row` in `shard`.
 #[inline]
