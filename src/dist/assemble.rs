@@ -285,3 +285,81 @@ pub fn assemble_files(
     super::local::write_outputs(manifest, out, name, &done, None)?;
     Ok((done.pairs.len() as u64, done.clusters.len() as u64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::input::Source;
+
+    fn manifest(dir: &Path, config: Config) -> Manifest {
+        let a = dir.join("a.jsonl");
+        std::fs::write(&a, "{}\n").unwrap();
+        Manifest::new(&config, &[Source::Path(a)]).unwrap()
+    }
+
+    fn doc(doc: i64, id: &str, shingles: std::ops::Range<u64>) -> PartDoc {
+        let text: Vec<String> = shingles.clone().map(|i| format!("w{i}")).collect();
+        PartDoc {
+            doc,
+            id: id.into(),
+            length: text.join(" ").len() as i64,
+            date_key: None,
+            shingles: shingles.collect(),
+            text: text.join(" "),
+        }
+    }
+
+    #[test]
+    fn a_chain_is_split_and_a_part_is_a_partial_copy_of_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(dir.path(), Config::default());
+        // whole (0..100), copy (0..103, J 0.97), part (0..60: contained in both), and far
+        // (50..150): J 50/150 with whole, half of it inside: below both thresholds. The
+        // source (--keep source) is whole, nearest the others.
+        let docs = [
+            doc(1, "whole", 0..100),
+            doc(2, "copy", 0..103),
+            doc(3, "part", 0..60),
+            doc(1 << 32, "far", 50..150),
+        ];
+        let pairs = [(1, 2), (1, 3), (2, 3)];
+        let out = assemble(&m, &docs, &pairs).unwrap();
+        let rel: Vec<(&str, Option<i64>)> = out
+            .pairs
+            .iter()
+            .map(|p| (p.relation.as_str(), p.contained))
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                ("near_duplicate", None),
+                ("contained", Some(3)),
+                ("contained", Some(3))
+            ]
+        );
+        assert!(out.pairs.iter().all(|p| p.cluster == Some(1)));
+        let passages: crate::align::Alignment =
+            serde_json::from_str(out.pairs[1].passages.as_deref().unwrap()).unwrap();
+        assert_eq!(passages.passages.len(), 1);
+        assert_eq!(passages.passages[0].words, 60);
+        let roles: Vec<(&str, &str, &str)> = out
+            .clusters
+            .iter()
+            .map(|r| (r.id.as_str(), r.role.as_str(), r.source_id.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("whole", "source", "whole"),
+                ("copy", "copy", "whole"),
+                ("part", "partial_copy", "whole")
+            ]
+        );
+        // A pair the criteria refuse is an error, not a silent difference.
+        let e = assemble(&m, &docs, &[(1, 1 << 32)]).unwrap_err().to_string();
+        assert!(e.contains("not a pair"), "{e}");
+        let e = assemble(&m, &docs, &[(1, 9)]).unwrap_err().to_string();
+        assert!(e.contains("not among the documents"), "{e}");
+    }
+}

@@ -7,22 +7,27 @@ it. It uses built-in Spark SQL only (no Python UDF on rows, no RDD, no extra JAR
 file runs on classic Spark (spark-submit, local[N]) and over Spark Connect (--remote, --sail).
 
 Steps (see `syndup::dist` in the Rust docs for the file layouts):
- 1. sign    every shard with `syndup sign` (one engine task per shard via mapInPandas, or
-            from this process with --sign driver); already signed shards are skipped.
- 2. match   group band rows by (band, band_hash); a bucket of at most max_bucket documents
-            gives all its pairs, a larger one star edges to its smallest document (as
-            syndup's lsh::candidates); pairs are deduplicated and verified exactly:
-            |A n B| = size(array_intersect(shingles)), kept when
-            shared >= threshold * (|A| + |B| - shared)  -> OUT/matches/
- 3. cluster connected components by alternating large-star and small-star (Kiveris et al.,
-            "Connected Components in MapReduce and Beyond", SoCC 2014), each round written
-            to OUT/_rounds/ and read back so the plan never grows; stops when every edge
-            points at a root.
- 4. keep    the keep policy picks each component's representative; each member's shared
-            shingles with it are counted                           -> OUT/components/
+ 1. sign     every shard with `syndup sign` (one engine task per shard via mapInPandas, or
+             from this process with --sign driver); already signed shards are skipped.
+ 2. problems an id already used by an earlier document (of an earlier shard) -> OUT/problems/;
+             that document is left out, as `syndup scan` skips the second record of an id.
+ 3. match    group band rows by (band, band_hash); a bucket of at most max_bucket documents
+             gives all its pairs, a larger one star edges to its smallest document (as
+             syndup's lsh::candidates); pairs are deduplicated and verified exactly:
+             |A n B| = size(array_intersect(shingles)), kept when they meet the criteria
+             (Jaccard at the threshold, else one side contained), with the relation.
+ 4. contain  with containment on, the sample table joined on the sampled hash among the
+             near-duplicate classes, posting lists capped at max_df (as syndup's
+             containment::class_candidates), verified the same way.
+ 5. cluster  connected components of all pairs by alternating large-star and small-star
+             (Kiveris et al., "Connected Components in MapReduce and Beyond", SoCC 2014), each
+             round written to OUT/_rounds/ and read back so the plan never grows.
+ 6. assemble `syndup assemble` on partitions of whole components (engine tasks): guarded
+             clusters, sources, roles, relations and passages with scan's own code
+                                                                   -> OUT/pairs/, OUT/clusters/
 
-Then run `syndup apply` per shard (or `syndup cluster-local --matches OUT/matches` to check
-the components). Every output row carries the manifest fingerprint (`manifest` column).
+Then run `syndup apply` per shard. Every output row carries the manifest fingerprint
+(`manifest` column).
 
 Progress goes to stderr; the last line on stdout is a JSON summary with per-stage seconds.
 """
@@ -40,11 +45,11 @@ FORMAT_VERSION = 2
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="syndup engine stage: sign shards, match, cluster, keep (Spark SQL only)"
+        description="syndup engine stage: sign shards, match, cluster, assemble (Spark SQL only)"
     )
     p.add_argument("--manifest", default=None, help="manifest written by `syndup plan`")
     p.add_argument("--signed", default=None, help="directory for `syndup sign` outputs")
-    p.add_argument("--out", default=None, help="directory for matches/ and components/")
+    p.add_argument("--out", default=None, help="directory for pairs/, clusters/ and problems/")
     p.add_argument(
         "--syndup",
         default="syndup",
@@ -54,7 +59,8 @@ def parse_args(argv=None):
         "--sign",
         choices=["engine", "driver", "skip"],
         default="engine",
-        help="run `syndup sign` as engine tasks (default), from this process, or not at all",
+        help="run `syndup sign` (and `syndup assemble`) as engine tasks (default), from this "
+        "process, or sign not at all",
     )
     p.add_argument(
         "--sign-threads", type=int, default=0, help="threads per `syndup sign` (0: all cores)"

@@ -399,3 +399,19 @@ pub fn write_outputs(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_of_an_earlier_shard_is_a_problem_of_the_later_document() {
+        let doc = [1, 2, 1 << 32, (2 << 32) + 5];
+        let id: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
+        let (p, skip) = duplicate_ids(&doc, &id);
+        assert_eq!(skip, [false, false, true, true]);
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|r| r.first == 1 && r.id == "a"));
+        assert_eq!(p[0].doc, 1 << 32);
+    }
+}
