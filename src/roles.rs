@@ -257,6 +257,13 @@ mod tests {
         let r = source_ranks(3, &matches, &[None, None, None]);
         assert!(prefers(KeepPolicy::Source, Some(&r), 1, 0, |_| 0, &[]));
         assert!(!prefers(KeepPolicy::Source, Some(&r), 2, 1, |_| 0, &[]));
-        assert!(prefers(KeepPolicy::Longest, None, 2, 1, |i| i as u64, &[None; 3]));
+        assert!(prefers(
+            KeepPolicy::Longest,
+            None,
+            2,
+            1,
+            |i| i as u64,
+            &[None; 3]
+        ));
     }
 }

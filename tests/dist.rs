@@ -93,7 +93,10 @@ fn dist_answer(m: &Manifest, out: &Path) -> (Vec<Pair>, Vec<Cluster>) {
         .iter()
         .map(|p| {
             let contained = p.contained.map(|d| {
-                assert!(d == p.a || d == p.b, "the contained document is one of the pair");
+                assert!(
+                    d == p.a || d == p.b,
+                    "the contained document is one of the pair"
+                );
                 if d == p.a {
                     p.a_id.clone()
                 } else {
@@ -153,7 +156,12 @@ fn scan_answer(dir: &Path, parts: &[PathBuf], flags: &[&str]) -> (Vec<Pair>, Vec
     args.extend(flags);
     args.extend(parts.iter().map(|p| s(p)));
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(2), "three bad records: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "three bad records: {}",
+        stderr(&o)
+    );
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(r["stats"]["problems"], 3, "{}", r["stats"]);
     let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
@@ -205,9 +213,15 @@ fn check_planted(answer: &(Vec<Pair>, Vec<Cluster>)) {
     let (pairs, clusters) = answer;
     let contained = pairs.iter().filter(|p| p.2 == "contained").count();
     let near = pairs.iter().filter(|p| p.2 == "near_duplicate").count();
-    assert!(contained > 20 && near > 20, "{contained} contained, {near} near");
+    assert!(
+        contained > 20 && near > 20,
+        "{contained} contained, {near} near"
+    );
     assert!(pairs.iter().all(|p| (p.2 == "contained") == p.3.is_some()));
-    assert!(pairs.iter().all(|p| p.7.is_object()), "passages on every pair");
+    assert!(
+        pairs.iter().all(|p| p.7.is_object()),
+        "passages on every pair"
+    );
     let roles = |r: &str| {
         clusters
             .iter()
@@ -287,7 +301,9 @@ fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, clusters: &Path, dir:
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert!(v["similarity"].as_f64().unwrap() > 0.0);
             let rep = v["dup_of"].as_str().unwrap();
-            assert!(rows.iter().any(|r| r.representative_id == rep && r.id == v["id"]));
+            assert!(rows
+                .iter()
+                .any(|r| r.representative_id == rep && r.id == v["id"]));
         }
         dropped += d.lines().count();
     }

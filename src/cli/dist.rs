@@ -47,14 +47,24 @@ pub(super) struct PlanArgs {
     #[arg(long, default_value = "0.7", value_name = "C|off", value_parser = super::parse_containment, help_heading = "Containment")]
     containment: super::ContainmentArg,
     /// A contained document needs at least this many distinct shingles.
-    #[arg(long, default_value_t = 20, value_name = "N", help_heading = "Containment")]
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
     containment_min_shingles: u32,
     /// Index one shingle in R (by hash) in the containment search (default: 8 at
     /// --containment 0.5 and above, else 1).
     #[arg(long, value_name = "R", help_heading = "Containment")]
     containment_sample: Option<u64>,
     /// Sampled shingles found in more documents than this are not joined on.
-    #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Containment")]
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
     containment_max_df: usize,
     /// Do not compute the aligned shared passages of each pair.
     #[arg(long, help_heading = "Containment")]

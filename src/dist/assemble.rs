@@ -258,7 +258,9 @@ pub fn assemble_files(
                 let date_key = pq::opt_i64s(&path, &b, 3)?;
                 let sets = pq::u64_lists(&path, &b, 4)?;
                 let text = pq::strings(&path, &b, 5)?;
-                for (j, (set, (id, text))) in sets.into_iter().zip(id.into_iter().zip(text)).enumerate() {
+                for (j, (set, (id, text))) in
+                    sets.into_iter().zip(id.into_iter().zip(text)).enumerate()
+                {
                     part.push(PartDoc {
                         doc: doc[j],
                         id,
@@ -357,7 +359,9 @@ mod tests {
             ]
         );
         // A pair the criteria refuse is an error, not a silent difference.
-        let e = assemble(&m, &docs, &[(1, 1 << 32)]).unwrap_err().to_string();
+        let e = assemble(&m, &docs, &[(1, 1 << 32)])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a pair"), "{e}");
         let e = assemble(&m, &docs, &[(1, 9)]).unwrap_err().to_string();
         assert!(e.contains("not among the documents"), "{e}");

@@ -361,11 +361,7 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
         .collect();
     let done = assemble(manifest, &part, &pair_docs)?;
     stats.pairs = done.pairs.len() as u64;
-    stats.contained_pairs = done
-        .pairs
-        .iter()
-        .filter(|p| p.contained.is_some())
-        .count() as u64;
+    stats.contained_pairs = done.pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
     stats.clusters = done
         .clusters
         .iter()

@@ -564,8 +564,18 @@ pub fn opt_strings(path: &Path, b: &RecordBatch, i: usize) -> Result<Vec<Option<
 pub fn read_pairs(manifest: &super::Manifest, dir: &Path) -> Result<Vec<PairRow>> {
     let mut out = Vec::new();
     let cols = [
-        "a", "b", "a_id", "b_id", "relation", "contained", "shared", "size_a", "size_b",
-        "cluster", "passages", "manifest",
+        "a",
+        "b",
+        "a_id",
+        "b_id",
+        "relation",
+        "contained",
+        "shared",
+        "size_a",
+        "size_b",
+        "cluster",
+        "passages",
+        "manifest",
     ];
     for path in parquet_files(dir)? {
         for b in Reader::open(&path)?.read(&cols)? {
@@ -669,7 +679,11 @@ pub fn read_problems(manifest: &super::Manifest, dir: &Path) -> Result<Vec<Probl
     for path in parquet_files(dir)? {
         for b in Reader::open(&path)?.read(&["doc", "id", "first", "manifest"])? {
             check_manifest_column(manifest, &path, &i64s(&path, &b, 3)?)?;
-            let (doc, id, first) = (i64s(&path, &b, 0)?, strings(&path, &b, 1)?, i64s(&path, &b, 2)?);
+            let (doc, id, first) = (
+                i64s(&path, &b, 0)?,
+                strings(&path, &b, 1)?,
+                i64s(&path, &b, 2)?,
+            );
             out.extend((0..b.num_rows()).map(|j| ProblemRow {
                 doc: doc[j],
                 id: id[j].clone(),
@@ -706,7 +720,9 @@ pub fn write_pairs(manifest: &super::Manifest, path: &Path, rows: &[PairRow]) ->
             col(|r| r.size_b),
             opt(|r| r.cluster),
             Arc::new(StringArray::from(
-                rows.iter().map(|r| r.passages.as_deref()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| r.passages.as_deref())
+                    .collect::<Vec<_>>(),
             )),
             i64_array(vec![fp; rows.len()]),
         ],

@@ -10,10 +10,10 @@
 //! what a hash or the normalisation means changes their names or [`super::FORMAT_VERSION`].
 
 use crate::config::{ClusterMode, Config, Fields, KeepPolicy, VerifyMode};
-use crate::verify::Criteria;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, InputKind, Source};
 use crate::sketch::SketchParams;
+use crate::verify::Criteria;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
