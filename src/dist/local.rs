@@ -11,7 +11,7 @@
 //!    containment either way);
 //! 3. with containment on, [`crate::containment::class_candidates`] over the sample rows and
 //!    the near-duplicate classes of step 2, minus the LSH candidates, verified the same way;
-//! 4. [`super::assemble`] over every component: clusters, sources, roles, relations,
+//! 4. [`super::assemble::assemble`] over every component: clusters, sources, roles, relations,
 //!    passages.
 //!
 //! This is the path for corpora whose band rows and candidate documents fit in memory, and

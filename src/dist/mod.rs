@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Rust does all per-document work and everything that looks at one component (the guarded
-//! clustering, sources, roles, passages: [`assemble`], with `scan`'s own functions); the
+//! clustering, sources, roles, passages: [`assemble::assemble`], with `scan`'s own functions); the
 //! engine only moves rows between them. The engine stage is a Python driver that uses
 //! built-in Spark SQL only ([`DRIVER`], written out by `syndup spark-driver`), so it runs on
 //! classic Spark and on Spark Connect servers such as Sail.
