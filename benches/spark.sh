@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The distributed flow on one machine: N generated documents (default 1,000,000) in SHARDS
-# shards through plan -> sign -> match/components/keep on Sail (the driver with --sail), with
-# wall time and peak memory per stage, next to cluster-local and a single-machine
-# `syndup scan --cluster components` on the same data; the clusters of all three are compared.
+# The distributed flow on one machine: N generated documents (default 100,000) in SHARDS
+# shards through plan -> sign -> the driver on Sail (--sail: problems, candidates, containment,
+# components, assemble), with wall time and peak memory per stage, next to cluster-local and a
+# single-machine `syndup scan` at its defaults on the same data; the pairs (relation,
+# direction, passages) and clusters (representatives, sources, roles) of all three are
+# compared.
 #
-#   benches/spark.sh                       # 1M documents, 16 shards
-#   N=20000 SHARDS=4 benches/spark.sh      # a quick trial
+#   benches/spark.sh                               # 100k documents, 16 shards
+#   N=1000000 benches/spark.sh                     # 1M (~15 GB of work files)
+#   CORPUS=/tmp/corpus.jsonl benches/spark.sh      # an existing JSON Lines corpus
 #
 # Needs: the virtualenv of .ci/run (target/spark-venv, or PYTHON=...), GNU time
 # (/usr/bin/time), and seed text for the generator (SEED, default the Reuters-21578 JSONL of
 # the development machine). Work files go to WORK (default target/bench-spark; ~12 GB at 1M).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-1000000}
+N=${N:-100000}
 SHARDS=${SHARDS:-16}
 WORK=${WORK:-target/bench-spark}
 SEED=${SEED:-../shared/data/reuters-21578.jsonl}
@@ -74,34 +77,58 @@ run() {
   printf "| %-34s | %9.1f | %16s | %15s |\n" "$name" "$secs" "$rss" "$tpeak"
 }
 
-if [ ! -f "$WORK/gen-$N/corpus.jsonl" ]; then
+CORPUS=${CORPUS:-$WORK/gen-$N/corpus.jsonl}
+if [ ! -f "$CORPUS" ]; then
   echo "generating $N documents..." >&2
   "$BIN" generate --from "$SEED" -n "$N" -o "$WORK/gen-$N" 2>"$LOG/generate.err"
 fi
 rm -rf "$WORK/shards" "$WORK/signed" "$WORK/sail" "$WORK/local" "$WORK/manifest.json"
 mkdir -p "$WORK/shards"
-split -n "l/$SHARDS" -d -a 3 --additional-suffix=.jsonl "$WORK/gen-$N/corpus.jsonl" "$WORK/shards/part-"
+split -n "l/$SHARDS" -d -a 3 --additional-suffix=.jsonl "$CORPUS" "$WORK/shards/part-"
 "$BIN" spark-driver -o "$WORK/driver.py"
 BYTES=$(du -sb "$WORK/shards" | cut -f1)
 echo "$N documents, $((BYTES / 1000000)) MB in $SHARDS shards; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM"
 echo
 echo "| stage                              | wall (s)  | max RSS one (MB) | tree peak (MB)  |"
 echo "|------------------------------------|-----------|------------------|-----------------|"
-run "scan --cluster components" "$BIN" scan --cluster components --containment off --no-passages --format json -q -o "$WORK/scan.json" "$WORK/shards"
+run "scan (defaults)" "$BIN" scan --format json -q -o "$WORK/scan.json" "$WORK/shards"
 run "plan" "$BIN" plan -o "$WORK/manifest.json" "$WORK/shards"
 run "sign (all shards, one process)" "$BIN" sign --manifest "$WORK/manifest.json" -o "$WORK/signed"
-run "Sail: match+components+keep" "$PYTHON" "$WORK/driver.py" --sail --syndup "$BIN" --sign skip \
-  --manifest "$WORK/manifest.json" --signed "$WORK/signed" --out "$WORK/sail"
-rm -rf "$WORK/signed"
-run "Sail: all (sign as engine tasks)" "$PYTHON" "$WORK/driver.py" --sail --syndup "$BIN" \
-  --manifest "$WORK/manifest.json" --signed "$WORK/signed" --out "$WORK/sail"
-run "cluster-local (from band files)" "$BIN" cluster-local --manifest "$WORK/manifest.json" \
+run "cluster-local" "$BIN" cluster-local --manifest "$WORK/manifest.json" \
   --signed "$WORK/signed" -o "$WORK/local"
+run "Sail: driver without sign" "$PYTHON" "$WORK/driver.py" --sail --syndup "$BIN" --sign skip \
+  --manifest "$WORK/manifest.json" --signed "$WORK/signed" --out "$WORK/sail"
 run "apply (shard 0)" "$BIN" apply --manifest "$WORK/manifest.json" --shard 0 \
-  --signed "$WORK/signed" --components "$WORK/sail/components" -o "$WORK/kept-0.jsonl"
+  --signed "$WORK/signed" --clusters "$WORK/sail/clusters" -o "$WORK/kept-0.jsonl"
 echo
-echo "Sail driver stages (s): $(tail -1 "$LOG/Sail: all (sign as engine tasks).out")"
-echo "Sail driver stages without sign (s): $(tail -1 "$LOG/Sail: match+components+keep.out")"
-echo "cluster-local: $(tail -1 "$LOG/cluster-local (from band files).out")"
-echo "scan: $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stats"]; print({k: s[k] for k in ("documents","candidates","matches","clusters","duplicates")})' "$WORK/scan.json")"
-du -sh "$WORK/signed/bands" "$WORK/signed/docs" "$WORK/sail/matches" "$WORK/sail/components" | sed 's/^/size: /'
+echo "Sail driver stages (s): $(tail -1 "$LOG/Sail: driver without sign.out")"
+echo "cluster-local: $(tail -1 "$LOG/cluster-local.out")"
+echo "scan: $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stats"]; print({k: s[k] for k in ("documents","candidates","containment_candidates","matches","contained_pairs","clusters","duplicates")})' "$WORK/scan.json")"
+du -sh "$WORK/signed/bands" "$WORK/signed/docs" "$WORK/signed/samples" "$WORK/sail/pairs" "$WORK/sail/clusters" | sed 's/^/size: /'
+# The same answer: pairs (ids, relation, contained, counts, passages) and clusters (source,
+# source_by, representative, members with roles) of scan, cluster-local and Sail.
+"$PYTHON" - "$WORK" <<'EOF'
+import glob, json, sys
+import pyarrow as pa, pyarrow.parquet as pq
+work = sys.argv[1]
+scan = json.load(open(f"{work}/scan.json"))
+def rows(d):
+    files = sorted(glob.glob(f"{d}/**/*.parquet", recursive=True))
+    return pa.concat_tables([pq.read_table(f) for f in files]).to_pylist() if files else []
+def dist(out):
+    ids = {}
+    pairs = rows(f"{out}/pairs")
+    for p in pairs:
+        ids[p["a"]], ids[p["b"]] = p["a_id"], p["b_id"]
+    P = sorted((p["a_id"], p["b_id"], p["relation"], ids.get(p["contained"]), p["shared"], p["size_a"], p["size_b"], json.dumps(json.loads(p["passages"]) if p["passages"] else None, sort_keys=True)) for p in pairs)
+    by = {}
+    for r in rows(f"{out}/clusters"):
+        by.setdefault(r["cluster"], []).append(r)
+    C = sorted((m[0]["source_id"], m[0]["source_by"], m[0]["representative_id"], tuple(sorted((r["id"], r["role"]) for r in m))) for m in by.values())
+    return P, C
+P = sorted((p["a"], p["b"], p["relation"], p["contained"], p["shared"], p["shingles_a"], p["shingles_b"], json.dumps(p.get("alignment"), sort_keys=True)) for p in scan["pairs"])
+C = sorted((c["source"], c["source_by"], c["representative"], tuple(sorted((m["doc"], m["role"]) for m in c["details"]))) for c in scan["clusters"])
+for name in ["local", "sail"]:
+    p, c = dist(f"{work}/{name}")
+    print(f"same answer as scan: {name}: pairs {p == P} ({len(p)}), clusters {c == C} ({len(c)})")
+EOF

@@ -95,6 +95,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod repeat;
 pub mod report;
+pub mod roles;
 pub mod sentence;
 pub mod shingle;
 pub mod sketch;

@@ -97,7 +97,17 @@ fn a_tiny_memory_budget_reads_in_many_batches_and_changes_nothing() {
         serde_json::to_string(&r.pairs).unwrap()
     );
     let o = run_stdin(
-        &["scan", "-", "-q", "--format", "json", "--memory", "1M", "--tmp-dir", spool_dir],
+        &[
+            "scan",
+            "-",
+            "-q",
+            "--format",
+            "json",
+            "--memory",
+            "1M",
+            "--tmp-dir",
+            spool_dir,
+        ],
         &bytes,
     );
     let rs: syndup::Report = serde_json::from_slice(&o.stdout).unwrap();

@@ -1,5 +1,7 @@
 //! The distributed flow: plan -> sign -> cluster (cluster-local, Sail, Spark local[2]) ->
-//! apply gives the same clusters as a single-machine `scan --cluster components`.
+//! apply gives the answer of a single-machine `scan` at its defaults: the same pairs with
+//! relation, direction and passages, the same guarded clusters, representatives, sources and
+//! roles, and ids used in two shards reported as problems.
 //!
 //! The engine test needs a Python with pyspark, pysail, pandas and pyarrow (`SYNDUP_PYTHON`,
 //! else `target/spark-venv/bin/python` as `.ci/run` makes it) and Java for classic Spark. It
@@ -10,10 +12,12 @@ use crate::util::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use syndup::dist::{self, ComponentRow, Manifest};
+use syndup::dist::{self, ClusterRow, Manifest};
 
-/// A generated corpus cut into 4 JSON Lines shards, with a malformed line, a blank line and
-/// an id repeated inside one shard (scan and sign both reject the second occurrence).
+/// A generated corpus (every copy level, partial copies included) cut into 4 JSON Lines
+/// shards, with a malformed line, a blank line, an id repeated inside one shard (scan and sign
+/// both reject the second occurrence) and an id of shard 0 used again in shard 2 (scan
+/// rejects it; the global stage reports it as a problem).
 fn shards(dir: &Path, docs: usize) -> Vec<PathBuf> {
     let gen = dir.join("gen");
     let o = run(&[
@@ -42,6 +46,10 @@ fn shards(dir: &Path, docs: usize) -> Vec<PathBuf> {
                 text.push_str(&chunk[3].replace("\"text\":\"", "\"text\":\"Other words. "));
                 text.push('\n');
             }
+            if i == 2 && j == 5 {
+                text.push_str(&lines[7].replace("\"text\":\"", "\"text\":\"Again. "));
+                text.push('\n');
+            }
         }
         paths.push(write(dir, &format!("part-{i}.jsonl"), text.as_bytes()));
     }
@@ -61,73 +69,175 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Clusters as (representative id, sorted member ids) from components rows.
-fn clusters_of(rows: &[ComponentRow]) -> Vec<(String, Vec<String>)> {
-    let mut by: BTreeMap<i64, (String, Vec<String>)> = BTreeMap::new();
-    for r in rows {
-        let e = by
-            .entry(r.component)
-            .or_insert_with(|| (r.representative_id.clone(), Vec::new()));
-        assert_eq!(e.0, r.representative_id, "one representative per component");
-        e.1.push(r.id.clone());
-    }
-    let mut out: Vec<_> = by
-        .into_values()
-        .map(|(rep, mut m)| {
-            m.sort();
-            (rep, m)
+/// A pair as both paths report it: ids, relation, the contained document's id, the counts
+/// and the passages (JSON).
+type Pair = (
+    String,
+    String,
+    String,
+    Option<String>,
+    u64,
+    u64,
+    u64,
+    serde_json::Value,
+);
+
+/// A cluster as both paths report it: source, how it was chosen, representative, and the
+/// members with their roles (sorted).
+type Cluster = (String, String, String, Vec<(String, String)>);
+
+/// Pairs and clusters of the distributed outputs under `out`.
+fn dist_answer(m: &Manifest, out: &Path) -> (Vec<Pair>, Vec<Cluster>) {
+    let rows = dist::read_pairs(m, &out.join("pairs")).unwrap();
+    let mut pairs: Vec<Pair> = rows
+        .iter()
+        .map(|p| {
+            let contained = p.contained.map(|d| {
+                assert!(
+                    d == p.a || d == p.b,
+                    "the contained document is one of the pair"
+                );
+                if d == p.a {
+                    p.a_id.clone()
+                } else {
+                    p.b_id.clone()
+                }
+            });
+            let passages = p
+                .passages
+                .as_deref()
+                .map(|j| serde_json::from_str(j).unwrap())
+                .unwrap_or(serde_json::Value::Null);
+            (
+                p.a_id.clone(),
+                p.b_id.clone(),
+                p.relation.clone(),
+                contained,
+                p.shared as u64,
+                p.size_a as u64,
+                p.size_b as u64,
+                passages,
+            )
         })
         .collect();
-    out.sort();
-    out
+    pairs.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+    let mut by: BTreeMap<i64, Vec<&ClusterRow>> = BTreeMap::new();
+    let rows = dist::read_clusters(m, &out.join("clusters"), None).unwrap();
+    for r in &rows {
+        by.entry(r.cluster).or_default().push(r);
+    }
+    let mut clusters: Vec<Cluster> = by
+        .into_values()
+        .map(|rs| {
+            for r in &rs {
+                assert_eq!(r.representative, rs[0].representative, "one representative");
+                assert_eq!(r.source, rs[0].source, "one source");
+            }
+            let mut members: Vec<(String, String)> =
+                rs.iter().map(|r| (r.id.clone(), r.role.clone())).collect();
+            members.sort();
+            (
+                rs[0].source_id.clone(),
+                rs[0].source_by.clone(),
+                rs[0].representative_id.clone(),
+                members,
+            )
+        })
+        .collect();
+    clusters.sort();
+    (pairs, clusters)
 }
 
-/// Clusters of a single-machine scan with plain components and Jaccard only (the
-/// distributed flow reports no containment relations).
-fn scan_clusters(dir: &Path, parts: &[PathBuf], keep: &str) -> Vec<(String, Vec<String>)> {
-    let report = dir.join(format!("scan-{keep}.json"));
-    let mut args = vec![
-        "scan",
-        "--containment",
-        "off",
-        "--no-passages",
-        "--cluster",
-        "components",
-        "--keep",
-        keep,
-        "--format",
-        "json",
-        "-q",
-        "-o",
-        s(&report),
-    ];
+/// Pairs and clusters of `scan --format json` at its defaults (containment, guarded clusters,
+/// --keep source, passages) or with `flags`, which must report the three bad records.
+fn scan_answer(dir: &Path, parts: &[PathBuf], flags: &[&str]) -> (Vec<Pair>, Vec<Cluster>) {
+    let report = dir.join(format!("scan{}.json", flags.join("")));
+    let mut args = vec!["scan", "--format", "json", "-q", "-o", s(&report)];
+    args.extend(flags);
     args.extend(parts.iter().map(|p| s(p)));
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(2), "two bad records: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "three bad records: {}",
+        stderr(&o)
+    );
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    assert_eq!(r["stats"]["problems"], 2);
-    let mut out: Vec<(String, Vec<String>)> = r["clusters"]
+    assert_eq!(r["stats"]["problems"], 3, "{}", r["stats"]);
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    let mut pairs: Vec<Pair> = r["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                text(&p["a"]),
+                text(&p["b"]),
+                text(&p["relation"]),
+                p["contained"].as_str().map(str::to_string),
+                p["shared"].as_u64().unwrap(),
+                p["shingles_a"].as_u64().unwrap(),
+                p["shingles_b"].as_u64().unwrap(),
+                p["alignment"].clone(),
+            )
+        })
+        .collect();
+    pairs.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+    let mut clusters: Vec<Cluster> = r["clusters"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
-            let mut m: Vec<String> = c["members"]
+            let mut members: Vec<(String, String)> = c["details"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|x| x.as_str().unwrap().to_string())
+                .map(|m| (text(&m["doc"]), text(&m["role"])))
                 .collect();
-            m.sort();
-            (c["representative"].as_str().unwrap().to_string(), m)
+            members.sort();
+            (
+                text(&c["source"]),
+                text(&c["source_by"]),
+                text(&c["representative"]),
+                members,
+            )
         })
         .collect();
-    out.sort();
-    out
+    clusters.sort();
+    (pairs, clusters)
 }
 
-fn plan(dir: &Path, parts: &[PathBuf], keep: &str) -> (PathBuf, Manifest) {
-    let manifest = dir.join(format!("manifest-{keep}.json"));
-    let mut args = vec!["plan", "--keep", keep, "-o", s(&manifest)];
+/// The answer has what the corpus planted: near-duplicates and partial copies with their
+/// direction, copies and partial copies among the roles.
+fn check_planted(answer: &(Vec<Pair>, Vec<Cluster>)) {
+    let (pairs, clusters) = answer;
+    let contained = pairs.iter().filter(|p| p.2 == "contained").count();
+    let near = pairs.iter().filter(|p| p.2 == "near_duplicate").count();
+    assert!(
+        contained > 20 && near > 20,
+        "{contained} contained, {near} near"
+    );
+    assert!(pairs.iter().all(|p| (p.2 == "contained") == p.3.is_some()));
+    assert!(
+        pairs.iter().all(|p| p.7.is_object()),
+        "passages on every pair"
+    );
+    let roles = |r: &str| {
+        clusters
+            .iter()
+            .flat_map(|c| &c.3)
+            .filter(|m| m.1 == r)
+            .count()
+    };
+    assert!(clusters.len() > 50, "{} clusters", clusters.len());
+    assert_eq!(roles("source"), clusters.len());
+    assert!(roles("copy") > 20 && roles("partial_copy") > 5);
+}
+
+/// A manifest at scan's defaults over `parts`.
+fn plan(dir: &Path, parts: &[PathBuf], name: &str) -> (PathBuf, Manifest) {
+    let manifest = dir.join(format!("manifest-{name}.json"));
+    let mut args = vec!["plan", "-o", s(&manifest)];
     args.extend(parts.iter().map(|p| s(p)));
     ok(&run(&args), "plan");
     let m = Manifest::read(&manifest).unwrap();
@@ -156,8 +266,8 @@ fn sign(manifest: &Path, out: &Path, threads: &str) {
 
 /// Runs apply on every shard and checks kept + duplicates = documents, kept lines
 /// byte-identical to the input, duplicates annotated with their representative.
-fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, comps: &Path, dir: &Path) {
-    let rows = dist::read_components(m, comps, None).unwrap();
+fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, clusters: &Path, dir: &Path) {
+    let rows = dist::read_clusters(m, clusters, None).unwrap();
     let dups = rows.iter().filter(|r| r.doc != r.representative).count();
     let (mut kept, mut dropped) = (0, 0);
     for (i, shard) in m.shards.iter().enumerate() {
@@ -171,8 +281,8 @@ fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, comps: &Path, dir: &P
             &i.to_string(),
             "--signed",
             s(signed),
-            "--components",
-            s(comps),
+            "--clusters",
+            s(clusters),
             "-o",
             s(&out),
             "--duplicates",
@@ -190,13 +300,15 @@ fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, comps: &Path, dir: &P
         for l in d.lines() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert!(v["similarity"].as_f64().unwrap() > 0.0);
-            assert!(v["dup_of"].is_string());
+            let rep = v["dup_of"].as_str().unwrap();
+            assert!(rows
+                .iter()
+                .any(|r| r.representative_id == rep && r.id == v["id"]));
         }
         dropped += d.lines().count();
     }
     assert_eq!(dropped, dups);
-    let docs: u64 = rows.len() as u64; // at least the clustered ones
-    assert!(docs as usize <= kept + dropped);
+    assert!(rows.len() <= kept + dropped);
     // One call for every shard (issue 18): the same files under their shards' names.
     let all = dir.join("apply-all");
     let o = run(&[
@@ -205,8 +317,8 @@ fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, comps: &Path, dir: &P
         s(manifest),
         "--signed",
         s(signed),
-        "--components",
-        s(comps),
+        "--clusters",
+        s(clusters),
         "--out-dir",
         s(&all),
     ]);
@@ -226,18 +338,46 @@ fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, comps: &Path, dir: &P
     }
 }
 
+fn cluster_local(manifest: &Path, signed: &Path, out: &Path) {
+    let o = run(&[
+        "cluster-local",
+        "--manifest",
+        s(manifest),
+        "--signed",
+        s(signed),
+        "-o",
+        s(out),
+    ]);
+    ok(&o, "cluster-local");
+    assert!(
+        stderr(&o).contains("1 documents have an id used in an earlier shard"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The id used again in shard 2 is the one problem of the global stage.
+fn check_problems(m: &Manifest, out: &Path) {
+    let p = dist::read_problems(m, &out.join("problems")).unwrap();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(dist::shard_of(p[0].doc), 2);
+    assert_eq!(dist::shard_of(p[0].first), 0);
+}
+
 #[test]
-fn cluster_local_gives_the_clusters_of_scan_components_and_apply_keeps_bytes() {
+fn cluster_local_gives_the_answer_of_scan_and_apply_keeps_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let parts = shards(dir.path(), 2000);
-    let (manifest, m) = plan(dir.path(), &parts, "first");
+    let (manifest, m) = plan(dir.path(), &parts, "defaults");
     let signed = dir.path().join("signed");
     sign(&manifest, &signed, "2");
     // Byte-identical at another thread count, and a second run skips signed shards.
     let again = dir.path().join("signed-1");
     sign(&manifest, &again, "1");
-    for sub in ["bands", "docs", "rejects"] {
-        for f in dist::parquet::parquet_files(&signed.join(sub)).unwrap() {
+    for sub in ["bands", "docs", "samples", "rejects"] {
+        let files = dist::parquet::parquet_files(&signed.join(sub)).unwrap();
+        assert!(sub == "rejects" || files.len() == 4, "{sub}");
+        for f in files {
             let name = f.file_name().unwrap();
             assert_eq!(
                 std::fs::read(&f).unwrap(),
@@ -249,34 +389,32 @@ fn cluster_local_gives_the_clusters_of_scan_components_and_apply_keeps_bytes() {
     assert!(stderr(&o).contains("already signed"), "{}", stderr(&o));
 
     let local = dir.path().join("local");
-    let o = run(&[
-        "cluster-local",
-        "--manifest",
-        s(&manifest),
-        "--signed",
-        s(&signed),
-        "-o",
-        s(&local),
-    ]);
-    ok(&o, "cluster-local");
-    let rows = dist::read_components(&m, &local.join("components"), None).unwrap();
-    let got = clusters_of(&rows);
-    assert!(
-        got.len() > 50,
-        "the corpus has planted copies: {}",
-        got.len()
-    );
-    assert_eq!(got, scan_clusters(dir.path(), &parts, "first"));
-    apply_all(
-        &manifest,
-        &m,
-        &signed,
-        &local.join("components"),
-        dir.path(),
-    );
+    cluster_local(&manifest, &signed, &local);
+    check_problems(&m, &local);
+    let got = dist_answer(&m, &local);
+    check_planted(&got);
+    let want = scan_answer(dir.path(), &parts, &[]);
+    assert_eq!(got.0.len(), want.0.len(), "pairs");
+    assert!(got.0 == want.0, "pairs differ from scan's");
+    assert!(got.1 == want.1, "clusters differ from scan's");
+    apply_all(&manifest, &m, &signed, &local.join("clusters"), dir.path());
+
+    // Plain components (scan --cluster components) are still there.
+    let comps = dir.path().join("manifest-components.json");
+    let mut args = vec!["plan", "--cluster", "components", "-o", s(&comps)];
+    args.extend(parts.iter().map(|p| s(p)));
+    ok(&run(&args), "plan --cluster components");
+    let signed_c = dir.path().join("signed-c");
+    sign(&comps, &signed_c, "2");
+    let local_c = dir.path().join("local-c");
+    cluster_local(&comps, &signed_c, &local_c);
+    let mc = Manifest::read(&comps).unwrap();
+    let plain = dist_answer(&mc, &local_c);
+    assert!(plain == scan_answer(dir.path(), &parts, &["--cluster", "components"]));
+    assert!(plain.1 != got.1, "the guard splits some components");
 
     // Files made with another manifest are refused.
-    let (other, _) = plan(dir.path(), &parts[..3], "first");
+    let (other, _) = plan(dir.path(), &parts[..3], "other");
     let o = run(&[
         "cluster-local",
         "--manifest",
@@ -341,7 +479,7 @@ fn driver(py: &Path, script: &Path, engine: &[&str], manifest: &Path, signed: &P
 // (as .ci/run does, after setting them up) runs it.
 #[test]
 #[ignore = "needs Java and the Spark/Sail virtualenv (.ci/run sets them up); run with -- --include-ignored"]
-fn spark_and_sail_give_the_components_of_cluster_local_and_scan() {
+fn spark_and_sail_give_the_answer_of_cluster_local_and_scan() {
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
@@ -354,8 +492,7 @@ fn spark_and_sail_give_the_components_of_cluster_local_and_scan() {
     };
     let dir = tempfile::tempdir().unwrap();
     let parts = shards(dir.path(), 3000);
-    // `longest` exercises the keep policy's ordering in SQL.
-    let (manifest, m) = plan(dir.path(), &parts, "longest");
+    let (manifest, m) = plan(dir.path(), &parts, "defaults");
     let script = dir.path().join("driver.py");
     ok(&run(&["spark-driver", "-o", s(&script)]), "spark-driver");
 
@@ -385,54 +522,28 @@ fn spark_and_sail_give_the_components_of_cluster_local_and_scan() {
     }
 
     let local = dir.path().join("local");
-    ok(
-        &run(&[
-            "cluster-local",
-            "--manifest",
-            s(&manifest),
-            "--signed",
-            s(&signed),
-            "-o",
-            s(&local),
-        ]),
-        "cluster-local",
-    );
-    let oracle = dist::read_components(&m, &local.join("components"), None).unwrap();
-    let oracle_matches = dist::read_matches(&m, &local.join("matches")).unwrap();
-    assert!(oracle.len() > 100);
+    cluster_local(&manifest, &signed, &local);
+    let oracle_pairs = dist::read_pairs(&m, &local.join("pairs")).unwrap();
+    let oracle_clusters = dist::read_clusters(&m, &local.join("clusters"), None).unwrap();
+    assert!(oracle_clusters.len() > 100);
     for engine in [&sail, &spark] {
-        let rows = dist::read_components(&m, &engine.join("components"), None).unwrap();
-        assert!(rows == oracle, "{} components differ", engine.display());
-        let matches = dist::read_matches(&m, &engine.join("matches")).unwrap();
+        check_problems(&m, engine);
+        let pairs = dist::read_pairs(&m, &engine.join("pairs")).unwrap();
+        assert_eq!(pairs.len(), oracle_pairs.len(), "{}", engine.display());
+        assert!(pairs == oracle_pairs, "{} pairs differ", engine.display());
+        let clusters = dist::read_clusters(&m, &engine.join("clusters"), None).unwrap();
         assert!(
-            matches == oracle_matches,
-            "{} matches differ",
+            clusters == oracle_clusters,
+            "{} clusters differ",
             engine.display()
         );
-        // cluster-local over the engine's own matches agrees too.
-        let again = engine.join("check");
-        ok(
-            &run(&[
-                "cluster-local",
-                "--manifest",
-                s(&manifest),
-                "--signed",
-                s(&signed),
-                "--matches",
-                s(&engine.join("matches")),
-                "-o",
-                s(&again),
-            ]),
-            "cluster-local --matches",
-        );
-        let rows2 = dist::read_components(&m, &again.join("components"), None).unwrap();
-        assert!(rows2 == oracle);
     }
-    assert_eq!(
-        clusters_of(&oracle),
-        scan_clusters(dir.path(), &parts, "longest")
-    );
-    apply_all(&manifest, &m, &signed, &sail.join("components"), dir.path());
+    let answer = dist_answer(&m, &sail);
+    check_planted(&answer);
+    let want = scan_answer(dir.path(), &parts, &[]);
+    assert!(answer.0 == want.0, "pairs differ from scan's");
+    assert!(answer.1 == want.1, "clusters differ from scan's");
+    apply_all(&manifest, &m, &signed, &sail.join("clusters"), dir.path());
 }
 
 /// A Python without PySpark gets one line naming what to install, not an ImportError

@@ -1,5 +1,5 @@
-//! The distributed flow's subcommands: `plan`, `sign`, `cluster-local`, `apply` and
-//! `spark-driver` (see `syndup::dist`).
+//! The distributed flow's subcommands: `plan`, `sign`, `cluster-local`, `assemble`, `apply`
+//! and `spark-driver` (see `syndup::dist`).
 
 use clap::Args;
 use std::io::{BufWriter, Write};
@@ -34,9 +34,41 @@ pub(super) struct PlanArgs {
 
     #[command(flatten)]
     sketch: super::SketchArgs,
-    /// Which member of a component is kept.
-    #[arg(long, value_enum, default_value_t = super::KeepArg::First, help_heading = "Similarity")]
+    /// Which member of a cluster is kept (as `scan --keep`; `source`, the default, keeps the
+    /// likely original).
+    #[arg(long, value_enum, default_value_t = super::KeepArg::Source, help_heading = "Similarity")]
     keep: super::KeepArg,
+    /// How matches become clusters (as `scan --cluster`): `guarded` (no chaining) or plain
+    /// `components`.
+    #[arg(long, value_enum, default_value_t = super::ClusterArg::Guarded, help_heading = "Similarity")]
+    cluster: super::ClusterArg,
+    /// Partial copies: also report pairs where at least this share of one document's shingles
+    /// lies in the other (as `scan --containment`); `off` for Jaccard only.
+    #[arg(long, default_value = "0.7", value_name = "C|off", value_parser = super::parse_containment, help_heading = "Containment")]
+    containment: super::ContainmentArg,
+    /// A contained document needs at least this many distinct shingles.
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
+    containment_min_shingles: u32,
+    /// Index one shingle in R (by hash) in the containment search (default: 8 at
+    /// --containment 0.5 and above, else 1).
+    #[arg(long, value_name = "R", help_heading = "Containment")]
+    containment_sample: Option<u64>,
+    /// Sampled shingles found in more documents than this are not joined on.
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "N",
+        help_heading = "Containment"
+    )]
+    containment_max_df: usize,
+    /// Do not compute the aligned shared passages of each pair.
+    #[arg(long, help_heading = "Containment")]
+    no_passages: bool,
     /// LSH buckets larger than this give star edges to their first document only.
     #[arg(long, default_value_t = 200, help_heading = "MinHash and LSH")]
     max_bucket: usize,
@@ -66,11 +98,7 @@ pub(super) struct ClusterLocalArgs {
     /// The directory `syndup sign` wrote to.
     #[arg(long, value_name = "DIR")]
     signed: PathBuf,
-    /// Use these verified matches (an engine's `matches/`) instead of finding candidates in
-    /// the band files and verifying them here.
-    #[arg(long, value_name = "DIR")]
-    matches: Option<PathBuf>,
-    /// Directory to write matches/ and components/ into.
+    /// Directory to write pairs/, clusters/ and problems/ into.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
     /// Worker threads (default: all cores). Output is identical at any count.
@@ -89,9 +117,9 @@ pub(super) struct ApplyArgs {
     /// The directory `syndup sign` wrote to.
     #[arg(long, value_name = "DIR")]
     signed: PathBuf,
-    /// The components/ directory written by the engine or by `syndup cluster-local`.
+    /// The clusters/ directory written by the engine or by `syndup cluster-local`.
     #[arg(long, value_name = "DIR")]
-    components: PathBuf,
+    clusters: PathBuf,
     /// Write kept records to FILE instead of standard output (several shards: one after the
     /// other, in shard order).
     #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
@@ -110,6 +138,30 @@ pub(super) struct ApplyArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct AssembleArgs {
+    /// The manifest written by `syndup plan`.
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// Parquet files (or a directory of them) with the documents of whole components:
+    /// `doc, id, length, date_key, shingles, text`.
+    #[arg(long, value_name = "DIR")]
+    docs: PathBuf,
+    /// Parquet files (or a directory of them) with the verified pairs of those components:
+    /// `a, b`.
+    #[arg(long, value_name = "DIR")]
+    pairs: PathBuf,
+    /// Directory to write pairs/NAME and clusters/NAME into.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// The file name of this partition's outputs.
+    #[arg(long, default_value = "part-00000.parquet", value_name = "NAME")]
+    name: String,
+    /// Worker threads (default: all cores). Output is identical at any count.
+    #[arg(short = 'j', long)]
+    threads: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +187,17 @@ pub(super) fn plan(args: &PlanArgs) -> syndup::Result<ExitCode> {
             super::KeepArg::Earliest => KeepPolicy::Earliest,
             super::KeepArg::Source => KeepPolicy::Source,
         },
+        cluster: match args.cluster {
+            super::ClusterArg::Guarded => syndup::ClusterMode::Guarded,
+            super::ClusterArg::Components => syndup::ClusterMode::Components,
+        },
+        containment: syndup::config::ContainmentConfig {
+            threshold: args.containment.0,
+            min_shingles: args.containment_min_shingles,
+            sample: args.containment_sample,
+            max_df: args.containment_max_df,
+        },
+        passages: !args.no_passages,
         max_bucket: args.max_bucket,
         max_doc_bytes: args.max_doc_bytes,
         fields: Fields {
@@ -208,17 +271,35 @@ pub(super) fn cluster_local(args: &ClusterLocalArgs) -> syndup::Result<ExitCode>
     super::set_threads(args.threads)?;
     let m = Manifest::read(&args.manifest)?;
     let start = std::time::Instant::now();
-    let stats = dist::cluster_local(&m, &args.signed, args.matches.as_deref(), &args.output)?;
+    let stats = dist::cluster_local(&m, &args.signed, &args.output)?;
+    if stats.duplicate_ids > 0 {
+        eprintln!(
+            "syndup: {} documents have an id used in an earlier shard and were left out: see {}",
+            stats.duplicate_ids,
+            args.output.join("problems").display()
+        );
+    }
     eprintln!(
-        "syndup cluster-local: {} documents, {} candidates, {} matches, {} components, {} duplicates in {:.2} s",
+        "syndup cluster-local: {} documents, {} candidates (+{} containment), {} pairs ({} contained), {} clusters, {} duplicates in {:.2} s",
         stats.documents,
         stats.candidates,
-        stats.matches,
-        stats.components,
+        stats.containment_candidates,
+        stats.pairs,
+        stats.contained_pairs,
+        stats.clusters,
         stats.duplicates,
         start.elapsed().as_secs_f64()
     );
     stdout_json(&stats)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn assemble(args: &AssembleArgs) -> syndup::Result<ExitCode> {
+    super::set_threads(args.threads)?;
+    let m = Manifest::read(&args.manifest)?;
+    let (pairs, members) =
+        dist::assemble_files(&m, &args.docs, &args.pairs, &args.output, &args.name)?;
+    stdout_json(&serde_json::json!({"name": args.name, "pairs": pairs, "members": members}))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -288,7 +369,7 @@ pub(super) fn apply(args: &ApplyArgs) -> syndup::Result<ExitCode> {
             &m,
             shard,
             &args.signed,
-            &args.components,
+            &args.clusters,
             dist::ApplyOptions {
                 kept: &mut *kept,
                 duplicates: dups,

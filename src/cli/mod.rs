@@ -69,14 +69,19 @@ enum Command {
     /// Distributed flow, step 2 (per shard): one JSON Lines shard -> Parquet band rows,
     /// document rows (id, length, date, MinHash, sorted shingle hashes) and rejected records.
     ///
-    /// Writes DIR/bands/shard-N.parquet, DIR/docs/shard-N.parquet and
-    /// DIR/rejects/shard-N.jsonl (temporary names, then renamed); a shard already signed with
+    /// Writes DIR/bands/shard-N.parquet, DIR/docs/shard-N.parquet, DIR/rejects/shard-N.jsonl
+    /// and (containment on) DIR/samples/shard-N.parquet (temporary names, then renamed); a
+    /// shard already signed with
     /// this manifest is skipped. Prints one JSON line of counts per shard. Exit status: 0, or 2
     /// when records were rejected (listed with path:line and reason in rejects/).
     Sign(dist::SignArgs),
-    /// Distributed flow, step 3 on one machine: candidates, exact verification and connected
-    /// components over the signed files (or over an engine's matches), with a union-find.
+    /// Distributed flow, step 3 on one machine (the engine's oracle): what `scan` finds, from
+    /// the signed files: pairs with relation and passages, guarded clusters, sources and
+    /// roles, ids used in two shards -> DIR/pairs/, DIR/clusters/, DIR/problems/.
     ClusterLocal(dist::ClusterLocalArgs),
+    /// Distributed flow, the engine's map step over whole components: pairs with relation
+    /// and passages, guarded clusters, sources and roles, with scan's own code.
+    Assemble(dist::AssembleArgs),
     /// Distributed flow, step 4 (per shard): write the shard's kept records byte-identical,
     /// and its duplicates annotated with `dup_of`, `similarity` and `relation`.
     Apply(dist::ApplyArgs),
@@ -696,6 +701,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => finish(dist::plan(&args)),
         Command::Sign(args) => finish(dist::sign(&args)),
         Command::ClusterLocal(args) => finish(dist::cluster_local(&args)),
+        Command::Assemble(args) => finish(dist::assemble(&args)),
         Command::Apply(args) => finish(dist::apply(&args)),
         Command::SparkDriver(args) => finish(dist::driver(&args)),
         Command::Compare(args) => finish(extra::compare(&args)),

@@ -11,20 +11,16 @@ use super::texts::Texts;
 use super::Scan;
 use crate::align::Alignment;
 use crate::cluster;
-use crate::error::Result;
 use crate::document::DocIdx;
+use crate::error::Result;
 use crate::report::{
-    self, ClusterReport, MemberReport, PairRelation, PairReport, RepeatReport, Report, Role,
-    SourceBy,
+    self, ClusterReport, MemberReport, PairRelation, PairReport, RepeatReport, Report, SourceBy,
 };
+use crate::roles;
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::{ClusterMode, KeepPolicy, VerifyMode};
-use std::time::{Duration, Instant};
 use rayon::prelude::*;
-
-/// Clusters with more members than this get their source by date or input order only (the
-/// containment rule compares every pair of members).
-pub(super) const SOURCE_MAX_MEMBERS: usize = 64;
+use std::time::{Duration, Instant};
 
 /// Clusters and pairs for the report, and each document's cluster number (0: none).
 pub(super) struct Assembled {
@@ -33,50 +29,6 @@ pub(super) struct Assembled {
     pub(super) cluster_of: Vec<u64>,
     /// The part of the time spent aligning passages.
     pub(super) passages_time: Duration,
-}
-
-/// How likely a document is to be the original of its component, for `--keep source`.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct SourceRank {
-    /// Its date, when every document of its component has one (else dates decide nothing).
-    date: Option<i64>,
-    /// The sum of its matches' Jaccard similarities: the original is near every copy, copies
-    /// are near the original more than each other.
-    centrality: f64,
-}
-
-impl SourceRank {
-    /// True when `self` (document `x`) is a likelier original than `other` (document `y`).
-    fn before(&self, other: &SourceRank, x: DocIdx, y: DocIdx) -> bool {
-        let by_date = match (self.date, other.date) {
-            (Some(a), Some(b)) => a.cmp(&b),
-            _ => std::cmp::Ordering::Equal,
-        };
-        by_date
-            .then(other.centrality.total_cmp(&self.centrality))
-            .then(x.cmp(&y))
-            .is_lt()
-    }
-}
-
-/// Each document's [`SourceRank`]: dates count only in components whose documents all have
-/// one (a lone dated member is not the earliest of anything), and the Jaccard sums are added
-/// in match order (deterministic).
-fn source_ranks(n: usize, matches: &[Match], date_keys: &[Option<i64>]) -> Vec<SourceRank> {
-    let mut ranks = vec![SourceRank::default(); n];
-    for m in matches {
-        let j = m.sim.jaccard();
-        ranks[m.a as usize].centrality += j;
-        ranks[m.b as usize].centrality += j;
-    }
-    for comp in cluster::components(n, matches.iter().map(|m| (m.a, m.b))) {
-        if comp.iter().all(|&d| date_keys[d as usize].is_some()) {
-            for d in comp {
-                ranks[d as usize].date = date_keys[d as usize];
-            }
-        }
-    }
-    ranks
 }
 
 /// A cluster before the clusters are put in order and numbered.
@@ -105,14 +57,10 @@ impl Scan<'_> {
         let n = self.store.ids.len();
         let this = &*self;
         let s = &self.store;
-        let ranks = (c.keep == KeepPolicy::Source).then(|| source_ranks(n, matches, &s.date_keys));
+        let ranks =
+            (c.keep == KeepPolicy::Source).then(|| roles::source_ranks(n, matches, &s.date_keys));
         let before = |x: DocIdx, y: DocIdx| -> bool {
-            match &ranks {
-                Some(r) => r[x as usize].before(&r[y as usize], x, y),
-                None => c
-                    .keep
-                    .prefers(x as usize, y as usize, |i| s.bytes[i], |i| s.date_keys[i]),
-            }
+            roles::prefers(c.keep, ranks.as_deref(), x, y, |i| s.bytes[i], &s.date_keys)
         };
         let guarded = c.cluster == ClusterMode::Guarded;
         let make = Make {
@@ -168,20 +116,11 @@ impl Scan<'_> {
                 let docs: Vec<DocIdx> = std::iter::once(cl.representative)
                     .chain(cl.members.iter().map(|m| m.0))
                     .collect();
-                let (source, source_by) = this.source_of(&docs, &criteria, ranks.as_deref(), &sim);
+                let (source, source_by) = this.source_of(&docs, &criteria, ranks.is_some(), &sim);
                 let member = |d: DocIdx, x: Option<&Similarity>| -> MemberReport {
                     let i = d as usize;
                     let at = loaded.at(d);
-                    let role = if d == source {
-                        Role::Source
-                    } else {
-                        // The relation to the source (members joined through the
-                        // representative only share part of the text with it).
-                        match criteria.relation(&sim(d, source)) {
-                            Some(MatchKind::NearDuplicate) => Role::Copy,
-                            _ => Role::PartialCopy,
-                        }
-                    };
+                    let role = roles::role(d, source, &criteria, sim);
                     MemberReport {
                         doc: s.ids[i].to_string(),
                         title: loaded.titles[at].clone(),
@@ -318,78 +257,16 @@ impl Scan<'_> {
     }
 
     /// The likely original of a cluster (`docs`, the representative first) and how it was
-    /// chosen. Under `--keep source` (`ranks` given) it is the representative, chosen by date
-    /// or as the member nearest the others. Otherwise: the earliest date when every member
-    /// has a readable one (a member with the only date is not "the earliest"); among members
-    /// with that date (or all, without dates) the first in input order that every other
-    /// member is a near-duplicate of or contained in, when at least one is contained (clusters
-    /// of up to [`SOURCE_MAX_MEMBERS`]); else the first in input order.
+    /// chosen (see [`roles::source_of`]; `by_rank` under `--keep source`), comparing members
+    /// with `similarity`.
     pub(super) fn source_of(
         &self,
         docs: &[DocIdx],
         criteria: &Criteria,
-        ranks: Option<&[SourceRank]>,
+        by_rank: bool,
         similarity: &dyn Fn(DocIdx, DocIdx) -> Similarity,
     ) -> (DocIdx, SourceBy) {
-        let s = &self.store;
-        if ranks.is_some() {
-            // Under --keep source the representative is the likely source: by date when the
-            // dates decided it, else as the member nearest the others. (The rule below, which
-            // prefers the text that holds the others, names a page that embeds a story as its
-            // source; measured on a generated corpus it finds the original less often.)
-            let rep = docs[0];
-            let all_dated = docs.iter().all(|&d| s.date_keys[d as usize].is_some());
-            let min = docs.iter().filter_map(|&d| s.date_keys[d as usize]).min();
-            let by = if all_dated && s.date_keys[rep as usize] == min {
-                SourceBy::Date
-            } else {
-                SourceBy::Similarity
-            };
-            return (rep, by);
-        }
-        let mut pool: Vec<DocIdx> = docs.to_vec();
-        pool.sort_unstable();
-        let mut by = SourceBy::FirstSeen;
-        let all_dated = docs.iter().all(|&d| s.date_keys[d as usize].is_some());
-        if let Some(min) = docs
-            .iter()
-            .filter_map(|&d| s.date_keys[d as usize])
-            .min()
-            .filter(|_| all_dated)
-        {
-            pool.retain(|&d| s.date_keys[d as usize] == Some(min));
-            by = SourceBy::Date;
-            if pool.len() == 1 {
-                return (pool[0], by);
-            }
-        }
-        if docs.len() <= SOURCE_MAX_MEMBERS {
-            for &m in &pool {
-                let mut contains_one = false;
-                let holds_all = docs.iter().all(|&o| {
-                    if o == m {
-                        return true;
-                    }
-                    match criteria.relation(&similarity(o, m)) {
-                        Some(MatchKind::NearDuplicate) => true,
-                        Some(MatchKind::AInB) => {
-                            contains_one = true;
-                            true
-                        }
-                        _ => false,
-                    }
-                });
-                if holds_all && contains_one {
-                    let by = if by == SourceBy::Date {
-                        by
-                    } else {
-                        SourceBy::Containment
-                    };
-                    return (m, by);
-                }
-            }
-        }
-        (pool[0], by)
+        roles::source_of(docs, criteria, by_rank, &self.store.date_keys, similarity)
     }
 }
 
@@ -428,19 +305,22 @@ mod tests {
             let sim = |a, b| st.similarity_in(&loaded, a, b);
             // Without dates: the member every other is in or near-duplicates.
             assert_eq!(
-                st.source_of(&[0, 1], &criteria, None, &sim),
+                st.source_of(&[0, 1], &criteria, false, &sim),
                 (1, SourceBy::Containment)
             );
             // A date wins when every member has one.
-            assert_eq!(st.source_of(&[2, 3], &criteria, None, &sim), (3, SourceBy::Date));
+            assert_eq!(
+                st.source_of(&[2, 3], &criteria, false, &sim),
+                (3, SourceBy::Date)
+            );
             // A member with the only date is not "the earliest" (regression, issue 18).
             assert_eq!(
-                st.source_of(&[0, 1, 2], &criteria, None, &sim),
+                st.source_of(&[0, 1, 2], &criteria, false, &sim),
                 (1, SourceBy::Containment)
             );
             // Nothing holds the other: first seen.
             assert_eq!(
-                st.source_of(&[0], &criteria, None, &sim),
+                st.source_of(&[0], &criteria, false, &sim),
                 (0, SourceBy::FirstSeen)
             );
         });

@@ -196,8 +196,7 @@ impl Scan<'_> {
             docs,
             ..Loaded::default()
         };
-        if make.sets && self.det.needs.word_tokens && self.det.config.verify == VerifyMode::Exact
-        {
+        if make.sets && self.det.needs.word_tokens && self.det.config.verify == VerifyMode::Exact {
             let boiler = &self.boiler;
             out.sets = out
                 .docs
@@ -252,12 +251,9 @@ impl Scan<'_> {
                         } else {
                             Box::default()
                         };
-                        let prepared =
-                            make.passages.then(|| Prepared::from_text(tok, &f.text, k));
+                        let prepared = make.passages.then(|| Prepared::from_text(tok, &f.text, k));
                         let title = match &f.title {
-                            Some(t) if !t.trim().is_empty() => {
-                                t.trim().chars().take(120).collect()
-                            }
+                            Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
                             _ => snippet(&f.text),
                         };
                         (set, prepared, title, f.date)
@@ -317,7 +313,10 @@ mod tests {
         // A star of 6 documents around 0.
         let pairs: Vec<(u32, u32)> = (1..6).map(|x| (0, x)).collect();
         let cut = plan(6, &pairs, |_| 1, 3, false);
-        assert_eq!(docs_of(&cut), vec![vec![0, 1, 2], vec![0, 3, 4], vec![0, 5]]);
+        assert_eq!(
+            docs_of(&cut),
+            vec![vec![0, 1, 2], vec![0, 3, 4], vec![0, 5]]
+        );
         for b in &cut {
             for &i in &b.pairs {
                 let (x, y) = pairs[i as usize];

@@ -11,9 +11,9 @@ use super::batches::{self, Loaded, Make};
 use super::sentences::is_boilerplate;
 use super::texts::Texts;
 use super::Scan;
-use crate::error::Result;
 use crate::containment;
 use crate::document::DocIdx;
+use crate::error::Result;
 use crate::lsh;
 use crate::minhash;
 use crate::repeat::{self, Boilerplate};
@@ -169,7 +169,8 @@ impl Scan<'_> {
     pub(super) fn lsh_candidates(&mut self) -> Vec<(u32, u32)> {
         let det = self.det;
         let params = det.sketcher.params();
-        let cands = lsh::candidates_from_keys(&self.store.keys, params.bands, det.config.max_bucket);
+        let cands =
+            lsh::candidates_from_keys(&self.store.keys, params.bands, det.config.max_bucket);
         self.stats.candidates = cands.pairs.len() as u64;
         self.stats.giant_buckets = cands.giant_buckets;
         self.comparable_only(cands.pairs)

@@ -309,7 +309,10 @@ impl Detector {
         if let Some(dir) = &self.config.tmp_dir {
             st.spooled = files
                 .iter()
-                .map(|f| f.reads_once() || matches!(f.kind, InputKind::Jsonl(c) if c != input::Compression::None))
+                .map(|f| {
+                    f.reads_once()
+                        || matches!(f.kind, InputKind::Jsonl(c) if c != input::Compression::None)
+                })
                 .collect();
             if st.spooled.iter().any(|&x| x) {
                 st.spool = Some(spool::Spool::create(dir)?);

@@ -169,7 +169,11 @@ impl Store {
             + v(&self.groups)
             + v(&self.origins)
             + v(&self.text_hashes)
-            + self.kept.values().map(|k| k.text.len() as u64 + 64).sum::<u64>()
+            + self
+                .kept
+                .values()
+                .map(|k| k.text.len() as u64 + 64)
+                .sum::<u64>()
             + v(&self.sent_first)
             + v(&self.sent_hash)
             + v(&self.sent_words)

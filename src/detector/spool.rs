@@ -53,8 +53,7 @@ impl Spool {
             .out
             .as_mut()
             .ok_or_else(|| Error::internal("spool written after it was finished"))?;
-        out.write_all(bytes)
-            .map_err(|e| Error::io(&self.path, e))?;
+        out.write_all(bytes).map_err(|e| Error::io(&self.path, e))?;
         self.len += bytes.len() as u64;
         Ok(at)
     }

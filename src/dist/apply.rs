@@ -1,10 +1,11 @@
-//! `syndup apply`: one shard + the components -> kept records (byte-identical) and annotated
+//! `syndup apply`: one shard + the clusters -> kept records (byte-identical) and annotated
 //! duplicates.
 //!
-//! The last map step. A record of the shard is a duplicate when its document is in a component
-//! and is not that component's representative; it is then dropped, or written annotated with
-//! `dup_of` (the representative's id), `similarity` (its exact Jaccard with the representative)
-//! and `relation`, routed by the same [`Router`] as `syndup filter`'s records. Every other
+//! The last map step. A record of the shard is a duplicate when its document is in a cluster
+//! and is not that cluster's representative (the keep policy's choice); it is then dropped, or
+//! written annotated with `dup_of` (the representative's id), `similarity` (its exact Jaccard
+//! with the representative) and `relation` (`near_duplicate`; `clusters/` tells copies from
+//! partial copies by `role`), routed by the same [`Router`] as `syndup filter`'s records. Every other
 //! document is kept: its line is written as read, byte for byte. Records `sign` rejected
 //! (they are not in the shard's docs file) are not written here; they are listed with their
 //! reason in `rejects/` and counted.
@@ -43,13 +44,13 @@ pub struct ApplyStats {
     pub rejected: u64,
 }
 
-/// Applies `components` to shard `shard` (see the module documentation); `signed` is the
-/// directory `sign` wrote to.
+/// Applies `clusters` (a `clusters/` directory) to shard `shard` (see the module
+/// documentation); `signed` is the directory `sign` wrote to.
 pub fn apply(
     manifest: &Manifest,
     shard: u32,
     signed: &Path,
-    components: &Path,
+    clusters: &Path,
     opts: ApplyOptions,
 ) -> Result<ApplyStats> {
     let path = manifest.shard(shard)?.to_string();
@@ -68,7 +69,7 @@ pub fn apply(
         rows.extend(pq::i64s(&docs_path, &b, 0)?.into_iter().map(row_of));
     }
     rows.sort_unstable();
-    let dups: Vec<pq::ComponentRow> = pq::read_components(manifest, components, Some(shard))?
+    let dups: Vec<pq::ClusterRow> = pq::read_clusters(manifest, clusters, Some(shard))?
         .into_iter()
         .filter(|c| c.doc != c.representative)
         .collect();

@@ -7,22 +7,27 @@ it. It uses built-in Spark SQL only (no Python UDF on rows, no RDD, no extra JAR
 file runs on classic Spark (spark-submit, local[N]) and over Spark Connect (--remote, --sail).
 
 Steps (see `syndup::dist` in the Rust docs for the file layouts):
- 1. sign    every shard with `syndup sign` (one engine task per shard via mapInPandas, or
-            from this process with --sign driver); already signed shards are skipped.
- 2. match   group band rows by (band, band_hash); a bucket of at most max_bucket documents
-            gives all its pairs, a larger one star edges to its smallest document (as
-            syndup's lsh::candidates); pairs are deduplicated and verified exactly:
-            |A n B| = size(array_intersect(shingles)), kept when
-            shared >= threshold * (|A| + |B| - shared)  -> OUT/matches/
- 3. cluster connected components by alternating large-star and small-star (Kiveris et al.,
-            "Connected Components in MapReduce and Beyond", SoCC 2014), each round written
-            to OUT/_rounds/ and read back so the plan never grows; stops when every edge
-            points at a root.
- 4. keep    the keep policy picks each component's representative; each member's shared
-            shingles with it are counted                           -> OUT/components/
+ 1. sign     every shard with `syndup sign` (one engine task per shard via mapInPandas, or
+             from this process with --sign driver); already signed shards are skipped.
+ 2. problems an id already used by an earlier document (of an earlier shard) -> OUT/problems/;
+             that document is left out, as `syndup scan` skips the second record of an id.
+ 3. match    group band rows by (band, band_hash); a bucket of at most max_bucket documents
+             gives all its pairs, a larger one star edges to its smallest document (as
+             syndup's lsh::candidates); pairs are deduplicated and verified exactly:
+             |A n B| = size(array_intersect(shingles)), kept when they meet the criteria
+             (Jaccard at the threshold, else one side contained), with the relation.
+ 4. contain  with containment on, the sample table joined on the sampled hash among the
+             near-duplicate classes, posting lists capped at max_df (as syndup's
+             containment::class_candidates), verified the same way.
+ 5. cluster  connected components of all pairs by alternating large-star and small-star
+             (Kiveris et al., "Connected Components in MapReduce and Beyond", SoCC 2014), each
+             round written to OUT/_rounds/ and read back so the plan never grows.
+ 6. assemble `syndup assemble` on partitions of whole components (engine tasks): guarded
+             clusters, sources, roles, relations and passages with scan's own code
+                                                                   -> OUT/pairs/, OUT/clusters/
 
-Then run `syndup apply` per shard (or `syndup cluster-local --matches OUT/matches` to check
-the components). Every output row carries the manifest fingerprint (`manifest` column).
+Then run `syndup apply` per shard. Every output row carries the manifest fingerprint
+(`manifest` column).
 
 Progress goes to stderr; the last line on stdout is a JSON summary with per-stage seconds.
 """
@@ -34,14 +39,17 @@ import subprocess
 import sys
 import time
 
+# The manifest and file layouts this driver reads (syndup::dist::FORMAT_VERSION).
+FORMAT_VERSION = 2
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="syndup engine stage: sign shards, match, cluster, keep (Spark SQL only)"
+        description="syndup engine stage: sign shards, match, cluster, assemble (Spark SQL only)"
     )
     p.add_argument("--manifest", default=None, help="manifest written by `syndup plan`")
     p.add_argument("--signed", default=None, help="directory for `syndup sign` outputs")
-    p.add_argument("--out", default=None, help="directory for matches/ and components/")
+    p.add_argument("--out", default=None, help="directory for pairs/, clusters/ and problems/")
     p.add_argument(
         "--syndup",
         default="syndup",
@@ -51,7 +59,8 @@ def parse_args(argv=None):
         "--sign",
         choices=["engine", "driver", "skip"],
         default="engine",
-        help="run `syndup sign` as engine tasks (default), from this process, or not at all",
+        help="run `syndup sign` (and `syndup assemble`) as engine tasks (default), from this "
+        "process, or sign not at all",
     )
     p.add_argument(
         "--sign-threads", type=int, default=0, help="threads per `syndup sign` (0: all cores)"
@@ -66,6 +75,12 @@ def parse_args(argv=None):
         "--partitions", type=int, default=0, help="spark.sql.shuffle.partitions (0: leave it)"
     )
     p.add_argument("--max-rounds", type=int, default=64, help="component rounds at most")
+    p.add_argument(
+        "--assemble-parts",
+        type=int,
+        default=0,
+        help="partitions of whole components for `syndup assemble` (0: the shards, at least 2)",
+    )
     p.add_argument(
         "--self-test",
         metavar="DIR",
@@ -119,6 +134,16 @@ def session(args):
     if args.partitions > 0:
         spark.conf.set("spark.sql.shuffle.partitions", str(args.partitions))
     return spark, server
+
+
+# Schemas of the intermediate files, given when they are read back (an engine may write an
+# empty result without a schema).
+PAIRS = "a long, b long"
+MATCHES = "a long, b long, shared long, size_a long, size_b long, relation string"
+
+
+def read_back(spark, path, schema):
+    return spark.read.schema(schema).parquet(path)
 
 
 def write(df, path):
@@ -207,7 +232,11 @@ def candidates(F, bands, max_bucket):
     return small.unionByName(giant).distinct()
 
 
-def verify(F, pairs, docs, threshold):
+def verify(F, pairs, docs, params):
+    """Exact counts of candidate pairs (|A n B| = size(array_intersect(shingles))), kept when
+    they meet syndup's Criteria: Jaccard at the threshold (near), else one side contained
+    (b_in_a when b is not larger, a_in_b when a is smaller), with the same double
+    comparisons as Similarity::meets and Criteria::relation."""
     sa = docs.select(F.col("doc").alias("a"), F.col("shingles").alias("sa"))
     sb = docs.select(F.col("doc").alias("b"), F.col("shingles").alias("sb"))
     v = pairs.join(sa, "a").join(sb, "b").select(
@@ -217,12 +246,83 @@ def verify(F, pairs, docs, threshold):
         F.size("sa").cast("long").alias("size_a"),
         F.size("sb").cast("long").alias("size_b"),
     )
+    shared = F.col("shared").cast("double")
     union = (F.col("size_a") + F.col("size_b") - F.col("shared")).cast("double")
-    # The same comparison as syndup's Similarity::meets, in doubles.
-    ok = (union > F.lit(0.0)) & (
-        F.col("shared").cast("double") >= F.lit(float(threshold)) * union - F.lit(1e-9)
+    near = (union > F.lit(0.0)) & (
+        shared >= F.lit(float(params["threshold"])) * union - F.lit(1e-9)
     )
-    return v.where(ok)
+    relation = F.when(near, F.lit("near"))
+    c = params.get("containment")
+    if c:
+        least = F.lit(max(int(c["min_shingles"]), 1))
+
+        def inside(size):
+            return (F.col(size) >= least) & (
+                shared >= F.lit(float(c["threshold"])) * F.col(size).cast("double") - F.lit(1e-9)
+            )
+
+        relation = relation.when(
+            (F.col("size_b") <= F.col("size_a")) & inside("size_b"), F.lit("b_in_a")
+        ).when((F.col("size_a") < F.col("size_b")) & inside("size_a"), F.lit("a_in_b"))
+    return v.withColumn("relation", relation).where(F.col("relation").isNotNull())
+
+
+def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
+    """syndup's containment::class_candidates in SQL: the near-duplicate classes (components
+    of the Jaccard matches) are searched through their smallest member; sampled hashes in 2 to
+    max_df of those documents are joined on; a pair sharing at least
+    max(ceil(0.42 x samples of its smaller side), min(2, that), 1) hashes is a candidate
+    (slack 0.6 x threshold, as containment::Params); every pair across the two classes is
+    then a candidate unless LSH made it one already."""
+    classes, _ = components(spark, F, near, join(work, "_class_rounds"), args.max_rounds)
+    classes_path = join(work, "_classes")
+    write(classes, classes_path)
+    classes = read_back(spark, classes_path, "doc long, component long")
+    roots = samples.join(
+        classes.where(F.col("doc") != F.col("component")).select("doc"), "doc", "left_anti"
+    )
+    sizes = roots.groupBy("doc").agg(F.count(F.lit(1)).alias("n"))
+    df = (
+        roots.groupBy("hash")
+        .agg(F.count(F.lit(1)).alias("df"))
+        .where((F.col("df") >= 2) & (F.col("df") <= int(c["max_df"])))
+    )
+    post = roots.join(df.select("hash"), "hash")
+    x = post.select("hash", F.col("doc").alias("a"))
+    y = post.select("hash", F.col("doc").alias("b"))
+    shared = (
+        x.join(y, "hash")
+        .where(F.col("a") < F.col("b"))
+        .groupBy("a", "b")
+        .agg(F.count(F.lit(1)).alias("shared"))
+    )
+    small = F.least(F.col("na"), F.col("nb"))
+    need = 0.6 * float(c["threshold"])
+    wanted = F.greatest(
+        F.ceil(F.lit(need) * small.cast("double")).cast("long"),
+        F.least(F.lit(2).cast("long"), small),
+        F.lit(1).cast("long"),
+    )
+    found = (
+        shared.join(sizes.select(F.col("doc").alias("a"), F.col("n").alias("na")), "a")
+        .join(sizes.select(F.col("doc").alias("b"), F.col("n").alias("nb")), "b")
+        .where(F.col("shared") >= wanted)
+        .select("a", "b")
+    )
+    members = classes.select(F.col("component").alias("root"), F.col("doc").alias("member"))
+    ma = members.select(F.col("root").alias("a"), F.col("member").alias("x"))
+    mb = members.select(F.col("root").alias("b"), F.col("member").alias("y"))
+    expanded = (
+        found.join(ma, "a", "left")
+        .join(mb, "b", "left")
+        .select(
+            F.coalesce(F.col("x"), F.col("a")).alias("x"),
+            F.coalesce(F.col("y"), F.col("b")).alias("y"),
+        )
+        .select(F.least("x", "y").alias("a"), F.greatest("x", "y").alias("b"))
+        .distinct()
+    )
+    return expanded.join(lsh_pairs, ["a", "b"], "left_anti")
 
 
 def large_star(F, e):
@@ -261,7 +361,7 @@ def components(spark, F, edges, work, max_rounds):
         e = small_star(F, large_star(F, e))
         path = join(work, f"round-{rounds:03d}")
         write(e, path)
-        e = spark.read.parquet(path)
+        e = read_back(spark, path, PAIRS)
         # Converged when every edge points at a root (a node that is never a source) and
         # every node has one edge: the graph is then one star per component, centred on its
         # smallest member.
@@ -278,47 +378,66 @@ def components(spark, F, edges, work, max_rounds):
     return comp, rounds
 
 
-def keep(F, Window, comp, docs, policy, fingerprint):
-    # The representative is chosen on the small columns only; the shingle lists are joined
-    # afterwards (sorting them through the window cost 2-3x more at 1M documents).
-    c = comp.join(docs.select("doc", "id", "length", "date_key"), "doc")
-    if policy == "first":
-        order = [F.col("doc").asc()]
-    elif policy == "longest":
-        order = [F.col("length").desc(), F.col("doc").asc()]
-    elif policy == "earliest":
-        order = [F.col("date_key").asc_nulls_last(), F.col("doc").asc()]
-    else:
-        raise ValueError(f"unknown keep policy {policy}")
-    w = Window.partitionBy("component").orderBy(*order)
-    reps = (
-        c.withColumn("rank", F.row_number().over(w))
-        .where(F.col("rank") == 1)
-        .select(
-            "component",
-            F.col("doc").alias("representative"),
-            F.col("id").alias("representative_id"),
+def run_json(cmd):
+    """Runs one syndup step and returns the JSON of its last stdout line."""
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    if r.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed with exit status {r.returncode}: {r.stderr[-4000:]}"
         )
-    )
-    sets = docs.select("doc", "shingles")
-    rep_sets = sets.select(F.col("doc").alias("representative"), F.col("shingles").alias("rs"))
-    return (
-        c.select("doc", "component", "id")
-        .join(reps, "component")
-        .join(sets, "doc")
-        .join(rep_sets, "representative")
-        .select(
-            "doc",
-            "component",
-            "representative",
-            "id",
-            "representative_id",
-            F.size(F.array_intersect("shingles", "rs")).cast("long").alias("shared"),
-            F.size("shingles").cast("long").alias("size"),
-            F.size("rs").cast("long").alias("representative_size"),
-            F.lit(fingerprint).cast("long").alias("manifest"),
-        )
-    )
+    return json.loads(lines[-1])
+
+
+def assemble_command(args, parts_dir, part):
+    return [
+        args.syndup,
+        "assemble",
+        "--manifest",
+        args.manifest,
+        "--docs",
+        join(parts_dir, "docs", f"part={part}"),
+        "--pairs",
+        join(parts_dir, "pairs", f"part={part}"),
+        "-o",
+        args.out,
+        "--name",
+        f"part-{part:05d}.parquet",
+    ] + (["-j", str(args.sign_threads)] if args.sign_threads > 0 else [])
+
+
+def assemble(spark, args, parts_dir, parts):
+    """`syndup assemble` on every partition of whole components: as engine tasks (one per
+    partition, like sign), or from this process with --sign driver."""
+    if args.sign == "driver":
+        return [run_json(assemble_command(args, parts_dir, p)) for p in range(parts)]
+    cmd_args = args
+
+    def assemble_partition(batches):
+        import pandas as pd
+
+        for pdf in batches:
+            rows = []
+            for p in pdf["part"]:
+                st = run_json(assemble_command(cmd_args, parts_dir, int(p)))
+                rows.append((int(p), st["pairs"], st["members"]))
+            yield pd.DataFrame(rows, columns=["part", "pairs", "members"])
+
+    df = spark.range(0, parts, 1, parts).withColumnRenamed("id", "part")
+    return [
+        r.asDict()
+        for r in df.mapInPandas(
+            assemble_partition, "part long, pairs long, members long"
+        ).collect()
+    ]
+
+
+def clear(path):
+    """Removes an earlier run's output directory (local paths; engines overwrite URLs)."""
+    import shutil
+
+    if "://" not in path and os.path.isdir(path):
+        shutil.rmtree(path)
 
 
 def self_test(spark, F, work, max_rounds):
@@ -394,10 +513,11 @@ def main(argv=None):
         return
     with open(args.manifest, encoding="utf-8") as f:
         manifest = json.load(f)
-    if manifest.get("format_version") != 1:
+    if manifest.get("format_version") != FORMAT_VERSION:
         sys.exit(
             f"syndup driver: {args.manifest}: manifest format version "
-            f"{manifest.get('format_version')} is not 1: use the driver of the syndup that planned it"
+            f"{manifest.get('format_version')} is not {FORMAT_VERSION}: use the driver of the "
+            "syndup that planned it"
         )
     args.manifest = local_path(args.manifest)
     args.signed = local_path(args.signed)
@@ -407,7 +527,6 @@ def main(argv=None):
     fingerprint = fp - (1 << 64) if fp >= 1 << 63 else fp
     shards = len(manifest["shards"])
 
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     timings = {}
@@ -424,63 +543,112 @@ def main(argv=None):
         names = [f"shard-{s:05d}.parquet" for s in range(shards)]
         bands = spark.read.parquet(*[join(args.signed, "bands", n) for n in names])
         docs = spark.read.parquet(*[join(args.signed, "docs", n) for n in names])
-        # Candidates, and the rows of the documents in them, are written once and read back:
-        # verification and the keep policy then read the shingle lists of candidate
-        # documents only, not of the whole corpus (twice each).
+        # An id already used by an earlier document (of an earlier shard: sign keeps one per
+        # shard) is a problem, and its document is left out, as scan skips the second record.
+        firsts = docs.groupBy("id").agg(F.min("doc").alias("first"))
+        problems_path = join(args.out, "problems")
+        write(
+            docs.select("doc", "id")
+            .join(firsts, "id")
+            .where(F.col("doc") != F.col("first"))
+            .select("doc", "id", "first", F.lit(fingerprint).cast("long").alias("manifest")),
+            problems_path,
+        )
+        skipped = read_back(spark, problems_path, "doc long, id string, first long, manifest long").select("doc")
+        n_problems = skipped.count()
+        if n_problems:
+            log(f"{n_problems} documents have an id used in an earlier shard: see {problems_path}/")
+            docs = docs.join(skipped, "doc", "left_anti")
+            bands = bands.join(skipped, "doc", "left_anti")
+        timings["problems"] = time.time() - t
+
+        t = time.time()
+        # Candidates are written once and read back, so the plans below stay small.
         pairs_path = join(args.out, "_candidates")
         write(candidates(F, bands, int(params["max_bucket"])), pairs_path)
-        pairs = spark.read.parquet(pairs_path)
-        timings["candidates"] = time.time() - t
-        ids = (
-            pairs.select(F.col("a").alias("doc"))
-            .unionByName(pairs.select(F.col("b").alias("doc")))
-            .distinct()
-        )
-        involved_path = join(args.out, "_involved")
-        write(
-            docs.select("doc", "id", "length", "date_key", "shingles").join(ids, "doc", "left_semi"),
-            involved_path,
-        )
-        docs = spark.read.parquet(involved_path)
+        pairs = read_back(spark, pairs_path, PAIRS)
         n_candidates = pairs.count()
-        timings["involved"] = time.time() - t - timings["candidates"]
-        matches = verify(F, pairs, docs, params["threshold"]).withColumn(
-            "manifest", F.lit(fingerprint).cast("long")
-        )
-        matches_path = join(args.out, "matches")
-        write(matches, matches_path)
-        matches = spark.read.parquet(matches_path)
-        n_matches = matches.count()
-        timings["verify"] = time.time() - t - timings["candidates"] - timings["involved"]
-        log(
-            f"{n_candidates} candidates, {n_matches} matches in {time.time() - t:.1f} s"
-        )
+        timings["candidates"] = time.time() - t
+
+        t = time.time()
+        lsh_path = join(args.out, "_lsh_matches")
+        write(verify(F, pairs, docs, params), lsh_path)
+        matches = read_back(spark, lsh_path, MATCHES)
+        timings["verify"] = time.time() - t
+
+        n_extra = 0
+        c = params.get("containment")
+        if c:
+            t = time.time()
+            samples = spark.read.parquet(*[join(args.signed, "samples", n) for n in names])
+            if n_problems:
+                samples = samples.join(skipped, "doc", "left_anti")
+            near = matches.where(F.col("relation") == "near").select("a", "b")
+            extra_path = join(args.out, "_containment_candidates")
+            write(containment_candidates(spark, F, args, samples, near, pairs, c, args.out), extra_path)
+            extra = read_back(spark, extra_path, PAIRS)
+            n_extra = extra.count()
+            timings["containment"] = time.time() - t
+            t = time.time()
+            more_path = join(args.out, "_containment_matches")
+            write(verify(F, extra, docs, params), more_path)
+            matches = matches.unionByName(read_back(spark, more_path, MATCHES))
+            timings["verify"] += time.time() - t
+        log(f"{n_candidates} candidates, {n_extra} containment candidates")
 
         t = time.time()
         comp, rounds = components(spark, F, matches, join(args.out, "_rounds"), args.max_rounds)
         timings["components"] = time.time() - t
 
+        # Whole components go to one partition each; `syndup assemble` makes their pairs and
+        # clusters there with scan's own code (guarded clusters, sources, roles, passages).
         t = time.time()
-        out = keep(F, Window, comp, docs, params["keep"], fingerprint)
-        comp_path = join(args.out, "components")
-        write(out.orderBy("doc"), comp_path)
-        written = spark.read.parquet(comp_path)
-        n_members = written.count()
-        n_components = written.select("component").distinct().count()
-        timings["keep"] = time.time() - t
+        parts = args.assemble_parts if args.assemble_parts > 0 else max(shards, 2)
+        parts_dir = join(args.out, "_parts")
+        part = F.pmod(F.col("component"), F.lit(parts)).cast("int").alias("part")
+        members = comp.select("doc", part).join(
+            docs.select("doc", "id", "length", "date_key", "shingles", "text"), "doc"
+        )
+        members.write.mode("overwrite").option("compression", "snappy").partitionBy(
+            "part"
+        ).parquet(join(parts_dir, "docs"))
+        edges = matches.select("a", "b").join(
+            comp.select(F.col("doc").alias("a"), part), "a"
+        )
+        edges.write.mode("overwrite").option("compression", "snappy").partitionBy(
+            "part"
+        ).parquet(join(parts_dir, "pairs"))
+        for d in ["pairs", "clusters"]:
+            clear(join(args.out, d))
+        done = assemble(spark, args, parts_dir, parts)
+        n_pairs = sum(r["pairs"] for r in done)
+        n_members = sum(r["members"] for r in done)
+        clusters = spark.read.parquet(join(args.out, "clusters"))
+        n_clusters = clusters.where(F.col("doc") == F.col("representative")).count()
+        n_contained = (
+            spark.read.parquet(join(args.out, "pairs"))
+            .where(F.col("contained").isNotNull())
+            .count()
+            if n_pairs
+            else 0
+        )
+        timings["assemble"] = time.time() - t
         log(
-            f"{n_components} components, {n_members - n_components} duplicates "
-            f"({rounds} rounds) in {timings['components'] + timings['keep']:.1f} s"
+            f"{n_pairs} pairs ({n_contained} contained), {n_clusters} clusters, "
+            f"{n_members - n_clusters} duplicates ({rounds} rounds)"
         )
         summary = {
             "manifest": manifest["fingerprint"],
             "shards": shards,
             "documents": signed["documents"],
             "rejected": signed["rejected"],
+            "duplicate_ids": n_problems,
             "candidates": n_candidates,
-            "matches": n_matches,
-            "components": n_components,
-            "duplicates": n_members - n_components,
+            "containment_candidates": n_extra,
+            "pairs": n_pairs,
+            "contained_pairs": n_contained,
+            "clusters": n_clusters,
+            "duplicates": n_members - n_clusters,
             "rounds": rounds,
             "seconds": {k: round(v, 2) for k, v in timings.items()},
         }

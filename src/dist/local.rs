@@ -1,19 +1,28 @@
-//! `syndup cluster-local`: the engine's global stage on one machine, with a union-find.
+//! `syndup cluster-local`: the engine's global stage on one machine, from the signed files.
 //!
-//! Input: the `docs/` files of every shard, and either the `bands/` files (candidates and
-//! exact verification are then done here, exactly as [`crate::lsh::candidates`] and `scan` do
-//! them) or an engine's `matches/` (only the components are then computed here). Output: the
-//! same `matches/` and `components/` files as the engine writes, so `apply` takes either.
+//! Input: the `docs/`, `bands/` and (with containment) `samples/` files of every shard.
+//! Output: `pairs/`, `clusters/` and `problems/`, the files the engine writes, so `apply`
+//! takes either. The steps are `scan`'s, in its order:
 //!
-//! This is the path for corpora whose band rows and candidate documents fit in memory (they
-//! usually do: 16 bands x 20 bytes per document, plus the shingle sets of candidate documents
-//! only), and the oracle the engine's components are tested against.
+//! 1. an id already used in an earlier shard is a problem and its document is left out (as
+//!    `scan` skips the second record of an id);
+//! 2. LSH candidates from the band rows ([`crate::lsh::bucket_pairs`], as
+//!    [`crate::lsh::candidates`] makes them), verified exactly with the criteria (Jaccard, or
+//!    containment either way);
+//! 3. with containment on, [`crate::containment::class_candidates`] over the sample rows and
+//!    the near-duplicate classes of step 2, minus the LSH candidates, verified the same way;
+//! 4. [`super::assemble::assemble`] over every component: clusters, sources, roles, relations,
+//!    passages.
+//!
+//! This is the path for corpora whose band rows and candidate documents fit in memory, and
+//! the oracle the engine is tested against.
 
-use super::parquet::{self as pq, ComponentRow, MatchRow, Reader};
+use super::assemble::{assemble, PartDoc};
+use super::parquet::{self as pq, ProblemRow, Reader};
 use super::{shard_file, Manifest};
-use crate::cluster::UnionFind;
+use crate::containment;
 use crate::error::{Error, ErrorKind, Result};
-use crate::verify::Similarity;
+use crate::verify::{Criteria, MatchKind, Similarity};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -21,19 +30,25 @@ use std::path::{Path, PathBuf};
 /// What `cluster-local` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LocalStats {
-    /// Documents over all shards.
+    /// Documents over all shards (ids used in an earlier shard excluded).
     pub documents: u64,
-    /// Band rows read (0 when matches were given).
+    /// Documents left out because their id was used in an earlier shard.
+    pub duplicate_ids: u64,
+    /// Band rows read.
     pub band_rows: u64,
-    /// Candidate pairs (0 when matches were given).
+    /// LSH candidate pairs.
     pub candidates: u64,
     /// Buckets larger than `max_bucket`.
     pub giant_buckets: u64,
-    /// Verified matches.
-    pub matches: u64,
-    /// Components (of two documents or more).
-    pub components: u64,
-    /// Documents in components that are not their representative.
+    /// Containment candidates that were not LSH candidates.
+    pub containment_candidates: u64,
+    /// Reported pairs.
+    pub pairs: u64,
+    /// Pairs with relation `contained`.
+    pub contained_pairs: u64,
+    /// Clusters.
+    pub clusters: u64,
+    /// Documents in clusters that are not their representative.
     pub duplicates: u64,
 }
 
@@ -58,7 +73,7 @@ fn open_signed(manifest: &Manifest, path: &Path) -> Result<Reader> {
     Ok(r)
 }
 
-fn docs_paths(manifest: &Manifest, signed: &Path, dir: &str) -> Vec<PathBuf> {
+fn paths(manifest: &Manifest, signed: &Path, dir: &str) -> Vec<PathBuf> {
     (0..manifest.shards.len() as u32)
         .map(|s| signed.join(dir).join(shard_file(s, "parquet")))
         .collect()
@@ -71,7 +86,7 @@ fn read_docs(manifest: &Manifest, signed: &Path) -> Result<Docs> {
         length: Vec::new(),
         date_key: Vec::new(),
     };
-    for path in docs_paths(manifest, signed, "docs") {
+    for path in paths(manifest, signed, "docs") {
         let r = open_signed(manifest, &path)?;
         for b in r.read(&["doc", "id", "length", "date_key"])? {
             d.doc.extend(pq::i64s(&path, &b, 0)?);
@@ -88,21 +103,57 @@ fn read_docs(manifest: &Manifest, signed: &Path) -> Result<Docs> {
     Ok(d)
 }
 
-/// Reads the shingle sets of the documents marked in `wanted` (dense indices).
-fn read_shingles(
+/// Ids used by an earlier document (of an earlier shard: `sign` keeps one per shard): the
+/// later documents, as problems, and a mask of them.
+pub fn duplicate_ids(doc: &[i64], id: &[String]) -> (Vec<ProblemRow>, Vec<bool>) {
+    let mut by_id: Vec<(&str, usize)> = id.iter().map(String::as_str).zip(0..).collect();
+    by_id.par_sort_unstable();
+    let mut out = Vec::new();
+    let mut skip = vec![false; doc.len()];
+    for run in by_id.chunk_by(|x, y| x.0 == y.0) {
+        for &(_, i) in &run[1..] {
+            skip[i] = true;
+            out.push(ProblemRow {
+                doc: doc[i],
+                id: id[i].clone(),
+                first: doc[run[0].1],
+            });
+        }
+    }
+    out.sort_unstable();
+    (out, skip)
+}
+
+/// The shingle sets (and, with `texts`, the texts) of the documents marked in `wanted`
+/// (dense indices).
+fn read_sets(
     manifest: &Manifest,
     signed: &Path,
-    docs: &Docs,
     wanted: &[bool],
-) -> Result<Vec<Box<[u64]>>> {
-    let mut out: Vec<Box<[u64]>> = vec![Box::default(); docs.doc.len()];
+    texts: bool,
+) -> Result<Vec<(Box<[u64]>, String)>> {
+    let mut out: Vec<(Box<[u64]>, String)> = vec![Default::default(); wanted.len()];
     let mut i = 0usize;
-    for path in docs_paths(manifest, signed, "docs") {
+    let cols: &[&str] = if texts {
+        &["shingles", "text"]
+    } else {
+        &["shingles"]
+    };
+    for path in paths(manifest, signed, "docs") {
         let r = open_signed(manifest, &path)?;
-        for b in r.read(&["shingles"])? {
-            for set in pq::u64_lists(&path, &b, 0)? {
+        for b in r.read(cols)? {
+            let sets = pq::u64_lists(&path, &b, 0)?;
+            let text = if texts {
+                pq::strings(&path, &b, 1)?
+            } else {
+                Vec::new()
+            };
+            for (j, set) in sets.into_iter().enumerate() {
                 if wanted.get(i).copied().unwrap_or(false) {
-                    out[i] = set;
+                    out[i].0 = set;
+                    if texts {
+                        out[i].1 = text[j].clone();
+                    }
                 }
                 i += 1;
             }
@@ -112,16 +163,16 @@ fn read_shingles(
 }
 
 /// Candidate pairs (dense indices) from the band rows, as [`crate::lsh::candidates`] makes
-/// them: all pairs of a bucket of at most `max_bucket` documents, star edges to the smallest
-/// document of a larger one.
+/// them, without the documents in `skip`.
 fn candidates(
     manifest: &Manifest,
     signed: &Path,
     docs: &Docs,
+    skip: &[bool],
     stats: &mut LocalStats,
 ) -> Result<Vec<(u32, u32)>> {
     let mut rows: Vec<(i32, i64, u32)> = Vec::new();
-    for path in docs_paths(manifest, signed, "bands") {
+    for path in paths(manifest, signed, "bands") {
         let r = open_signed(manifest, &path)?;
         for b in r.read(&["band", "band_hash", "doc"])? {
             let band = pq::i64s(&path, &b, 0)?;
@@ -135,7 +186,9 @@ fn candidates(
                     )))
                     .with_path(&path));
                 };
-                rows.push((band[j] as i32, hash[j], d as u32));
+                if !skip[d] {
+                    rows.push((band[j] as i32, hash[j], d as u32));
+                }
             }
         }
     }
@@ -143,13 +196,7 @@ fn candidates(
     rows.par_sort_unstable();
     let max_bucket = manifest.parameters.max_bucket;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let mut j = i + 1;
-        while j < rows.len() && rows[j].0 == rows[i].0 && rows[j].1 == rows[i].1 {
-            j += 1;
-        }
-        let bucket = &rows[i..j];
+    for bucket in rows.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1) {
         let giant = crate::lsh::bucket_pairs(
             bucket.len(),
             |x| bucket[x].2,
@@ -157,7 +204,6 @@ fn candidates(
             |a, b| pairs.push((a, b)),
         );
         stats.giant_buckets += giant as u64;
-        i = j;
     }
     drop(rows);
     pairs.par_sort_unstable();
@@ -166,151 +212,202 @@ fn candidates(
     Ok(pairs)
 }
 
-/// Runs the global stage (see the module documentation) and writes `out/matches/` and
-/// `out/components/`.
-pub fn cluster_local(
+/// Each document's containment sample (dense indices; empty for documents in `skip`).
+fn read_samples(
     manifest: &Manifest,
     signed: &Path,
-    matches: Option<&Path>,
-    out: &Path,
-) -> Result<LocalStats> {
+    docs: &Docs,
+    skip: &[bool],
+) -> Result<Vec<Box<[u64]>>> {
+    let mut rows: Vec<(u32, u64)> = Vec::new();
+    for path in paths(manifest, signed, "samples") {
+        let r = open_signed(manifest, &path)?;
+        for b in r.read(&["hash", "doc"])? {
+            let hash = pq::i64s(&path, &b, 0)?;
+            let doc = pq::i64s(&path, &b, 1)?;
+            for j in 0..hash.len() {
+                let Ok(d) = docs.doc.binary_search(&doc[j]) else {
+                    return Err(Error::new(ErrorKind::Manifest(format!(
+                        "sample row of document {} that is not in the docs files: sign the shard again",
+                        doc[j]
+                    )))
+                    .with_path(&path));
+                };
+                if !skip[d] {
+                    rows.push((d as u32, hash[j] as u64));
+                }
+            }
+        }
+    }
+    rows.par_sort_unstable();
+    let mut out: Vec<Box<[u64]>> = vec![Box::default(); docs.doc.len()];
+    for run in rows.chunk_by(|x, y| x.0 == y.0) {
+        out[run[0].0 as usize] = run.iter().map(|x| x.1).collect();
+    }
+    Ok(out)
+}
+
+/// Makes the sets of the documents in `pairs` ready (read once), then keeps the pairs that
+/// meet `criteria`, with their counts.
+fn verify(
+    manifest: &Manifest,
+    signed: &Path,
+    sets: &mut [(Box<[u64]>, String)],
+    loaded: &mut [bool],
+    pairs: &[(u32, u32)],
+    criteria: &Criteria,
+) -> Result<Vec<(u32, u32, Similarity)>> {
+    let mut wanted = vec![false; loaded.len()];
+    let mut any = false;
+    for &(a, b) in pairs {
+        for d in [a as usize, b as usize] {
+            if !loaded[d] {
+                wanted[d] = true;
+                any = true;
+            }
+        }
+    }
+    if any {
+        let texts = manifest.parameters.passages;
+        let more = read_sets(manifest, signed, &wanted, texts)?;
+        for (d, set) in more.into_iter().enumerate() {
+            if wanted[d] {
+                sets[d] = set;
+                loaded[d] = true;
+            }
+        }
+    }
+    let sets = &*sets;
+    Ok(pairs
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let s = Similarity::exact(&sets[a as usize].0, &sets[b as usize].0);
+            criteria.meets(&s).then_some((a, b, s))
+        })
+        .collect())
+}
+
+/// Runs the global stage (see the module documentation) and writes `out/pairs/`,
+/// `out/clusters/` and `out/problems/`.
+pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<LocalStats> {
     let mut stats = LocalStats::default();
     let docs = read_docs(manifest, signed)?;
     let n = docs.doc.len();
-    stats.documents = n as u64;
     if n > u32::MAX as usize {
         return Err(Error::input(
             "more than 2^32 documents: use the engine (syndup spark-driver)",
         ));
     }
-    let dense = |doc: i64, path: &Path| -> Result<u32> {
-        docs.doc.binary_search(&doc).map(|i| i as u32).map_err(|_| {
-            Error::new(ErrorKind::Manifest(format!(
-                "document {doc} is not in the docs files"
-            )))
-            .with_path(path)
-        })
-    };
-    let threshold = manifest.parameters.sketch.threshold;
-    // Matches as dense pairs with their counts, and the shingle sets of matched documents.
-    type Found = Vec<(u32, u32, Similarity)>;
-    let (found, shingles): (Found, Vec<Box<[u64]>>) = match matches {
-        Some(dir) => {
-            let rows = pq::read_matches(manifest, dir)?;
-            let mut m = Vec::with_capacity(rows.len());
-            for r in rows {
-                m.push((
-                    dense(r.a, dir)?,
-                    dense(r.b, dir)?,
-                    Similarity {
-                        shared: r.shared as u32,
-                        size_a: r.size_a as u32,
-                        size_b: r.size_b as u32,
-                    },
-                ));
-            }
-            let mut wanted = vec![false; n];
-            for &(a, b, _) in &m {
-                wanted[a as usize] = true;
-                wanted[b as usize] = true;
-            }
-            let sets = read_shingles(manifest, signed, &docs, &wanted)?;
-            (m, sets)
-        }
-        None => {
-            let pairs = candidates(manifest, signed, &docs, &mut stats)?;
-            let mut wanted = vec![false; n];
-            for &(a, b) in &pairs {
-                wanted[a as usize] = true;
-                wanted[b as usize] = true;
-            }
-            let sets = read_shingles(manifest, signed, &docs, &wanted)?;
-            let m = pairs
-                .par_iter()
-                .filter_map(|&(a, b)| {
-                    let s = Similarity::exact(&sets[a as usize], &sets[b as usize]);
-                    s.meets(threshold).then_some((a, b, s))
-                })
-                .collect();
-            (m, sets)
-        }
-    };
-    stats.matches = found.len() as u64;
+    let (problems, skip) = duplicate_ids(&docs.doc, &docs.id);
+    stats.duplicate_ids = problems.len() as u64;
+    stats.documents = (n - problems.len()) as u64;
+    let criteria = manifest.criteria();
 
-    let mut uf = UnionFind::new(n);
-    let mut touched = vec![false; n];
+    let pairs = candidates(manifest, signed, &docs, &skip, &mut stats)?;
+    let mut sets = vec![Default::default(); n];
+    let mut loaded = vec![false; n];
+    let mut found = verify(manifest, signed, &mut sets, &mut loaded, &pairs, &criteria)?;
+    if let Some(c) = manifest.parameters.containment {
+        let near: Vec<(u32, u32)> = found
+            .iter()
+            .filter(|m| criteria.relation(&m.2) == Some(MatchKind::NearDuplicate))
+            .map(|m| (m.0, m.1))
+            .collect();
+        let samples = read_samples(manifest, signed, &docs, &skip)?;
+        let params = containment::Params {
+            threshold: c.threshold,
+            max_df: c.max_df,
+            ..containment::Params::default()
+        };
+        let mut extra = containment::class_candidates(samples, near, &params);
+        extra.retain(|p| pairs.binary_search(p).is_err());
+        stats.containment_candidates = extra.len() as u64;
+        found.extend(verify(
+            manifest,
+            signed,
+            &mut sets,
+            &mut loaded,
+            &extra,
+            &criteria,
+        )?);
+        found.par_sort_unstable_by_key(|m| (m.0, m.1));
+    }
+    drop(pairs);
+
+    // Only the documents of pairs go on (in document order).
+    let mut used = vec![false; n];
     for &(a, b, _) in &found {
-        uf.union(a, b);
-        touched[a as usize] = true;
-        touched[b as usize] = true;
+        used[a as usize] = true;
+        used[b as usize] = true;
     }
-    // Members by root (the root is the smallest member), in document order.
-    let mut members: Vec<(u32, u32)> = (0..n as u32)
-        .filter(|&x| touched[x as usize])
-        .map(|x| (uf.find(x), x))
-        .collect();
-    members.sort_unstable();
-    let keep = manifest.parameters.keep;
-    let better = |x: usize, y: usize| -> bool {
-        keep.prefers(x, y, |i| docs.length[i].max(0) as u64, |i| docs.date_key[i])
-    };
-    let mut rows: Vec<ComponentRow> = Vec::with_capacity(members.len());
-    let mut i = 0;
-    while i < members.len() {
-        let mut j = i + 1;
-        while j < members.len() && members[j].0 == members[i].0 {
-            j += 1;
-        }
-        let comp = &members[i..j];
-        let mut rep = comp[0].1 as usize;
-        for &(_, x) in &comp[1..] {
-            if better(x as usize, rep) {
-                rep = x as usize;
+    let part: Vec<PartDoc> = (0..n)
+        .filter(|&d| used[d])
+        .map(|d| {
+            let (set, text) = std::mem::take(&mut sets[d]);
+            PartDoc {
+                doc: docs.doc[d],
+                id: docs.id[d].clone(),
+                length: docs.length[d],
+                date_key: docs.date_key[d],
+                shingles: set,
+                text,
             }
-        }
-        stats.components += 1;
-        stats.duplicates += comp.len() as u64 - 1;
-        for &(root, x) in comp {
-            let x = x as usize;
-            let s = Similarity::exact(&shingles[x], &shingles[rep]);
-            rows.push(ComponentRow {
-                doc: docs.doc[x],
-                component: docs.doc[root as usize],
-                representative: docs.doc[rep],
-                id: docs.id[x].clone(),
-                representative_id: docs.id[rep].clone(),
-                shared: s.shared as i64,
-                size: s.size_a as i64,
-                representative_size: s.size_b as i64,
-            });
-        }
-        i = j;
-    }
-    rows.sort_unstable_by_key(|r| r.doc);
-
-    let match_rows: Vec<MatchRow> = found
-        .iter()
-        .map(|&(a, b, s)| MatchRow {
-            a: docs.doc[a as usize],
-            b: docs.doc[b as usize],
-            shared: s.shared as i64,
-            size_a: s.size_a as i64,
-            size_b: s.size_b as i64,
         })
         .collect();
-    for d in ["matches", "components"] {
+    drop(sets);
+    let pair_docs: Vec<(i64, i64)> = found
+        .iter()
+        .map(|&(a, b, _)| (docs.doc[a as usize], docs.doc[b as usize]))
+        .collect();
+    let done = assemble(manifest, &part, &pair_docs)?;
+    stats.pairs = done.pairs.len() as u64;
+    stats.contained_pairs = done.pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
+    stats.clusters = done
+        .clusters
+        .iter()
+        .filter(|r| r.doc == r.representative)
+        .count() as u64;
+    stats.duplicates = done.clusters.len() as u64 - stats.clusters;
+    write_outputs(manifest, out, "part-00000.parquet", &done, Some(&problems))?;
+    Ok(stats)
+}
+
+/// Writes the rows of one partition as `name` in `out/pairs/` and `out/clusters/` (and
+/// `out/problems/` when given).
+pub fn write_outputs(
+    manifest: &Manifest,
+    out: &Path,
+    name: &str,
+    done: &super::assemble::Assembled,
+    problems: Option<&[ProblemRow]>,
+) -> Result<()> {
+    for d in ["pairs", "clusters", "problems"] {
+        if d == "problems" && problems.is_none() {
+            continue;
+        }
         let dir = out.join(d);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     }
-    pq::write_matches(
-        manifest,
-        &out.join("matches").join("part-00000.parquet"),
-        &match_rows,
-    )?;
-    pq::write_components(
-        manifest,
-        &out.join("components").join("part-00000.parquet"),
-        &rows,
-    )?;
-    Ok(stats)
+    pq::write_pairs(manifest, &out.join("pairs").join(name), &done.pairs)?;
+    pq::write_clusters(manifest, &out.join("clusters").join(name), &done.clusters)?;
+    if let Some(p) = problems {
+        pq::write_problems(manifest, &out.join("problems").join(name), p)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_of_an_earlier_shard_is_a_problem_of_the_later_document() {
+        let doc = [1, 2, 1 << 32, (2 << 32) + 5];
+        let id: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
+        let (p, skip) = duplicate_ids(&doc, &id);
+        assert_eq!(skip, [false, false, true, true]);
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|r| r.first == 1 && r.id == "a"));
+        assert_eq!(p[0].doc, 1 << 32);
+    }
 }

@@ -1,17 +1,21 @@
-//! The distributed flow: the same dedup as [`crate::Detector`], cut into shard-level map steps
-//! over files (Rust) and one global integer stage (an engine such as Apache Spark or Sail).
+//! The distributed flow: the same dedup as [`crate::Detector`] at its defaults, cut into
+//! shard-level and component-level map steps over files (Rust) and a global stage of joins and
+//! group-bys (an engine such as Apache Spark or Sail).
 //!
 //! ```text
 //!  plan          shard list + every parameter               -> manifest.json (fingerprinted)
-//!  sign          one JSON Lines shard (Rust, per shard)      -> bands/ docs/ rejects/
-//!  engine        group (band, band_hash) -> candidate pairs  -> matches/ components/
-//!                -> exact Jaccard in SQL -> large-star/small-star components -> keep policy
-//!  cluster-local the same global stage with a union-find      -> matches/ components/
-//!  apply         one shard + components (Rust, per shard)    -> kept records, byte-identical
+//!  sign          one JSON Lines shard (Rust, per shard)      -> bands/ docs/ samples/ rejects/
+//!  engine        ids in two shards -> problems/; group (band, band_hash) -> LSH candidates;
+//!                join samples on hash -> containment candidates; exact counts and relation
+//!                in SQL; large-star/small-star components of all pairs
+//!  assemble      whole components (Rust, per partition)      -> pairs/ clusters/
+//!  cluster-local all of the engine's stage and assemble on one machine (the oracle)
+//!  apply         one shard + clusters (Rust, per shard)      -> kept records, byte-identical
 //! ```
 //!
-//! Rust does all per-document work; the engine only moves integers (and the shingle hash
-//! arrays it intersects for exact verification). The engine stage is a Python driver that uses
+//! Rust does all per-document work and everything that looks at one component (the guarded
+//! clustering, sources, roles, passages: [`assemble::assemble`], with `scan`'s own functions); the
+//! engine only moves rows between them. The engine stage is a Python driver that uses
 //! built-in Spark SQL only ([`DRIVER`], written out by `syndup spark-driver`), so it runs on
 //! classic Spark and on Spark Connect servers such as Sail.
 //!
@@ -21,21 +25,24 @@
 //!
 //! Documents are numbered `doc = shard << 32 | row`, with `row` the 0-based line of the record
 //! in its shard, so the order of documents is the input order (shards in manifest order), the
-//! same order `scan` numbers documents in. The candidates are the ones [`crate::lsh::candidates`]
-//! makes (all pairs in a bucket of at most `max_bucket` documents, star edges to the smallest
-//! document of a larger bucket), every candidate is verified on the exact shingle sets, and the
-//! clusters are the connected components of the matches: the same clusters as
-//! `syndup scan --cluster components` with the same parameters and keep policy.
+//! same order `scan` numbers documents in, and every tie `scan` breaks by input order is broken
+//! the same way. An id used in an earlier shard is a problem and its document is left out, as
+//! `scan` skips the second record of an id. The candidates are the ones `scan` makes (LSH:
+//! [`crate::lsh::candidates`]; containment: [`crate::containment::class_candidates`]), every
+//! candidate is verified on the exact shingle sets, and the clusters, sources and roles are
+//! those of `scan` with the same parameters.
 
 pub mod apply;
+pub mod assemble;
 pub mod local;
 pub mod parquet;
 pub mod plan;
 pub mod sign;
 
 pub use apply::{apply, ApplyOptions, ApplyStats};
+pub use assemble::{assemble, assemble_files, Assembled, PartDoc};
 pub use local::{cluster_local, LocalStats};
-pub use parquet::{read_components, read_matches, ComponentRow, MatchRow};
+pub use parquet::{read_clusters, read_pairs, read_problems, ClusterRow, PairRow, ProblemRow};
 pub use plan::{Manifest, ManifestParameters};
 pub use sign::{sign_shard, SignStats};
 
@@ -44,7 +51,7 @@ pub const DRIVER: &str = include_str!("driver.py");
 
 /// Version of the manifest and of every file layout of this module. Bumped when a column, a
 /// hash or a numbering changes; part of the fingerprint.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The document number of `row` in `shard`.
 #[inline]

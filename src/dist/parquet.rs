@@ -8,15 +8,23 @@
 //! | directory     | written by        | columns                                                      |
 //! |---------------|-------------------|--------------------------------------------------------------|
 //! | `bands/`      | `sign`            | `band int32, band_hash int64, doc int64`, sorted by band, hash, doc |
-//! | `docs/`       | `sign`            | `doc int64, id string, length int64, date string?, date_key int64?, minhash list<int32>, shingles list<int64>`, sorted by doc |
+//! | `docs/`       | `sign`            | `doc int64, id string, length int64, date string?, date_key int64?, minhash list<int32>, shingles list<int64>, text string`, sorted by doc |
 //! | `rejects/`    | `sign`            | JSON Lines: `path, line, id, kind, message`                   |
-//! | `matches/`    | engine, `cluster-local` | `a int64, b int64, shared int64, size_a int64, size_b int64, manifest int64` (`a < b`) |
-//! | `components/` | engine, `cluster-local` | `doc int64, component int64, representative int64, id string, representative_id string, shared int64, size int64, representative_size int64, manifest int64` |
+//! | `samples/`    | `sign` (containment on) | `hash int64, doc int64`, sorted by hash, doc |
+//! | `pairs/`      | `assemble` (engine), `cluster-local` | `a int64, b int64, a_id string, b_id string, relation string, contained int64?, shared int64, size_a int64, size_b int64, cluster int64?, passages string?, manifest int64` (`a < b`) |
+//! | `clusters/`   | `assemble` (engine), `cluster-local` | `doc int64, cluster int64, representative int64, role string, source int64, source_by string, id string, representative_id string, source_id string, shared int64, size int64, representative_size int64, manifest int64` |
+//! | `problems/`   | engine, `cluster-local` | `doc int64, id string, first int64, manifest int64`: an id already used by document `first` of an earlier shard |
 //!
 //! `length` is the text's size in bytes, `date_key` the date in Unix seconds when it parses,
 //! `shingles` the sorted, deduplicated shingle hashes (exact verification intersects them),
-//! `component` the smallest document of the component, `shared` the shingles a member shares
-//! with its representative. Files written by Rust carry `syndup.manifest` (the fingerprint)
+//! `text` the text as read (passages are aligned on it). In `pairs/`, `relation` is
+//! `near_duplicate` or `contained`, `contained` the document that lies inside the other,
+//! `cluster` the pair's cluster when both documents are in the same one, `passages` the
+//! aligned shared passages as the JSON of [`crate::align::Alignment`] (null with passages
+//! off). In `clusters/`, `cluster` is the smallest document of the cluster (clusters sorted by
+//! it are in `scan`'s order), `role` is `source`, `copy` or `partial_copy` towards the
+//! cluster's `source` ([`crate::roles`]), `shared` the shingles a member shares with its
+//! representative. Files written by Rust carry `syndup.manifest` (the fingerprint)
 //! and `syndup.format_version` in their key-value metadata; `sign`'s files also `syndup.shard`,
 //! `syndup.records`, `syndup.documents` and `syndup.rejected`.
 
@@ -64,35 +72,65 @@ pub fn docs_schema() -> Arc<Schema> {
         Field::new("date_key", DataType::Int64, true),
         Field::new("minhash", list_of(DataType::Int32), false),
         Field::new("shingles", list_of(DataType::Int64), false),
+        Field::new("text", DataType::Utf8, false),
     ]))
 }
 
-/// Schema of `matches/` files.
-pub fn matches_schema() -> Arc<Schema> {
+/// Schema of `samples/` files.
+pub fn samples_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("hash", DataType::Int64, false),
+        Field::new("doc", DataType::Int64, false),
+    ]))
+}
+
+/// Schema of `pairs/` files.
+pub fn pairs_schema() -> Arc<Schema> {
     let f = |n: &str| Field::new(n, DataType::Int64, false);
     Arc::new(Schema::new(vec![
         f("a"),
         f("b"),
+        Field::new("a_id", DataType::Utf8, false),
+        Field::new("b_id", DataType::Utf8, false),
+        Field::new("relation", DataType::Utf8, false),
+        Field::new("contained", DataType::Int64, true),
         f("shared"),
         f("size_a"),
         f("size_b"),
+        Field::new("cluster", DataType::Int64, true),
+        Field::new("passages", DataType::Utf8, true),
         f("manifest"),
     ]))
 }
 
-/// Schema of `components/` files.
-pub fn components_schema() -> Arc<Schema> {
+/// Schema of `clusters/` files.
+pub fn clusters_schema() -> Arc<Schema> {
     let f = |n: &str| Field::new(n, DataType::Int64, false);
+    let s = |n: &str| Field::new(n, DataType::Utf8, false);
     Arc::new(Schema::new(vec![
         f("doc"),
-        f("component"),
+        f("cluster"),
         f("representative"),
-        Field::new("id", DataType::Utf8, false),
-        Field::new("representative_id", DataType::Utf8, false),
+        s("role"),
+        f("source"),
+        s("source_by"),
+        s("id"),
+        s("representative_id"),
+        s("source_id"),
         f("shared"),
         f("size"),
         f("representative_size"),
         f("manifest"),
+    ]))
+}
+
+/// Schema of `problems/` files.
+pub fn problems_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("doc", DataType::Int64, false),
+        Field::new("id", DataType::Utf8, false),
+        Field::new("first", DataType::Int64, false),
+        Field::new("manifest", DataType::Int64, false),
     ]))
 }
 
@@ -428,40 +466,72 @@ pub fn opt_i64s(path: &Path, b: &RecordBatch, i: usize) -> Result<Vec<Option<i64
     }
 }
 
-/// A verified match as stored in `matches/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct MatchRow {
+/// A reported pair as stored in `pairs/` (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PairRow {
     /// The smaller document number.
     pub a: i64,
     /// The larger document number.
     pub b: i64,
+    /// `a`'s id.
+    pub a_id: String,
+    /// `b`'s id.
+    pub b_id: String,
+    /// `near_duplicate` or `contained`.
+    pub relation: String,
+    /// The document that lies inside the other (`contained` pairs).
+    pub contained: Option<i64>,
     /// Shingles in common.
     pub shared: i64,
     /// Shingles of `a`.
     pub size_a: i64,
     /// Shingles of `b`.
     pub size_b: i64,
+    /// The cluster of both documents, when they are in the same one.
+    pub cluster: Option<i64>,
+    /// The aligned shared passages (JSON of [`crate::align::Alignment`]).
+    pub passages: Option<String>,
 }
 
-/// A member of a component as stored in `components/` (the representative included).
+/// A member of a cluster as stored in `clusters/` (the representative included).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ComponentRow {
+pub struct ClusterRow {
     /// The document number.
     pub doc: i64,
-    /// The smallest document number of its component.
-    pub component: i64,
+    /// The smallest document number of its cluster.
+    pub cluster: i64,
     /// The member the keep policy keeps.
     pub representative: i64,
+    /// `source`, `copy` or `partial_copy`.
+    pub role: String,
+    /// The cluster's likely original.
+    pub source: i64,
+    /// How the source was chosen (`date`, `containment`, `first_seen`, `similarity`).
+    pub source_by: String,
     /// The document's id.
     pub id: String,
     /// The representative's id.
     pub representative_id: String,
+    /// The source's id.
+    pub source_id: String,
     /// Shingles shared with the representative.
     pub shared: i64,
     /// The document's shingles.
     pub size: i64,
     /// The representative's shingles.
     pub representative_size: i64,
+}
+
+/// An id used in two shards, as stored in `problems/`: document `doc` is skipped, as `scan`
+/// skips the second record of an id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProblemRow {
+    /// The skipped document.
+    pub doc: i64,
+    /// Its id.
+    pub id: String,
+    /// The document that has the id first.
+    pub first: i64,
 }
 
 /// Checks the `manifest` column of an engine output (every value must be `fingerprint`).
@@ -473,72 +543,122 @@ fn check_manifest_column(manifest: &super::Manifest, path: &Path, values: &[i64]
     Ok(())
 }
 
-/// Reads every `matches/` file under `dir`, sorted.
-pub fn read_matches(manifest: &super::Manifest, dir: &Path) -> Result<Vec<MatchRow>> {
+/// Column `i` of `b` as optional strings.
+pub fn opt_strings(path: &Path, b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>> {
+    let a = b.column(i);
+    let s = match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>(),
+        t => {
+            return Err(parquet_err(
+                path,
+                format!("column {i} is {t}, not a string"),
+            ))
+        }
+    };
+    Ok((0..s.len())
+        .map(|j| (!s.is_null(j)).then(|| s.value(j).to_string()))
+        .collect())
+}
+
+/// Reads every `pairs/` file under `dir`, sorted.
+pub fn read_pairs(manifest: &super::Manifest, dir: &Path) -> Result<Vec<PairRow>> {
     let mut out = Vec::new();
+    let cols = [
+        "a",
+        "b",
+        "a_id",
+        "b_id",
+        "relation",
+        "contained",
+        "shared",
+        "size_a",
+        "size_b",
+        "cluster",
+        "passages",
+        "manifest",
+    ];
     for path in parquet_files(dir)? {
-        let cols = ["a", "b", "shared", "size_a", "size_b", "manifest"];
         for b in Reader::open(&path)?.read(&cols)? {
-            let c: Vec<Vec<i64>> = (0..cols.len())
-                .map(|i| i64s(&path, &b, i))
-                .collect::<Result<_>>()?;
-            check_manifest_column(manifest, &path, &c[5])?;
-            out.extend((0..b.num_rows()).map(|j| MatchRow {
-                a: c[0][j],
-                b: c[1][j],
-                shared: c[2][j],
-                size_a: c[3][j],
-                size_b: c[4][j],
-            }));
+            check_manifest_column(manifest, &path, &i64s(&path, &b, 11)?)?;
+            let (a, bb) = (i64s(&path, &b, 0)?, i64s(&path, &b, 1)?);
+            let (a_id, b_id) = (strings(&path, &b, 2)?, strings(&path, &b, 3)?);
+            let relation = strings(&path, &b, 4)?;
+            let contained = opt_i64s(&path, &b, 5)?;
+            let shared = i64s(&path, &b, 6)?;
+            let size_a = i64s(&path, &b, 7)?;
+            let size_b = i64s(&path, &b, 8)?;
+            let cluster = opt_i64s(&path, &b, 9)?;
+            let passages = opt_strings(&path, &b, 10)?;
+            for j in 0..b.num_rows() {
+                out.push(PairRow {
+                    a: a[j],
+                    b: bb[j],
+                    a_id: a_id[j].clone(),
+                    b_id: b_id[j].clone(),
+                    relation: relation[j].clone(),
+                    contained: contained[j],
+                    shared: shared[j],
+                    size_a: size_a[j],
+                    size_b: size_b[j],
+                    cluster: cluster[j],
+                    passages: passages[j].clone(),
+                });
+            }
         }
     }
     out.sort_unstable();
     Ok(out)
 }
 
-/// Reads every `components/` file under `dir`, sorted by document; with `shard`, only that
+/// Reads every `clusters/` file under `dir`, sorted by document; with `shard`, only that
 /// shard's documents.
-pub fn read_components(
+pub fn read_clusters(
     manifest: &super::Manifest,
     dir: &Path,
     shard: Option<u32>,
-) -> Result<Vec<ComponentRow>> {
+) -> Result<Vec<ClusterRow>> {
     let mut out = Vec::new();
+    let cols = [
+        "doc",
+        "cluster",
+        "representative",
+        "role",
+        "source",
+        "source_by",
+        "id",
+        "representative_id",
+        "source_id",
+        "shared",
+        "size",
+        "representative_size",
+        "manifest",
+    ];
     for path in parquet_files(dir)? {
-        let cols = [
-            "doc",
-            "component",
-            "representative",
-            "id",
-            "representative_id",
-            "shared",
-            "size",
-            "representative_size",
-            "manifest",
-        ];
         for b in Reader::open(&path)?.read(&cols)? {
             let doc = i64s(&path, &b, 0)?;
-            check_manifest_column(manifest, &path, &i64s(&path, &b, 8)?)?;
+            check_manifest_column(manifest, &path, &i64s(&path, &b, 12)?)?;
             let keep: Vec<usize> = (0..b.num_rows())
                 .filter(|&j| shard.is_none_or(|s| super::shard_of(doc[j]) == s))
                 .collect();
             if keep.is_empty() {
                 continue;
             }
-            let comp = i64s(&path, &b, 1)?;
-            let rep = i64s(&path, &b, 2)?;
-            let id = strings(&path, &b, 3)?;
-            let rep_id = strings(&path, &b, 4)?;
-            let shared = i64s(&path, &b, 5)?;
-            let size = i64s(&path, &b, 6)?;
-            let rep_size = i64s(&path, &b, 7)?;
+            let int = |i| i64s(&path, &b, i);
+            let text = |i| strings(&path, &b, i);
+            let (cluster, rep, role, source) = (int(1)?, int(2)?, text(3)?, int(4)?);
+            let (source_by, id, rep_id, source_id) = (text(5)?, text(6)?, text(7)?, text(8)?);
+            let (shared, size, rep_size) = (int(9)?, int(10)?, int(11)?);
             for j in keep {
-                out.push(ComponentRow {
+                out.push(ClusterRow {
                     doc: doc[j],
-                    component: comp[j],
+                    cluster: cluster[j],
                     representative: rep[j],
+                    role: role[j].clone(),
+                    source: source[j],
+                    source_by: source_by[j].clone(),
                     id: id[j].clone(),
                     representative_id: rep_id[j].clone(),
+                    source_id: source_id[j].clone(),
                     shared: shared[j],
                     size: size[j],
                     representative_size: rep_size[j],
@@ -550,52 +670,109 @@ pub fn read_components(
     Ok(out)
 }
 
-/// Writes `matches` to `path` (one file).
-pub fn write_matches(manifest: &super::Manifest, path: &Path, matches: &[MatchRow]) -> Result<()> {
-    let fp = manifest.fingerprint_i64();
-    let col = |f: fn(&MatchRow) -> i64| i64_array(matches.iter().map(f).collect());
-    let b = batch(
-        path,
-        matches_schema(),
-        vec![
-            col(|m| m.a),
-            col(|m| m.b),
-            col(|m| m.shared),
-            col(|m| m.size_a),
-            col(|m| m.size_b),
-            i64_array(vec![fp; matches.len()]),
-        ],
-    )?;
-    write_file(path, matches_schema(), &[b], meta(manifest), 1 << 20)
+/// Reads every `problems/` file under `dir` (none when it does not exist), sorted.
+pub fn read_problems(manifest: &super::Manifest, dir: &Path) -> Result<Vec<ProblemRow>> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return Ok(out);
+    }
+    for path in parquet_files(dir)? {
+        for b in Reader::open(&path)?.read(&["doc", "id", "first", "manifest"])? {
+            check_manifest_column(manifest, &path, &i64s(&path, &b, 3)?)?;
+            let (doc, id, first) = (
+                i64s(&path, &b, 0)?,
+                strings(&path, &b, 1)?,
+                i64s(&path, &b, 2)?,
+            );
+            out.extend((0..b.num_rows()).map(|j| ProblemRow {
+                doc: doc[j],
+                id: id[j].clone(),
+                first: first[j],
+            }));
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
 }
 
 /// Writes `rows` to `path` (one file).
-pub fn write_components(
-    manifest: &super::Manifest,
-    path: &Path,
-    rows: &[ComponentRow],
-) -> Result<()> {
+pub fn write_pairs(manifest: &super::Manifest, path: &Path, rows: &[PairRow]) -> Result<()> {
     let fp = manifest.fingerprint_i64();
-    let col = |f: fn(&ComponentRow) -> i64| i64_array(rows.iter().map(f).collect());
-    let s = |f: fn(&ComponentRow) -> &str| -> ArrayRef {
+    let col = |f: fn(&PairRow) -> i64| i64_array(rows.iter().map(f).collect());
+    let opt = |f: fn(&PairRow) -> Option<i64>| -> ArrayRef {
+        Arc::new(Int64Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let s = |f: fn(&PairRow) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
     };
     let b = batch(
         path,
-        components_schema(),
+        pairs_schema(),
+        vec![
+            col(|r| r.a),
+            col(|r| r.b),
+            s(|r| &r.a_id),
+            s(|r| &r.b_id),
+            s(|r| &r.relation),
+            opt(|r| r.contained),
+            col(|r| r.shared),
+            col(|r| r.size_a),
+            col(|r| r.size_b),
+            opt(|r| r.cluster),
+            Arc::new(StringArray::from(
+                rows.iter()
+                    .map(|r| r.passages.as_deref())
+                    .collect::<Vec<_>>(),
+            )),
+            i64_array(vec![fp; rows.len()]),
+        ],
+    )?;
+    write_file(path, pairs_schema(), &[b], meta(manifest), 1 << 16)
+}
+
+/// Writes `rows` to `path` (one file).
+pub fn write_clusters(manifest: &super::Manifest, path: &Path, rows: &[ClusterRow]) -> Result<()> {
+    let fp = manifest.fingerprint_i64();
+    let col = |f: fn(&ClusterRow) -> i64| i64_array(rows.iter().map(f).collect());
+    let s = |f: fn(&ClusterRow) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let b = batch(
+        path,
+        clusters_schema(),
         vec![
             col(|r| r.doc),
-            col(|r| r.component),
+            col(|r| r.cluster),
             col(|r| r.representative),
+            s(|r| &r.role),
+            col(|r| r.source),
+            s(|r| &r.source_by),
             s(|r| &r.id),
             s(|r| &r.representative_id),
+            s(|r| &r.source_id),
             col(|r| r.shared),
             col(|r| r.size),
             col(|r| r.representative_size),
             i64_array(vec![fp; rows.len()]),
         ],
     )?;
-    write_file(path, components_schema(), &[b], meta(manifest), 1 << 20)
+    write_file(path, clusters_schema(), &[b], meta(manifest), 1 << 20)
+}
+
+/// Writes `rows` to `path` (one file).
+pub fn write_problems(manifest: &super::Manifest, path: &Path, rows: &[ProblemRow]) -> Result<()> {
+    let fp = manifest.fingerprint_i64();
+    let b = batch(
+        path,
+        problems_schema(),
+        vec![
+            i64_array(rows.iter().map(|r| r.doc).collect()),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.id))),
+            i64_array(rows.iter().map(|r| r.first).collect()),
+            i64_array(vec![fp; rows.len()]),
+        ],
+    )?;
+    write_file(path, problems_schema(), &[b], meta(manifest), 1 << 20)
 }
 
 /// The key-value metadata every Rust-written file carries.

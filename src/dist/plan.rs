@@ -13,6 +13,7 @@ use crate::config::{ClusterMode, Config, Fields, KeepPolicy, VerifyMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{self, InputKind, Source};
 use crate::sketch::SketchParams;
+use crate::verify::Criteria;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,28 @@ pub struct ManifestParameters {
     pub max_doc_bytes: usize,
     /// JSON fields read (the title is never read).
     pub fields: Fields,
+    /// Guarded clusters (scan's default) or plain components.
+    pub cluster: ClusterMode,
+    /// Partial copies by containment; `None`: Jaccard only.
+    pub containment: Option<ContainmentParameters>,
+    /// Aligned shared passages for every pair.
+    pub passages: bool,
+}
+
+/// The containment settings of a manifest (see [`crate::config::ContainmentConfig`]), with the
+/// sampling rate resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainmentParameters {
+    /// Directed containment at or above which a pair is reported.
+    pub threshold: f64,
+    /// Fewest distinct shingles of a contained document.
+    pub min_shingles: u32,
+    /// One shingle in `sample` (by hash) is in the sample table.
+    pub sample: u64,
+    /// Sampled hashes in more documents than this are not joined on (posting lists capped as
+    /// in `scan`).
+    pub max_df: usize,
 }
 
 /// A plan: the parameters, the ordered shards and the fingerprint of both.
@@ -60,15 +83,10 @@ struct Fingerprinted<'a> {
 
 impl Manifest {
     /// A manifest for `config` over the JSON Lines files found in `sources` (directories are
-    /// walked in sorted order). Sentence settings, `verify` and `cluster` are not part of the
-    /// distributed flow: it always verifies exactly and gives plain components.
+    /// walked in sorted order). Sentence settings, `--window`, `--group-pairs` and `verify` are
+    /// not part of the distributed flow: it always verifies exactly and compares every pair.
     pub fn new(config: &Config, sources: &[Source]) -> Result<Manifest> {
         config.validate()?;
-        if config.keep == KeepPolicy::Source {
-            return Err(Error::config(
-                "--keep source compares members across a whole cluster, which the distributed flow does not do: use --keep first, longest or earliest",
-            ));
-        }
         let expanded = input::expand(sources);
         if let Some(p) = expanded.problems.first() {
             return Err(Error::input(format!("cannot plan over the inputs: {p}")));
@@ -104,8 +122,20 @@ impl Manifest {
                 max_doc_bytes: config.max_doc_bytes,
                 fields: Fields {
                     title: None,
+                    group: None,
                     ..config.fields.clone()
                 },
+                cluster: config.cluster,
+                containment: config
+                    .containment
+                    .threshold
+                    .map(|threshold| ContainmentParameters {
+                        threshold,
+                        min_shingles: config.containment.min_shingles,
+                        sample: config.containment.sample_rate(),
+                        max_df: config.containment.max_df,
+                    }),
+                passages: config.passages,
             },
             shards,
         };
@@ -163,8 +193,8 @@ impl Manifest {
         write_atomic(path, &json)
     }
 
-    /// The configuration the steps run with: exact verification, plain components, Jaccard
-    /// only (no containment relations, no passages), no sentence stage.
+    /// The configuration the steps run with: the manifest's parameters, exact verification,
+    /// every pair compared, no sentence stage.
     pub fn config(&self) -> Config {
         let p = &self.parameters;
         let k = &p.sketch;
@@ -179,22 +209,41 @@ impl Manifest {
             rows: Some(k.rows),
             verify: VerifyMode::Exact,
             keep: p.keep,
-            cluster: ClusterMode::Components,
+            cluster: p.cluster,
             max_bucket: p.max_bucket,
             strict: false,
             max_doc_bytes: p.max_doc_bytes,
             fields: p.fields.clone(),
             sentences: Default::default(),
-            containment: crate::config::ContainmentConfig {
-                threshold: None,
-                ..Default::default()
+            containment: match p.containment {
+                Some(c) => crate::config::ContainmentConfig {
+                    threshold: Some(c.threshold),
+                    min_shingles: c.min_shingles,
+                    sample: Some(c.sample),
+                    max_df: c.max_df,
+                },
+                None => crate::config::ContainmentConfig {
+                    threshold: None,
+                    ..Default::default()
+                },
             },
             window_days: None,
             group_pairs: crate::config::GroupPairs::All,
-            passages: false,
+            passages: p.passages,
             windows_1252: false,
             memory: crate::config::DEFAULT_MEMORY,
             tmp_dir: None,
+        }
+    }
+
+    /// What makes two documents a pair: Jaccard, or containment when that is on (as
+    /// [`crate::Detector::criteria`]).
+    pub fn criteria(&self) -> Criteria {
+        let p = &self.parameters;
+        Criteria {
+            jaccard: p.sketch.threshold,
+            containment: p.containment.map(|c| c.threshold),
+            min_shingles: p.containment.map(|c| c.min_shingles).unwrap_or(0),
         }
     }
 
@@ -268,7 +317,7 @@ pub fn temp_name(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    /// The distributed flow keeps first, longest or earliest (not `source`, scan's default).
+    /// A configuration that keeps the first member.
     fn first() -> Config {
         Config {
             keep: KeepPolicy::First,

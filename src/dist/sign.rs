@@ -1,11 +1,14 @@
-//! `syndup sign`: one JSON Lines shard -> `bands/`, `docs/` and `rejects/` files.
+//! `syndup sign`: one JSON Lines shard -> `bands/`, `docs/`, `rejects/` and (with containment)
+//! `samples/` files.
 //!
 //! Each record is read with the same checks as `scan` ([`crate::input::record_fields`], the
 //! size limit, an empty id, no words), shingled and signed exactly as `scan` does, and given the
 //! document number `shard << 32 | row` (`row` = 0-based line). A record that cannot be used is
 //! never dropped silently: it goes to `rejects/shard-N.jsonl` with its `path:line` and the
 //! reason, and is counted in the Parquet metadata. An id used twice in the shard keeps its first
-//! record, as in `scan`; ids are not compared across shards.
+//! record, as in `scan`; ids used in two shards are found by the global stage (reported as
+//! problems there). The sample rows are each document's containment sample
+//! ([`crate::containment::sample`], the rate from the manifest), sorted by hash and document.
 //!
 //! Band rows are sorted by band, band hash and document, so an engine reading the files finds
 //! each band's buckets in order. All three files are written to hidden temporary names and
@@ -15,6 +18,7 @@
 
 use super::parquet::{self as pq, Reader};
 use super::{doc_number, shard_file, Manifest};
+use crate::containment;
 use crate::document::{parse_date, Problem, ProblemKind};
 use crate::error::{Error, Result};
 use crate::input::{self, InputFile};
@@ -53,17 +57,26 @@ struct Signed {
     date: Option<String>,
     sig: Vec<u32>,
     shingles: Vec<u64>,
+    /// The containment sample (empty when containment is off).
+    sample: Vec<u64>,
+    /// The text as read (passages are aligned on it).
+    text: String,
     /// The band keys (`bands` of them).
     keys: Vec<u64>,
 }
 
-/// The three output paths of `shard` under `out`.
+/// The three output paths of `shard` under `out` (bands, docs, rejects).
 pub fn output_paths(out: &Path, shard: u32) -> (PathBuf, PathBuf, PathBuf) {
     (
         out.join("bands").join(shard_file(shard, "parquet")),
         out.join("docs").join(shard_file(shard, "parquet")),
         out.join("rejects").join(shard_file(shard, "jsonl")),
     )
+}
+
+/// The sample file of `shard` under `out` (written when containment is on).
+pub fn samples_path(out: &Path, shard: u32) -> PathBuf {
+    out.join("samples").join(shard_file(shard, "parquet"))
 }
 
 /// Problems listed in [`SignStats::problems`] at most.
@@ -76,7 +89,9 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
     if let Some(stats) = already_signed(manifest, shard, &bands_path, &docs_path)? {
         return Ok(stats);
     }
-    for p in [&bands_path, &docs_path, &rejects_path] {
+    let samples_path = samples_path(out, shard);
+    let containment = manifest.parameters.containment;
+    for p in [&bands_path, &docs_path, &rejects_path, &samples_path] {
         if let Some(dir) = p.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -104,6 +119,7 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
     )?;
     let mut pending: Vec<Signed> = Vec::new();
     let mut keys: Vec<(i32, i64, i64)> = Vec::new();
+    let mut samples: Vec<(i64, i64)> = Vec::new();
     let mut rejects: Vec<u8> = Vec::new();
     let mut seen: ahash::AHashMap<String, u64> = ahash::AHashMap::new();
     let mut reject = |stats: &mut SignStats, p: Problem| {
@@ -122,7 +138,10 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
             .par_iter()
             .map_init(
                 || sketcher.worker(),
-                |w, r| sign_record(&sketcher, w, &path, r.line, batch.record(r)),
+                |w, r| {
+                    let rate = containment.map(|c| c.sample);
+                    sign_record(&sketcher, w, &path, r.line, batch.record(r), rate)
+                },
             )
             .collect();
         let mut problems = batch.problems.clone();
@@ -157,6 +176,7 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
                                 .enumerate()
                                 .map(|(b, &k)| (b as i32, k as i64, doc)),
                         );
+                        samples.extend(d.sample.iter().map(|&h| (h as i64, doc)));
                         pending.push(d);
                         if pending.len() >= DOCS_PER_GROUP {
                             docs_out.write(&docs_batch(shard, &pending, &docs_path)?)?;
@@ -198,7 +218,19 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
         ],
     )?;
     drop(keys);
-    pq::write_file(&bands_path, pq::bands_schema(), &[b], meta, 1 << 20)?;
+    pq::write_file(&bands_path, pq::bands_schema(), &[b], meta.clone(), 1 << 20)?;
+    if containment.is_some() {
+        samples.par_sort_unstable();
+        let b = pq::batch(
+            &samples_path,
+            pq::samples_schema(),
+            vec![
+                pq::i64_array(samples.iter().map(|k| k.0).collect()),
+                pq::i64_array(samples.iter().map(|k| k.1).collect()),
+            ],
+        )?;
+        pq::write_file(&samples_path, pq::samples_schema(), &[b], meta, 1 << 20)?;
+    }
     super::plan::write_atomic(&rejects_path, &rejects)?;
     // The docs file last: its presence with this manifest means the shard is done.
     docs_out.finish()?;
@@ -242,6 +274,7 @@ fn sign_record(
     path: &str,
     line: Option<u64>,
     bytes: &[u8],
+    sample_rate: Option<u64>,
 ) -> std::result::Result<Signed, Problem> {
     let raw = RawRecord { path, line, bytes };
     let row = match line.map(|l| l.checked_sub(1).map(u32::try_from)) {
@@ -258,6 +291,10 @@ fn sign_record(
     Ok(Signed {
         row,
         length: rec.text.len() as i64,
+        text: rec.text.into_owned(),
+        sample: sample_rate
+            .map(|r| containment::sample(&w.shingles, r))
+            .unwrap_or_default(),
         id: rec.id,
         date: rec.date,
         keys: sketcher.params().band_keys(&w.signature),
@@ -290,6 +327,7 @@ fn docs_batch(shard: u32, docs: &[Signed], path: &Path) -> Result<arrow_array::R
             date_keys,
             pq::i32_lists(docs.iter().map(|d| d.sig.as_slice())),
             pq::i64_lists(docs.iter().map(|d| d.shingles.as_slice())),
+            Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.text))),
         ],
     )
 }

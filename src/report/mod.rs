@@ -35,6 +35,7 @@ use std::fmt;
 /// Version of the JSON and JSON Lines report formats.
 pub const FORMAT_VERSION: u32 = 1;
 
+pub use crate::roles::{Role, SourceBy};
 pub use crate::verify::round4;
 
 /// A whole scan's result.
@@ -392,40 +393,12 @@ macro_rules! output_names {
     };
 }
 
-/// How a cluster's likely source was chosen ([`ClusterReport::source_by`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceBy {
-    /// `date`: the member with the earliest date.
-    Date,
-    /// `containment`: the member every other is a near-duplicate of or contained in.
-    Containment,
-    /// `first_seen`: neither applies, the first member in input order.
-    FirstSeen,
-    /// `similarity`: under `--keep source` when dates do not decide, the member nearest the
-    /// others (the largest sum of Jaccard similarities over its verified matches).
-    Similarity,
-}
-
 output_names!(SourceBy {
     Date => "date",
     Containment => "containment",
     FirstSeen => "first_seen",
     Similarity => "similarity",
 });
-
-/// A cluster member's relation to the cluster's likely source ([`MemberReport::role`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// `source`: the likely original itself.
-    Source,
-    /// `copy`: a near-duplicate of the source.
-    Copy,
-    /// `partial_copy`: contains, or is contained in, the source without being a
-    /// near-duplicate.
-    PartialCopy,
-}
 
 output_names!(Role {
     Source => "source",
