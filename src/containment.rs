@@ -202,7 +202,7 @@ const PART_BYTES: usize = 128 << 20;
 ///
 /// The inverted index keeps only hashes found in two documents or more (4 bytes a posting):
 /// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
-/// on their own within [`PART_BYTES`].
+/// on their own within 128 MiB.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
     let n = samples.documents();
     let size = |d: usize| samples.of(d).len();
@@ -290,7 +290,7 @@ pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u
             let mut found = Vec::new();
             for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
-                let sa = sizes[a] as usize;
+                let sa = size(a);
                 let m = ((need * sa as f64).ceil() as usize)
                     .max(p.min_shared.min(sa))
                     .max(1);
