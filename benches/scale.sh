@@ -13,7 +13,7 @@
 # (page cache; a file larger than memory cannot stay cached, which is the real case). Peak
 # memory is GNU time's maximum resident set size; per-stage figures come from `scan -v`.
 # BIN picks the binary (e.g. an older build, for a ratio in the same run); extra scan flags go
-# in SCAN_ARGS (e.g. "--containment off --no-passages" for the core job). EVAL=1 also checks
+# in SCAN_ARGS (e.g. "--containment off --no-passages --no-sentences" for the core job). EVAL=1 also checks
 # the planted truth with `syndup eval` (precision, recall).
 set -euo pipefail
 cd "$(dirname "$0")/.."

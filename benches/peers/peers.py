@@ -688,7 +688,7 @@ TOOL_NOTES = {
     "rensa": "Pool({t}) shingling+RMinHash.from_token_sets; RMinHashLSH insert_many+query_all, rensa's default bands",
     "gaoya": "Pool({t}) tokenising in python; MinHashStringIndex par_bulk_insert_docs/par_bulk_query (rayon), candidates verified by gaoya",
     "text-dedup": "Pool({t}) tokenise+write json; text_dedup.minhash main (datasets, num_proc={t}, xxh3), incl. its filter+save_to_disk",
-    "syndup": "syndup scan --format json --cluster components --containment off --no-passages --threads {t}",
+    "syndup": "syndup scan --format json --cluster components --containment off --no-passages --no-sentences --threads {t}",
 }
 
 
@@ -761,7 +761,8 @@ def parent_main(args: argparse.Namespace) -> int:
                 # measured separately (README, "Syndication").
                 cmd = [syndup, "scan", "--format", "json", "--threshold", str(args.threshold),
                        "--num-perm", str(args.num_perm), "--threads", str(args.threads),
-                       "--cluster", "components", "--containment", "off", "--no-passages", corpus]
+                       "--cluster", "components", "--containment", "off", "--no-passages",
+                       "--no-sentences", corpus]
                 out_path = os.path.join(wd, "syndup.json")
             else:
                 cmd = [python, os.path.abspath(__file__), "--run-one", tool, "--corpus", corpus,
