@@ -1,0 +1,281 @@
+use super::*;
+use crate::normalize::Tokenizer;
+
+fn profile(text: &str) -> Profile {
+    let mut toks = Vec::new();
+    Tokenizer::new().tokens_into(text, &mut toks);
+    let hashes: Vec<u64> = toks.iter().map(|t| t.hash).collect();
+    let mut numbers = Vec::new();
+    numbers_into(text, &toks, &mut numbers);
+    let mut p = Profile::default();
+    p.fill(&hashes, &numbers);
+    p
+}
+
+fn verdict(a: &str, b: &str) -> Comparison {
+    let cfg = SentenceConfig {
+        numbers_must_match: true,
+        ..SentenceConfig::default()
+    };
+    compare(&profile(a), &profile(b), &cfg)
+}
+
+#[test]
+fn a_sentence_said_twice_with_small_edits_is_a_near_repeat() {
+    // Three words changed, one dropped: word 5-grams would share almost nothing.
+    let v = verdict(
+        "The Harrow-based regional council is funding new flood barriers along the Tollan's \
+         lower banks, local radio reported.",
+        "A Harrow-based county council is funding new flood barriers along the Tollan's lower \
+         banks, radio reported.",
+    );
+    // 16 shared words of 20 ("Tollan's" is two tokens).
+    assert_eq!(
+        v,
+        Comparison::Repeat(Similarity {
+            shared: 16,
+            size_a: 18,
+            size_b: 18
+        })
+    );
+}
+
+#[test]
+fn a_paraphrase_with_new_meaning_words_is_not_a_repeat() {
+    assert_eq!(
+        verdict(
+            "The harbour council approved the new ferry timetable on Monday evening.",
+            "On Monday evening councillors threw out plans to change when the ferries sail.",
+        ),
+        Comparison::No
+    );
+}
+
+#[test]
+fn changed_numbers_are_a_different_fact() {
+    let a = "Output at the mill rose 3.1 percent in the third quarter, the firm said.";
+    let b = "Output at the mill rose 4.2 percent in the third quarter, the firm said.";
+    assert!(matches!(verdict(a, b), Comparison::ChangedNumbers(_)));
+    // A number only dropped is not a changed fact.
+    let c = "Output at the mill rose in the third quarter, the firm said.";
+    assert!(matches!(verdict(a, c), Comparison::Repeat(_)));
+    // Numbers are whole ("6,000,000") and counted: a repeated figure replaced is a change.
+    let d = "Average shares were 6,000,000 vs 6,000,000 a year earlier at the firm.";
+    let e = "Average shares were 6,000,000 vs 5,363,000 a year earlier at the firm.";
+    assert!(matches!(verdict(d, e), Comparison::ChangedNumbers(_)));
+    assert!(matches!(verdict(d, d), Comparison::Repeat(_)));
+    assert!(matches!(
+        compare(&profile(a), &profile(b), &SentenceConfig::default()),
+        Comparison::Repeat(_)
+    ));
+}
+
+#[test]
+fn short_and_unequal_sentences_are_not_compared() {
+    assert_eq!(
+        verdict("He said so today.", "He said so today."),
+        Comparison::No
+    );
+    assert_eq!(
+        verdict(
+            "The mill will close in March.",
+            "The mill will close in March after the owners failed to find a buyer for it."
+        ),
+        Comparison::No
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_mask_bound_never_rejects_a_repeat(
+        a in proptest::collection::vec(0u64..60, 1..30),
+        b in proptest::collection::vec(0u64..60, 1..30),
+        t in 0.05f64..1.0,
+    ) {
+        // Small values spread over the top bits, so masks collide often.
+        let spread = |v: &Vec<u64>| -> Vec<u64> {
+            v.iter().map(|x| crate::minhash::mix64(*x)).collect()
+        };
+        let (mut pa, mut pb) = (Profile::default(), Profile::default());
+        pa.fill(&spread(&a), &[]);
+        pb.fill(&spread(&b), &[]);
+        if Similarity::exact(&pa.set, &pb.set).meets(t) {
+            proptest::prop_assert!(may_meet(&pa, &pb, t));
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn word_masks_set_bit_h_shr_57(v in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..40)) {
+        let want = v.iter().fold(0u128, |m, &h| m | 1u128 << (h >> 57));
+        proptest::prop_assert_eq!(word_mask(&v), want);
+    }
+}
+
+#[test]
+fn sentence_hash_is_pinned_and_order_sensitive() {
+    let h = |s: &str| {
+        let mut v = Vec::new();
+        Tokenizer::new().hashes_into(s, &mut v);
+        sentence_hash(&v)
+    };
+    assert_eq!(
+        h("The quick brown fox jumps."),
+        h("the QUICK brown, fox jumps")
+    );
+    assert_ne!(h("the quick brown fox"), h("quick the brown fox"));
+    assert_ne!(h("a"), h("a a"));
+    assert_eq!(h("The quick brown fox jumps"), PINNED);
+}
+
+/// Cross-checked in Python: xxhash token hashes, the combination and SplitMix64 written
+/// out, then `mix64(h ^ token_count)`.
+const PINNED: u64 = 15_602_937_362_834_941_234;
+
+#[test]
+fn groups_do_not_chain() {
+    let s = |shared, size| Similarity {
+        shared,
+        size_a: size,
+        size_b: size,
+    };
+    // 2~5 and 5~3 verified; 2 and 3 are not a repeat: 3 forms no group of its own.
+    // 7~9 is a group of two.
+    let edges = [
+        Edge {
+            a: 7,
+            b: 9,
+            sim: s(9, 10),
+        },
+        Edge {
+            a: 2,
+            b: 5,
+            sim: s(3, 4),
+        },
+        Edge {
+            a: 5,
+            b: 3,
+            sim: s(1, 1),
+        },
+    ];
+    let none = |_, _| s(0, 1);
+    let g = groups(&edges, 0.5, none);
+    assert_eq!(g.len(), 2);
+    assert_eq!(g[0].members, vec![2, 5]);
+    assert_eq!(g[0].sim, s(3, 4));
+    assert_eq!(g[1].members, vec![7, 9]);
+    let mut rev = edges;
+    rev.reverse();
+    assert_eq!(groups(&rev, 0.5, none), g);
+    // When 2 and 3 do repeat each other, all three are one group.
+    let all = groups(&edges, 0.5, |_, _| s(2, 3));
+    assert_eq!(all[0].members, vec![2, 3, 5]);
+    assert_eq!(all[0].sim, s(2, 3));
+}
+
+#[test]
+fn boilerplate_needs_frequency_and_small_share() {
+    // 8 documents, each with its own body (10 words) and a 2-word footer (hash 1);
+    // documents 0-5 also share a story sentence (hash 2), which is most of the text of
+    // documents 3-5 (syndicated copies) and a small part of documents 0-2.
+    let mut hashes = Vec::new();
+    let mut words = Vec::new();
+    let mut first = vec![0u32];
+    for d in 0..8u64 {
+        hashes.extend([100 + d, 1]);
+        words.extend([10, 2]);
+        if d < 6 {
+            hashes.push(2);
+            words.push(if d >= 3 { 40 } else { 3 });
+        }
+        first.push(hashes.len() as u32);
+    }
+    let b = boilerplate(&hashes, &words, &first, 5);
+    // The footer is small in 5 of its 8 documents; the story sentence is most of 3 of 6.
+    assert_eq!(
+        b,
+        vec![Boilerplate {
+            hash: 1,
+            documents: 8
+        }]
+    );
+    assert_eq!(boilerplate(&hashes, &words, &first, 7), b);
+    assert!(boilerplate(&hashes, &words, &first, 9).is_empty());
+}
+
+fn within(text: &str, cfg: &SentenceConfig) -> DocWithin {
+    let mut toks = Vec::new();
+    Tokenizer::new().tokens_into(text, &mut toks);
+    let hashes: Vec<u64> = toks.iter().map(|t| t.hash).collect();
+    SentenceWorker::default().within(text, &toks, &hashes, cfg)
+}
+
+#[test]
+fn within_quotes_each_group_of_a_page_with_its_spans() {
+    let a = "The river barge carried forty tonnes of gravel to the new quay on Friday.";
+    let b = "The river barge carried sixty tonnes of gravel to the new quay on Friday.";
+    let c = "Nobody on the crew had seen the lock gates open so slowly before.";
+    let d = "Nobody in the crew had seen the lock gates open so slowly before today.";
+    let text = format!("{a} {c}\n\n{b} Other words fill this middle part. {d}");
+    let found = within(&text, &SentenceConfig::default());
+    assert_eq!(found.sentences, 5);
+    let quoted: Vec<Vec<&str>> = found
+        .repeats
+        .iter()
+        .map(|r| r.occurrences.iter().map(|(_, t)| &**t).collect())
+        .collect();
+    assert_eq!(quoted, [vec![a, b], vec![c, d]]);
+    for r in &found.repeats {
+        assert_eq!(r.count, 2);
+        for (sp, t) in &r.occurrences {
+            assert_eq!(&text[sp.start..sp.end], &**t);
+        }
+    }
+    // 12 shared words of 14; "in"/"on" and "today" make the second pair 11 of 14.
+    assert_eq!(found.repeats[0].sim.shared, 12);
+    assert_eq!(found.repeats[1].sim.shared, 11);
+    // At most `max_occurrences` quoted, all counted.
+    let three = format!("{a} {a} {a}");
+    let cfg = SentenceConfig {
+        max_occurrences: 2,
+        ..SentenceConfig::default()
+    };
+    let found = within(&three, &cfg);
+    assert_eq!(found.repeats.len(), 1);
+    assert_eq!(found.repeats[0].count, 3);
+    assert_eq!(found.repeats[0].occurrences.len(), 2);
+}
+
+#[test]
+fn within_skips_table_rows_and_list_items() {
+    let rows = "| 2025-10-19 | Ferrow Gazette | orchard story | 437 words |\n\
+                | 2025-10-23 | Ferrow Gazette | chess story | 431 words |\n";
+    let items = "- the gates were checked on Monday by the crew\n\
+                 - the gates were checked on Sunday by the crew\n";
+    for t in [rows, items] {
+        assert!(
+            within(t, &SentenceConfig::default()).repeats.is_empty(),
+            "{t}"
+        );
+        let prose = t.replace(['|', '-'], " ");
+        assert_eq!(within(&prose, &SentenceConfig::default()).repeats.len(), 1);
+    }
+}
+
+#[test]
+fn every_token_belongs_to_one_sentence() {
+    let text = "First one here. ㎏ Second one! 3";
+    let mut toks = Vec::new();
+    Tokenizer::new().tokens_into(text, &mut toks);
+    let mut out = Vec::new();
+    doc_sentences_into(
+        text,
+        &toks,
+        &mut Segmenter::new(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    assert_eq!(out.iter().map(|s| s.words).sum::<usize>(), toks.len());
+    assert_eq!(&text[out[0].span.start..out[0].span.end], "First one here.");
+}

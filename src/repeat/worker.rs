@@ -1,0 +1,259 @@
+//! The per-document pass of the sentence stage: one document's sentences, profiles and
+//! within-document near-repeats, with reusable buffers ([`SentenceWorker`]).
+
+use super::*;
+
+/// Reusable buffers for one document's sentences, one per thread.
+#[derive(Debug, Default)]
+pub struct SentenceWorker {
+    /// The segmenter.
+    pub segmenter: Segmenter,
+    spans: Vec<Span>,
+    /// The document's sentences after [`SentenceWorker::sentences`].
+    pub sentences: Vec<DocSentence>,
+    /// Sentences with `min_words` words or more: (words, sentence index, mask).
+    eligible: Vec<(u32, u32, u128)>,
+    /// Their masks' bit counts.
+    pops: Vec<u32>,
+    /// Their sorted word sets and numbers, made when a pair needs them.
+    sets: Vec<Option<(Vec<u64>, Vec<u64>)>>,
+    spare: Vec<(Vec<u64>, Vec<u64>)>,
+}
+
+/// A within-document near-repeat found by [`SentenceWorker::within`], quoted already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithinRepeat {
+    /// The lowest similarity of a member to the first sentence (see [`Group`]).
+    pub sim: Similarity,
+    /// Sentences in the group.
+    pub count: u64,
+    /// The first `max_occurrences` of them, in text order: byte span and text.
+    pub occurrences: Vec<(Span, Box<str>)>,
+}
+
+/// What [`SentenceWorker::within`] finds in one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocWithin {
+    /// Sentences in the document.
+    pub sentences: u64,
+    /// Pairs rejected only because their numbers differ.
+    pub changed_numbers: u64,
+    /// Its near-repeats, ordered by first occurrence.
+    pub repeats: Vec<WithinRepeat>,
+}
+
+/// One document's sentence data, as the scan keeps it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DocRepeats {
+    /// Per sentence: [`sentence_hash`] and word count.
+    pub sentences: Vec<(u64, u32)>,
+    /// Within-document near-repeats (sentence indices within the document).
+    pub within: Vec<Edge>,
+    /// Pairs rejected only because their numbers differ.
+    pub changed_numbers: u64,
+    /// `(sentence, number hash)` of the numbers in sentences with `min_words` words or more,
+    /// when asked for.
+    pub numbers: Vec<(u32, u64)>,
+    /// Sentences on lines of structure (table rows, list items, tab-separated lines), in
+    /// order: never near-repeats, within or across documents.
+    pub structure: Vec<u32>,
+}
+
+impl SentenceWorker {
+    /// Cuts `text` (whose tokens are `tokens`) into sentences, kept in `self.sentences`.
+    pub fn sentences(&mut self, text: &str, tokens: &[Token]) {
+        doc_sentences_into(
+            text,
+            tokens,
+            &mut self.segmenter,
+            &mut self.spans,
+            &mut self.sentences,
+        );
+    }
+
+    /// Segments one document and finds its within-document near-repeats (every pair of
+    /// eligible sentences, the mask bound [`may_repeat`] first); with `keep_numbers`, also keeps the numbers of its
+    /// sentences with `min_words` words or more.
+    pub fn document(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+        keep_numbers: bool,
+    ) -> DocRepeats {
+        self.sentences(text, tokens);
+        let mut out = DocRepeats {
+            sentences: Vec::with_capacity(self.sentences.len()),
+            ..DocRepeats::default()
+        };
+        self.eligible.clear();
+        let mut numbers = Vec::new();
+        for (i, s) in self.sentences.iter().enumerate() {
+            let r = s.first_token..s.first_token + s.words;
+            out.sentences
+                .push((sentence_hash(&hashes[r.clone()]), s.words as u32));
+            if s.structure {
+                out.structure.push(i as u32);
+                continue;
+            }
+            if s.words >= cfg.min_words {
+                let mask = word_mask(&hashes[r.clone()]);
+                self.eligible.push((s.words as u32, i as u32, mask));
+                if keep_numbers {
+                    numbers.clear();
+                    numbers_into(text, &tokens[r], &mut numbers);
+                    out.numbers.extend(numbers.iter().map(|&h| (i as u32, h)));
+                }
+            }
+        }
+        let (within, changed) = self.verify_pairs(text, tokens, hashes, cfg);
+        out.within = within;
+        out.changed_numbers = changed;
+        out
+    }
+
+    /// The default sentence mode ([`crate::SentenceMode::Within`]): segments one document,
+    /// finds its within-document near-repeats exactly as [`SentenceWorker::document`] does,
+    /// groups them with the chaining guard ([`groups`]) and quotes the occurrences from
+    /// `text` right away, so nothing about the document's sentences outlives this call and
+    /// no text is read again.
+    pub fn within(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> DocWithin {
+        self.sentences(text, tokens);
+        self.eligible.clear();
+        for (i, s) in self.sentences.iter().enumerate() {
+            if !s.structure && s.words >= cfg.min_words {
+                let r = s.first_token..s.first_token + s.words;
+                self.eligible
+                    .push((s.words as u32, i as u32, word_mask(&hashes[r])));
+            }
+        }
+        let (edges, changed_numbers) = self.verify_pairs(text, tokens, hashes, cfg);
+        let mut out = DocWithin {
+            sentences: self.sentences.len() as u64,
+            changed_numbers,
+            repeats: Vec::new(),
+        };
+        if edges.is_empty() {
+            return out;
+        }
+        // Two sentences of one document no edge links were compared and found apart (both
+        // are eligible: edges link only eligible sentences).
+        let similarity = |x: u32, y: u32| {
+            edges
+                .binary_search_by_key(&(x.min(y), x.max(y)), |e| (e.a, e.b))
+                .map_or(
+                    Similarity {
+                        shared: 0,
+                        size_a: 1,
+                        size_b: 1,
+                    },
+                    |k| edges[k].sim,
+                )
+        };
+        for g in groups(&edges, cfg.threshold, similarity) {
+            let occurrences = g
+                .members
+                .iter()
+                .take(cfg.max_occurrences)
+                .map(|&i| {
+                    let sp = self.sentences[i as usize].span;
+                    (sp, Box::from(&text[sp.start..sp.end]))
+                })
+                .collect();
+            out.repeats.push(WithinRepeat {
+                sim: g.sim,
+                count: g.members.len() as u64,
+                occurrences,
+            });
+        }
+        out
+    }
+
+    /// Verifies the pairs of `self.eligible` (word count, sentence index, mask): returns the
+    /// near-repeats, ordered by `(a, b)`, and the number of pairs rejected only because their
+    /// numbers differ.
+    ///
+    /// Every pair of eligible sentences is considered, in order of word count so the length
+    /// gate ends the inner loop early; the mask bound ([`may_repeat`]) rejects most of the
+    /// rest before any set is sorted, and sorted sets (and numbers, under
+    /// `numbers_must_match`) are made only for the sentences of pairs that pass it.
+    fn verify_pairs(
+        &mut self,
+        text: &str,
+        tokens: &[Token],
+        hashes: &[u64],
+        cfg: &SentenceConfig,
+    ) -> (Vec<Edge>, u64) {
+        let mut within = Vec::new();
+        let mut changed = 0;
+        if self.eligible.len() < 2 {
+            return (within, changed);
+        }
+        self.eligible.sort_unstable();
+        let m = self.eligible.len();
+        self.pops.clear();
+        self.pops
+            .extend(self.eligible.iter().map(|e| e.2.count_ones()));
+        for slot in self.sets.drain(..).flatten() {
+            self.spare.push(slot);
+        }
+        self.sets.resize_with(m, || None);
+        for x in 0..m {
+            let (wx, ix, mx) = self.eligible[x];
+            let px = self.pops[x];
+            for y in x + 1..m {
+                let (wy, iy, my) = self.eligible[y];
+                if !lengths_compatible(wx, wy, cfg.length_ratio) {
+                    break; // word counts only grow from here
+                }
+                // `may_repeat` with the length test done.
+                if !masks_may_meet(wx, mx, px, wy, my, self.pops[y], cfg.threshold) {
+                    continue;
+                }
+                for (k, i) in [(x, ix), (y, iy)] {
+                    if self.sets[k].is_none() {
+                        let s = self.sentences[i as usize];
+                        let r = s.first_token..s.first_token + s.words;
+                        let (mut set, mut nums) = self.spare.pop().unwrap_or_default();
+                        set.clear();
+                        set.extend_from_slice(&hashes[r.clone()]);
+                        set.sort_unstable();
+                        set.dedup();
+                        nums.clear();
+                        if cfg.numbers_must_match {
+                            numbers_into(text, &tokens[r], &mut nums);
+                            nums.sort_unstable();
+                        }
+                        self.sets[k] = Some((set, nums));
+                    }
+                }
+                let (Some(a), Some(b)) = (&self.sets[x], &self.sets[y]) else {
+                    continue;
+                };
+                let (a, b) = if ix < iy { (a, b) } else { (b, a) };
+                let sim = Similarity::exact(&a.0, &b.0);
+                if !sim.meets(cfg.threshold) {
+                    continue;
+                }
+                if cfg.numbers_must_match && numbers_changed(&a.1, &b.1) {
+                    changed += 1;
+                    continue;
+                }
+                within.push(Edge {
+                    a: ix.min(iy),
+                    b: ix.max(iy),
+                    sim,
+                });
+            }
+        }
+        within.sort_unstable_by_key(|e| (e.a, e.b));
+        (within, changed)
+    }
+}
