@@ -116,7 +116,6 @@ pub(super) fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
         levels,
         ..GenerateOptions::default()
     };
-    let corpus = harness::generate(&model, &opts);
     std::fs::create_dir_all(&args.out_dir).map_err(|e| syndup::Error::io(&args.out_dir, e))?;
     let docs_path = args.out_dir.join("corpus.jsonl");
     let truth_path = args.out_dir.join("truth.jsonl");
@@ -124,13 +123,14 @@ pub(super) fn generate(args: &GenerateArgs) -> syndup::Result<ExitCode> {
         std::fs::File::create(&docs_path).map_err(|e| syndup::Error::io(&docs_path, e))?;
     let mut truth =
         std::fs::File::create(&truth_path).map_err(|e| syndup::Error::io(&truth_path, e))?;
-    harness::write_corpus(&corpus, &mut docs, &mut truth)
+    // Streamed: the documents are written as they are generated, never all held.
+    let written = harness::generate_to(&model, &opts, &mut docs, &mut truth)
         .map_err(|e| syndup::Error::io(&args.out_dir, e))?;
     eprintln!(
         "syndup: wrote {} documents, {} planted pairs and {} repeats to {}",
-        corpus.docs.len(),
-        corpus.pairs.len(),
-        corpus.repeats.len(),
+        written.documents,
+        written.pairs,
+        written.repeats,
         args.out_dir.display()
     );
     Ok(if problems.is_empty() {

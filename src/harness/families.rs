@@ -165,6 +165,22 @@ impl Plan {
         }
     }
 
+    /// The base document (family head) behind each output position.
+    pub(super) fn base_at(&self) -> Vec<u32> {
+        let mut at = vec![0u32; self.pos.len()];
+        for (b, &start) in self.canon_start.iter().enumerate() {
+            let end = self
+                .canon_start
+                .get(b + 1)
+                .copied()
+                .unwrap_or(self.pos.len());
+            for c in start..end {
+                at[self.pos[c]] = b as u32;
+            }
+        }
+        at
+    }
+
     fn id(&self, canon: usize) -> String {
         format!(
             "g{:0w$}",

@@ -12,6 +12,7 @@ use super::model::Model;
 use super::truth::{EditLevel, PlantedPair, PlantedRepeat};
 use rayon::prelude::*;
 use std::fmt;
+use std::io::{self, Write};
 
 /// Errors from building a [`Model`] or parsing generator settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +154,95 @@ pub fn generate(model: &Model, opts: &GenerateOptions) -> Corpus {
     }
 }
 
+/// What [`generate_to`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Documents written.
+    pub documents: usize,
+    /// Planted pairs written.
+    pub pairs: usize,
+    /// Planted repeats written.
+    pub repeats: usize,
+}
+
+/// Output positions generated at a time by [`generate_to`].
+const WINDOW: usize = 1 << 16;
+
+/// Generates the corpus of [`generate`] straight into the two streams of
+/// [`write_corpus`](super::write_corpus), byte for byte the same, without holding the
+/// documents: memory is bounded by a window of output positions, not by the corpus.
+///
+/// The output is walked in windows of positions; each window's families are generated in
+/// parallel (a family with members in several windows is generated again for each, which
+/// costs about twice the generation work of [`generate`] and no memory), and its
+/// documents written in position order. The truth (a few hundred bytes per planted pair)
+/// is kept and written at the end, in [`generate`]'s order.
+pub fn generate_to(
+    model: &Model,
+    opts: &GenerateOptions,
+    docs_out: &mut impl Write,
+    truth_out: &mut impl Write,
+) -> io::Result<Written> {
+    generate_windows(model, opts, docs_out, truth_out, WINDOW)
+}
+
+fn generate_windows(
+    model: &Model,
+    opts: &GenerateOptions,
+    docs_out: &mut impl Write,
+    truth_out: &mut impl Write,
+    window: usize,
+) -> io::Result<Written> {
+    let plan = Plan::new(opts);
+    let base_at = plan.base_at();
+    let n = base_at.len();
+    let mut pairs: Vec<Option<Vec<PlantedPair>>> = vec![None; plan.bases];
+    let mut repeats = Vec::new();
+    let mut w = io::BufWriter::with_capacity(1 << 20, &mut *docs_out);
+    let mut start = 0;
+    while start < n {
+        let end = (start + window.max(1)).min(n);
+        let mut bases: Vec<u32> = base_at[start..end].to_vec();
+        bases.sort_unstable();
+        bases.dedup();
+        let parts: Vec<(u32, FamilyOut)> = bases
+            .into_par_iter()
+            .map(|b| (b, gen_family(model, opts, &plan, b as usize)))
+            .collect();
+        let mut docs = Vec::with_capacity(end - start);
+        for (b, part) in parts {
+            docs.extend(part.docs.into_iter().filter(|d| (start..end).contains(&d.0)));
+            repeats.extend(part.repeats.into_iter().filter(|r| (start..end).contains(&r.0)));
+            let slot = &mut pairs[b as usize];
+            if slot.is_none() {
+                *slot = Some(part.pairs);
+            }
+        }
+        docs.sort_unstable_by_key(|d| d.0);
+        for (_, d) in &docs {
+            super::truth::write_doc(&mut w, d)?;
+        }
+        start = end;
+    }
+    w.flush()?;
+    drop(w);
+    docs_out.flush()?;
+    repeats.sort_by_key(|r| r.0);
+    let all_pairs: Vec<&PlantedPair> = pairs.iter().flatten().flatten().collect();
+    super::truth::write_truth(
+        truth_out,
+        opts.seed,
+        n,
+        all_pairs.iter().copied(),
+        repeats.iter().map(|r| &r.1),
+    )?;
+    Ok(Written {
+        documents: n,
+        pairs: all_pairs.len(),
+        repeats: repeats.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{bytes, model, opts};
@@ -174,6 +264,25 @@ mod tests {
     }
 
     const GOLDEN_HASH: u64 = 0xa808_18e4_b3f4_b420;
+
+    #[test]
+    fn streaming_writes_the_same_bytes_in_any_window() {
+        let m = model();
+        for (n, seed) in [(300, 5), (61, 2), (1, 3)] {
+            let o = opts(n, seed);
+            let want = bytes(&generate(&m, &o));
+            for window in [1, 7, 64, 1 << 16] {
+                let (mut d, mut t) = (Vec::new(), Vec::new());
+                let w = match generate_windows(&m, &o, &mut d, &mut t, window) {
+                    Ok(w) => w,
+                    Err(e) => panic!("writing to memory: {e}"),
+                };
+                assert_eq!(w.documents, n);
+                assert!(d == want.0, "documents differ, n {n} window {window}");
+                assert!(t == want.1, "truth differs, n {n} window {window}");
+            }
+        }
+    }
 
     #[test]
     fn same_seed_same_bytes_different_seed_different_bytes() {

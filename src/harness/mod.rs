@@ -51,7 +51,9 @@ mod random;
 mod text;
 pub mod truth;
 
-pub use generate::{generate, Corpus, GenerateError, GenerateOptions, GeneratedDoc};
+pub use generate::{
+    generate, generate_to, Corpus, GenerateError, GenerateOptions, GeneratedDoc, Written,
+};
 pub use model::{Model, MIN_SEED_WORDS};
 pub use overlap::{shingle_overlap, Overlap};
 pub use truth::{

@@ -12,7 +12,7 @@
 //! a pair without `edits` or `base`) and where a newer generator may add something: lines of
 //! an unknown `type` are skipped.
 
-use super::generate::{Corpus, GenerateError};
+use super::generate::{Corpus, GenerateError, GeneratedDoc};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -275,30 +275,52 @@ pub fn write_corpus(
     {
         let mut w = io::BufWriter::with_capacity(1 << 20, &mut *docs_out);
         for d in &corpus.docs {
-            let record = DocRecord {
-                id: Cow::Borrowed(&d.id),
-                date: Cow::Borrowed(&d.date),
-                publisher: Cow::Borrowed(&d.publisher),
-                title: Cow::Borrowed(&d.title),
-                text: Cow::Borrowed(&d.text),
-            };
-            json_line(&mut w, &record)?;
+            write_doc(&mut w, d)?;
         }
         w.flush()?;
     }
     docs_out.flush()?;
+    write_truth(
+        truth_out,
+        corpus.seed,
+        corpus.docs.len(),
+        &corpus.pairs,
+        &corpus.repeats,
+    )
+}
+
+/// Writes one document line of the documents stream (see [`write_corpus`]).
+pub(super) fn write_doc(w: &mut impl Write, d: &GeneratedDoc) -> io::Result<()> {
+    let record = DocRecord {
+        id: Cow::Borrowed(&d.id),
+        date: Cow::Borrowed(&d.date),
+        publisher: Cow::Borrowed(&d.publisher),
+        title: Cow::Borrowed(&d.title),
+        text: Cow::Borrowed(&d.text),
+    };
+    json_line(w, &record)
+}
+
+/// Writes the truth stream (see [`write_corpus`]): header, pairs, repeats; flushed.
+pub(super) fn write_truth<'a>(
+    truth_out: &mut impl Write,
+    seed: u64,
+    documents: usize,
+    pairs: impl IntoIterator<Item = &'a PlantedPair>,
+    repeats: impl IntoIterator<Item = &'a PlantedRepeat>,
+) -> io::Result<()> {
     {
         let mut w = io::BufWriter::with_capacity(1 << 20, &mut *truth_out);
         let header = TruthHeader {
-            seed: Some(corpus.seed),
-            documents: Some(corpus.docs.len() as u64),
+            seed: Some(seed),
+            documents: Some(documents as u64),
             generator_version: Some(GENERATOR_VERSION),
         };
         json_line(&mut w, &TruthRecord::Header(Cow::Owned(header)))?;
-        for p in &corpus.pairs {
+        for p in pairs {
             json_line(&mut w, &TruthRecord::Pair(Cow::Borrowed(p)))?;
         }
-        for r in &corpus.repeats {
+        for r in repeats {
             json_line(&mut w, &TruthRecord::Repeat(Cow::Borrowed(r)))?;
         }
         w.flush()?;
