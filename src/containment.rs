@@ -108,45 +108,52 @@ pub fn class_candidates_of(
     pairs
 }
 
-/// Per-document samples, however they are held.
+/// Per-document samples, however they are held: each as sorted, distinct index keys
+/// ([`key`]).
 pub trait SampleSet: Sync {
     /// The number of documents.
     fn documents(&self) -> usize;
-    /// Document `d`'s sample (sorted, distinct).
-    fn of(&self, d: usize) -> &[u64];
+    /// Document `d`'s sample keys (sorted, distinct).
+    fn of(&self, d: usize) -> &[u32];
 }
 
-impl<S: AsRef<[u64]> + Sync> SampleSet for [S] {
-    fn documents(&self) -> usize {
-        self.len()
-    }
-    fn of(&self, d: usize) -> &[u64] {
-        self[d].as_ref()
-    }
+/// The index key of a sampled hash: its low 32 bits.
+///
+/// A sample is chosen by the high bits of the hash (the lowest `1/rate` of the range), and a
+/// well-mixed hash's low half is independent of them, so keys are as good as hashes for
+/// finding shared samples at half the memory. Two different shingles with one key (about one
+/// sampled hash in 15 at 300 million distinct ones) only add a chance shared count, which
+/// cannot make a pair a candidate on its own (it needs `slack x threshold` of a sample), and
+/// candidates are verified exactly.
+#[inline]
+pub fn key(hash: u64) -> u32 {
+    hash as u32
 }
 
-impl<S: AsRef<[u64]> + Sync> SampleSet for Vec<S> {
-    fn documents(&self) -> usize {
-        self.len()
-    }
-    fn of(&self, d: usize) -> &[u64] {
-        self[d].as_ref()
-    }
-}
-
-/// Samples of many documents back to back in one vector: 8 bytes a sampled hash and 8 a
-/// document, with no allocation per document.
+/// Samples of many documents back to back in one vector: 4 bytes a sampled hash (its
+/// [`key`]) and 8 a document, with no allocation per document.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Samples {
-    hashes: Vec<u64>,
+    keys: Vec<u32>,
     ends: Vec<u64>,
 }
 
 impl Samples {
-    /// Appends the next document's sample.
+    /// Appends the next document's sample (hashes from [`sample`]), as sorted, distinct keys.
     pub fn push(&mut self, sample: &[u64]) {
-        self.hashes.extend_from_slice(sample);
-        self.ends.push(self.hashes.len() as u64);
+        let start = self.keys.len();
+        self.keys.extend(sample.iter().map(|&h| key(h)));
+        let mine = &mut self.keys[start..];
+        mine.sort_unstable();
+        let mut w = 0;
+        for i in 0..mine.len() {
+            if i == 0 || mine[i] != mine[w - 1] {
+                mine[w] = mine[i];
+                w += 1;
+            }
+        }
+        self.keys.truncate(start + w);
+        self.ends.push(self.keys.len() as u64);
     }
 
     /// Empties the samples of the documents for which `keep` is false, in place.
@@ -156,24 +163,24 @@ impl Samples {
         for d in 0..self.ends.len() {
             let end = self.ends[d] as usize;
             if keep(d) {
-                self.hashes.copy_within(start..end, write);
+                self.keys.copy_within(start..end, write);
                 write += end - start;
             }
             start = end;
             self.ends[d] = write as u64;
         }
-        self.hashes.truncate(write);
-        self.hashes.shrink_to_fit();
+        self.keys.truncate(write);
+        self.keys.shrink_to_fit();
     }
 
-    /// The number of sampled hashes in all.
+    /// The number of sampled keys in all.
     pub fn total(&self) -> usize {
-        self.hashes.len()
+        self.keys.len()
     }
 
     /// Bytes held.
     pub fn heap_bytes(&self) -> u64 {
-        8 * (self.hashes.capacity() + self.ends.capacity()) as u64
+        4 * self.keys.capacity() as u64 + 8 * self.ends.capacity() as u64
     }
 }
 
@@ -181,14 +188,14 @@ impl SampleSet for Samples {
     fn documents(&self) -> usize {
         self.ends.len()
     }
-    fn of(&self, d: usize) -> &[u64] {
+    fn of(&self, d: usize) -> &[u32] {
         let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
-        &self.hashes[start..self.ends[d] as usize]
+        &self.keys[start..self.ends[d] as usize]
     }
 }
 
-/// Bytes of `(hash, document)` postings sorted at a time while the inverted index is built:
-/// the hash range is cut into as many parts as it takes, so the index never needs 16 bytes
+/// Bytes of `(key, document)` postings sorted at a time while the inverted index is built:
+/// the key range is cut into as many parts as it takes, so the index never needs 8 bytes
 /// for every sample at once.
 const PART_BYTES: usize = 128 << 20;
 
@@ -211,14 +218,14 @@ pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u
         .filter_map(|d| samples.of(d).last().copied())
         .max()
         .unwrap_or(0);
-    let parts = (total * 16).div_ceil(PART_BYTES).max(1) as u128;
-    let part_of = |h: u64| (h as u128 * parts / (top as u128 + 1)) as usize;
+    let parts = (total * 8).div_ceil(PART_BYTES).max(1) as u128;
+    let part_of = |h: u32| (h as u128 * parts / (top as u128 + 1)) as usize;
     // Runs of one hash in at least two documents, in hash order: (document frequency, start
     // in `post`); `post` holds each run's documents, increasing.
     let mut runs: Vec<(u32, usize)> = Vec::new();
     let mut post: Vec<u32> = Vec::new();
     for part in 0..parts as usize {
-        let mut buf: Vec<(u64, u32)> = (0..n)
+        let mut buf: Vec<(u32, u32)> = (0..n)
             .into_par_iter()
             .flat_map_iter(|d| {
                 samples
@@ -373,6 +380,30 @@ mod tests {
         range.map(mix64).collect()
     }
 
+    fn flat(samples: &[Vec<u64>]) -> Samples {
+        let mut flat = Samples::default();
+        for s in samples {
+            flat.push(s);
+        }
+        flat
+    }
+
+    #[test]
+    fn keys_are_sorted_distinct_and_documents_stay_apart() {
+        let mut s = Samples::default();
+        s.push(&[5 << 32 | 9, 3, 9, 1 << 40 | 3]);
+        s.push(&[]);
+        s.push(&[7]);
+        assert_eq!(s.documents(), 3);
+        assert_eq!(s.of(0), &[3, 9]);
+        assert!(s.of(1).is_empty());
+        assert_eq!(s.of(2), &[7]);
+        assert_eq!(s.total(), 3);
+        s.retain(|d| d != 0);
+        assert!(s.of(0).is_empty());
+        assert_eq!(s.of(2), &[7]);
+    }
+
     #[test]
     fn a_story_inside_a_long_page_is_a_candidate_though_jaccard_is_low() {
         let story = doc(0..300);
@@ -383,7 +414,7 @@ mod tests {
             .iter()
             .map(|d| sample(d, 4))
             .collect();
-        let c = candidates(&samples, &Params::default());
+        let c = candidates(&flat(&samples), &Params::default());
         assert_eq!(c, vec![(0, 1)]);
     }
 
@@ -392,7 +423,7 @@ mod tests {
         let a = doc(0..1000);
         let b: Vec<u64> = doc(0..100).into_iter().chain(doc(5000..5900)).collect(); // 10% shared
         let samples: Vec<Vec<u64>> = [a, b].iter().map(|d| sample(d, 2)).collect();
-        assert!(candidates(&samples, &Params::default()).is_empty());
+        assert!(candidates(&flat(&samples), &Params::default()).is_empty());
     }
 
     #[test]
@@ -415,7 +446,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        let samples: Vec<Vec<u64>> = docs.iter().map(|d| sample(d, 1)).collect();
+        let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
         for threshold in [0.2, 0.5, 0.7, 0.9] {
             let p = Params {
                 threshold,
@@ -424,9 +455,9 @@ mod tests {
             };
             let need = p.slack * p.threshold;
             let mut brute = Vec::new();
-            for a in 0..samples.len() {
-                for b in a + 1..samples.len() {
-                    let (x, y) = (&samples[a], &samples[b]);
+            for a in 0..samples.documents() {
+                for b in a + 1..samples.documents() {
+                    let (x, y) = (samples.of(a), samples.of(b));
                     let shared = x.iter().filter(|h| y.binary_search(h).is_ok()).count();
                     let small = x.len().min(y.len());
                     let m = ((need * small as f64).ceil() as usize)
@@ -455,7 +486,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        let samples: Vec<Vec<u64>> = docs.iter().map(|d| sample(d, 1)).collect();
+        let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
         assert!(candidates(
             &samples,
             &Params {

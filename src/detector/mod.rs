@@ -387,6 +387,9 @@ struct Scan<'d> {
     /// Per input file: its records are read again from the spool.
     spooled: Vec<bool>,
     spool: Option<spool::Spool>,
+    /// The most the store has held (after reading, before its samples and keys are let go):
+    /// batches get what `--memory` leaves beside it, so the peak is set by reading.
+    store_high: u64,
 }
 
 impl<'d> Scan<'d> {
@@ -404,6 +407,7 @@ impl<'d> Scan<'d> {
             boiler: Vec::new(),
             spooled: Vec::new(),
             spool: None,
+            store_high: 0,
         }
     }
 
@@ -429,11 +433,13 @@ impl<'d> Scan<'d> {
     }
 
     /// Memory for one batch of documents read again (see [`batches`]): what `--memory`
-    /// leaves beside the store, and at least [`MIN_BATCH`] (or a quarter of `--memory` when
-    /// that is less: a tiny budget makes tiny batches, which tests use).
+    /// leaves beside the store at its largest, and at least [`MIN_BATCH`] (or a quarter of
+    /// `--memory` when that is less: a tiny budget makes tiny batches, which tests use).
+    /// The store shrinks after the candidate search, but memory freed then is not counted
+    /// twice: the batches after it get no more than the ones before.
     fn budget(&self) -> u64 {
         let memory = self.det.config.memory;
-        let store = self.store.heap_bytes();
+        let store = self.store.heap_bytes().max(self.store_high);
         memory.saturating_sub(store).max(MIN_BATCH.min(memory / 4))
     }
 
@@ -455,6 +461,7 @@ impl<'d> Scan<'d> {
             timings.read += t.elapsed();
         }
 
+        self.store_high = self.store.heap_bytes();
         progress.stage(Stage::Candidates);
         let t = Instant::now();
         let pairs = self.lsh_candidates();
