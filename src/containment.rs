@@ -211,6 +211,15 @@ const PART_BYTES: usize = 128 << 20;
 /// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
 /// on their own within 128 MiB.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
+    candidates_in_parts(samples, p, PART_BYTES)
+}
+
+/// [`candidates`] with the inverted index built `part_bytes` of postings at a time.
+fn candidates_in_parts<T: SampleSet + ?Sized>(
+    samples: &T,
+    p: &Params,
+    part_bytes: usize,
+) -> Vec<(u32, u32)> {
     let n = samples.documents();
     let size = |d: usize| samples.of(d).len();
     let total: usize = (0..n).map(size).sum();
@@ -218,21 +227,25 @@ pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u
         .filter_map(|d| samples.of(d).last().copied())
         .max()
         .unwrap_or(0);
-    let parts = (total * 8).div_ceil(PART_BYTES).max(1) as u128;
+    let parts = (total * 8).div_ceil(part_bytes.max(1)).max(1) as u128;
     let part_of = |h: u32| (h as u128 * parts / (top as u128 + 1)) as usize;
     // Runs of one hash in at least two documents, in hash order: (document frequency, start
     // in `post`); `post` holds each run's documents, increasing.
     let mut runs: Vec<(u32, usize)> = Vec::new();
     let mut post: Vec<u32> = Vec::new();
+    // Where each document's next part starts: its keys are sorted and `part_of` is monotone,
+    // so a part is the next run of each document's keys, and every key is visited once
+    // (not once per part: the parts grow with the corpus).
+    let mut next: Vec<u32> = vec![0; n];
     for part in 0..parts as usize {
-        let mut buf: Vec<(u32, u32)> = (0..n)
-            .into_par_iter()
-            .flat_map_iter(|d| {
-                samples
-                    .of(d)
-                    .iter()
-                    .filter(move |&&h| part_of(h) == part)
-                    .map(move |&h| (h, d as u32))
+        let mut buf: Vec<(u32, u32)> = next
+            .par_iter_mut()
+            .enumerate()
+            .flat_map_iter(|(d, at)| {
+                let keys = &samples.of(d)[*at as usize..];
+                let len = keys.partition_point(|&h| part_of(h) <= part);
+                *at += len as u32;
+                keys[..len].iter().map(move |&h| (h, d as u32))
             })
             .collect();
         buf.par_sort_unstable();
@@ -243,6 +256,7 @@ pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u
             }
         }
     }
+    drop(next);
     post.shrink_to_fit();
     // Rarest first: a stable counting sort by frequency keeps hash order within one
     // frequency (the runs come in hash order), with no random access into `post`.
@@ -470,6 +484,14 @@ mod tests {
             }
             assert!(!brute.is_empty());
             assert_eq!(candidates(&samples, &p), brute, "threshold {threshold}");
+            // The index built in many parts of the key range finds the same pairs.
+            for part_bytes in [7, 64, 4096] {
+                assert_eq!(
+                    candidates_in_parts(&samples, &p, part_bytes),
+                    brute,
+                    "threshold {threshold}, parts of {part_bytes} bytes"
+                );
+            }
         }
     }
 

@@ -347,3 +347,32 @@ fn sentences_flag_takes_an_optional_mode() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_text_report_of_many_clusters_lists_the_largest_unless_all_is_asked() {
+    // 1,001 pairs of identical documents and one trio: 1,002 clusters.
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for c in 0..1002 {
+        let text: String = (0..30).map(|w| format!("c{c}w{w} ")).collect();
+        let copies = if c == 500 { 3 } else { 2 };
+        for k in 0..copies {
+            lines.push_str(&format!("{{\"id\":\"c{c}-{k}\",\"text\":\"{text}\"}}\n"));
+        }
+    }
+    let path = write(dir.path(), "many.jsonl", lines.as_bytes());
+    let path = path.to_str().unwrap();
+    let o = run(&["scan", path, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let listed = text.lines().filter(|l| l.starts_with("cluster ")).count();
+    assert_eq!(listed, 100, "{text}");
+    assert!(text.contains("(3 documents)"), "the largest cluster comes first");
+    assert!(text.contains("the 100 largest of 1002 clusters"), "{text}");
+    assert!(text.contains("--all"));
+    let all = stdout(&run(&["scan", path, "-q", "--all"]));
+    assert_eq!(all.lines().filter(|l| l.starts_with("cluster ")).count(), 1002);
+    assert!(!all.contains("largest of"));
+    let o = run(&["scan", path, "-q", "--all", "--top", "5"]);
+    assert_eq!(o.status.code(), Some(2), "--all and --top conflict");
+}

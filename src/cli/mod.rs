@@ -281,6 +281,10 @@ struct ScanArgs {
     /// problems.
     #[arg(long, value_name = "N", help_heading = "Output")]
     top: Option<usize>,
+    /// Text report: list every cluster, pair, repeat and problem even when there are many
+    /// (over 1,000 clusters the text report lists the 100 largest unless this is given).
+    #[arg(long, help_heading = "Output", conflicts_with_all = ["top", "summary"])]
+    all: bool,
     /// Write the records a dedupe keeps (representatives and documents in no cluster) to FILE:
     /// JSON Lines records byte for byte, one per line; documents read from .txt/.md files as
     /// their path.

@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// Clusters up to which the text report lists everything by default.
+const TEXT_ALL_UP_TO: usize = 1_000;
+/// Clusters the text report lists by default above that.
+const TEXT_TOP: usize = 100;
+
 pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     set_threads(args.threads)?;
     let config = args.config();
@@ -46,10 +51,15 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
     let format = args.format();
 
     let to_stdout_text = args.output.is_none() && matches!(args.format, FormatArg::Text);
+    use syndup::report::text::Extent;
+    // A text report of a large corpus lists its largest clusters, not a hundred thousand.
     let extent = match (args.summary, args.top) {
-        (true, _) => syndup::report::text::Extent::Summary,
-        (false, Some(n)) => syndup::report::text::Extent::Top(n),
-        (false, None) => syndup::report::text::Extent::All,
+        (true, _) => Extent::Summary,
+        (false, Some(n)) => Extent::Top(n),
+        (false, None) if !args.all && report.clusters.len() > TEXT_ALL_UP_TO => {
+            Extent::Top(TEXT_TOP)
+        }
+        (false, None) => Extent::All,
     };
     let writer = syndup::report::Writer::new(report, format, &sources)?.text_extent(extent);
     let write = |w: &mut dyn Write| -> std::io::Result<()> {

@@ -153,6 +153,23 @@ pub const MAX_COMPARE: usize = 2000;
 /// would make the page tens of megabytes.
 pub const MAX_CONTEXT: usize = 2000;
 
+/// Clusters, repeats and problems the page lists at most (the largest clusters, the first
+/// repeats and problems; a count says how many more the JSON report holds): a page embedding
+/// the 100,000 clusters of a million-document scan would not open.
+pub const MAX_LISTED: usize = 10_000;
+
+/// The clusters the page lists: all of them up to [`MAX_LISTED`], else the largest (ties in
+/// report order), in report order.
+fn listed(r: &Report) -> Vec<&super::ClusterReport> {
+    let mut v: Vec<&super::ClusterReport> = r.clusters.iter().collect();
+    if v.len() > MAX_LISTED {
+        v.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
+        v.truncate(MAX_LISTED);
+        v.sort_by_key(|c| c.id);
+    }
+    v
+}
+
 /// Bytes in human units, as the text report writes them (1 KB = 1,000 bytes).
 fn human(n: u64) -> String {
     super::text::human_bytes(n)
@@ -163,16 +180,29 @@ fn human(n: u64) -> String {
 /// report's `parameters.fields` and `parameters.max_doc_bytes`. Records that cannot be read
 /// are skipped (the scan reported them); standard input cannot be read twice and is skipped.
 pub fn texts(r: &Report, sources: &[Source]) -> crate::Result<BTreeMap<String, String>> {
-    let wanted: BTreeSet<String> = r
-        .clusters
-        .iter()
-        .flat_map(|c| c.members.iter().cloned())
-        .chain(
-            r.repeats
-                .iter()
-                .flat_map(|x| x.occurrences.iter().map(|o| o.doc.clone())),
-        )
-        .collect();
+    // The members the page compares (the first MAX_COMPARE of the listed clusters, with their
+    // sources) and the documents of the repeats shown in context.
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let mut compares = 0;
+    'clusters: for c in listed(r) {
+        for m in &c.details {
+            if m.doc == c.source {
+                continue;
+            }
+            if compares >= MAX_COMPARE {
+                break 'clusters;
+            }
+            compares += 1;
+            wanted.insert(m.doc.clone());
+            wanted.insert(c.source.clone());
+        }
+    }
+    wanted.extend(
+        r.repeats
+            .iter()
+            .take(MAX_CONTEXT)
+            .flat_map(|x| x.occurrences.iter().map(|o| o.doc.clone())),
+    );
     let p = &r.parameters;
     let reader = crate::input::Reader::with(&p.fields, p.max_doc_bytes, p.windows_1252);
     crate::input::read_texts_of(sources, &reader, &wanted)
@@ -197,7 +227,8 @@ pub fn write(
     let mut compares = Vec::new();
     // Why a member has no side-by-side view, by "member\0source": 0 over the cap, 1 no text.
     let mut no_compare: BTreeMap<String, u8> = BTreeMap::new();
-    for c in &r.clusters {
+    let clusters = listed(r);
+    for c in &clusters {
         for m in &c.details {
             if m.doc == c.source {
                 continue;
@@ -241,6 +272,7 @@ pub fn write(
     let repeats: Vec<serde_json::Value> = r
         .repeats
         .iter()
+        .take(MAX_LISTED)
         .enumerate()
         .map(|(i, x)| {
             let occ: Vec<InContext> = x
@@ -285,15 +317,25 @@ pub fn write(
     .iter()
     .map(|(a, b, l)| (*a, *b, l.to_string()))
     .collect();
-    let data = serde_json::json!({
-        "clusters": r.clusters,
+    let mut data = serde_json::json!({
+        "clusters": clusters,
         "repeats": repeats,
-        "problems": r.problems,
+        "problems": r.problems.iter().take(MAX_LISTED).collect::<Vec<_>>(),
         "compare": compares,
         "no_compare": no_compare,
         "max_compare": max_compare,
         "max_context": MAX_CONTEXT,
     });
+    // Only a page that lists less than the report says so (and how much more there is).
+    for (key, all) in [
+        ("clusters_total", r.clusters.len()),
+        ("repeats_total", r.repeats.len()),
+        ("problems_total", r.problems.len()),
+    ] {
+        if all > MAX_LISTED {
+            data[key] = all.into();
+        }
+    }
     write!(
         out,
         r#"<!doctype html>
@@ -358,7 +400,7 @@ const cmpIndex = new Map(D.compare.map((c, i) => [c.member + "\u0000" + c.source
 function render() {{
   const list = document.getElementById("list"); list.replaceChildren();
   const from = page * PAGE, to = Math.min(shown.length, from + PAGE);
-  document.getElementById("count").textContent = shown.length + " clusters" + (shown.length ? ", showing " + (from + 1) + "–" + to : "");
+  document.getElementById("count").textContent = shown.length + " clusters" + (shown.length ? ", showing " + (from + 1) + "–" + to : "") + (D.clusters_total ? " (the " + D.clusters.length + " largest of " + D.clusters_total + "; every cluster is in the JSON report)" : "");
   for (const c of shown.slice(from, to)) {{
     const box = el("div", "cluster"); box.dataset.cluster = c.id;
     box.appendChild(el("h3", "", "cluster " + c.id + " · " + c.members.length + " documents · likely source " + c.source + " (" + (BY[c.source_by] || c.source_by) + ")"));
@@ -401,7 +443,7 @@ function renderRepeats() {{
   const rl = document.getElementById("repeat-list"); rl.replaceChildren();
   if (!D.repeats.length) rl.appendChild(el("p", "muted", "No sentence repeats in this report."));
   const from = rpage * PAGE, to = Math.min(rshown.length, from + PAGE);
-  document.getElementById("rcount").textContent = rshown.length + " repeats" + (rshown.length ? ", showing " + (from + 1) + "–" + to : "") + (D.repeats.length > D.max_context ? " (the first " + D.max_context + " with their surrounding text)" : "");
+  document.getElementById("rcount").textContent = rshown.length + " repeats" + (rshown.length ? ", showing " + (from + 1) + "–" + to : "") + (D.repeats.length > D.max_context ? " (the first " + D.max_context + " with their surrounding text)" : "") + (D.repeats_total ? " (the first " + D.repeats.length + " of " + D.repeats_total + "; every repeat is in the JSON report)" : "");
   for (const r of rshown.slice(from, to)) {{
     const box = el("div", "cluster repeat"); box.dataset.kind = r.kind;
     box.appendChild(el("span", "kind", r.kind.replace("_", " ")));
@@ -424,6 +466,7 @@ renderRepeats();
 const pl = document.getElementById("problem-list");
 if (!D.problems.length) pl.appendChild(el("p", "muted", "No problems."));
 for (const p of D.problems) pl.appendChild(el("div", "", p.path + (p.line ? ":" + p.line : "") + ": " + p.message));
+if (D.problems_total) pl.appendChild(el("p", "muted", "(the first " + D.problems.length + " of " + D.problems_total + "; every problem is in the JSON report)"));
 render();
 if (D.compare.length) {{ const k = D.compare.findIndex(c => c.role === "partial_copy"); compare(k < 0 ? 0 : k, false); }}
 </script></body></html>
@@ -480,6 +523,47 @@ mod tests {
         assert!(!j.contains('<') && !j.contains('>'));
         let back: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(back["t"], "</script><img src=x onerror=alert(1)>");
+    }
+
+    #[test]
+    fn a_page_lists_the_largest_clusters_and_says_how_many_more() {
+        let text = "The harbour council approved the flood barrier plan on Monday after a long debate about ferry routes, the old fish market and the price of steel for the new walls.";
+        let docs = (0..3).map(|i| crate::Document {
+            id: format!("d{i}"),
+            text: text.to_string(),
+            ..crate::Document::default()
+        });
+        let mut r = crate::Detector::new(crate::Config::default())
+            .and_then(|d| d.scan_documents(docs))
+            .map(|o| o.report)
+            .unwrap_or_else(|e| panic!("scan: {e}"));
+        assert_eq!(r.clusters.len(), 1);
+        let one = r.clusters[0].clone();
+        // MAX_LISTED + 5 clusters; five of them (ids 7, 8, ..., 11) one member larger.
+        r.clusters = (1..=MAX_LISTED as u64 + 5)
+            .map(|id| {
+                let mut c = one.clone();
+                c.id = id;
+                if (7..12).contains(&id) {
+                    c.members.push(format!("extra{id}"));
+                }
+                c
+            })
+            .collect();
+        let shown = listed(&r);
+        assert_eq!(shown.len(), MAX_LISTED);
+        assert!(shown.windows(2).all(|w| w[0].id < w[1].id), "report order");
+        assert!((7..12).all(|id| shown.iter().any(|c| c.id == id)), "the largest kept");
+        let mut page = Vec::new();
+        write(&r, &BTreeMap::new(), 0, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(&format!("\"clusters_total\":{}", MAX_LISTED + 5)));
+        assert!(!page.contains("\"repeats_total\""), "nothing cut, nothing said");
+        // A small report says nothing.
+        r.clusters.truncate(3);
+        let mut small = Vec::new();
+        write(&r, &BTreeMap::new(), 0, &mut small).unwrap();
+        assert!(!String::from_utf8(small).unwrap().contains("\"clusters_total\""));
     }
 
     #[test]

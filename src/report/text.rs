@@ -240,7 +240,7 @@ pub fn write_extent(r: &Report, extent: Extent, out: &mut dyn Write) -> std::io:
             writeln!(out)?;
             writeln!(
                 out,
-                "(--top {n}: the {} largest of {} clusters and their pairs, the first {n} repeats and problems; the whole report without --top, or with --format json)",
+                "(listed: the {} largest of {} clusters and their pairs, the first {n} repeats and problems; all of them with --all, or with --format json or jsonl)",
                 n.min(r.clusters.len()),
                 r.clusters.len()
             )?;
