@@ -367,11 +367,17 @@ fn a_text_report_of_many_clusters_lists_the_largest_unless_all_is_asked() {
     let text = stdout(&o);
     let listed = text.lines().filter(|l| l.starts_with("cluster ")).count();
     assert_eq!(listed, 100, "{text}");
-    assert!(text.contains("(3 documents)"), "the largest cluster comes first");
+    assert!(
+        text.contains("(3 documents)"),
+        "the largest cluster comes first"
+    );
     assert!(text.contains("the 100 largest of 1002 clusters"), "{text}");
     assert!(text.contains("--all"));
     let all = stdout(&run(&["scan", path, "-q", "--all"]));
-    assert_eq!(all.lines().filter(|l| l.starts_with("cluster ")).count(), 1002);
+    assert_eq!(
+        all.lines().filter(|l| l.starts_with("cluster ")).count(),
+        1002
+    );
     assert!(!all.contains("largest of"));
     let o = run(&["scan", path, "-q", "--all", "--top", "5"]);
     assert_eq!(o.status.code(), Some(2), "--all and --top conflict");

@@ -5,7 +5,7 @@
 //! file is removed when the scan is over (also on error).
 
 use crate::error::{Error, Result};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// An append-only temporary file of records.
@@ -70,15 +70,8 @@ impl Spool {
     /// The `len` bytes at each `(offset, len)` of `wanted`, in order.
     pub(super) fn read(&self, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>> {
         let err = |e: std::io::Error| Error::io(&self.path, e);
-        let mut f = std::fs::File::open(&self.path).map_err(err)?;
-        let mut out = Vec::with_capacity(wanted.len());
-        for &(offset, len) in wanted {
-            f.seek(SeekFrom::Start(offset)).map_err(err)?;
-            let mut buf = vec![0u8; len];
-            f.read_exact(&mut buf).map_err(err)?;
-            out.push(buf);
-        }
-        Ok(out)
+        let f = std::fs::File::open(&self.path).map_err(err)?;
+        crate::input::read_ranges(&f, wanted).map_err(err)
     }
 
     /// Bytes written.

@@ -211,8 +211,16 @@ fn generate_windows(
             .collect();
         let mut docs = Vec::with_capacity(end - start);
         for (b, part) in parts {
-            docs.extend(part.docs.into_iter().filter(|d| (start..end).contains(&d.0)));
-            repeats.extend(part.repeats.into_iter().filter(|r| (start..end).contains(&r.0)));
+            docs.extend(
+                part.docs
+                    .into_iter()
+                    .filter(|d| (start..end).contains(&d.0)),
+            );
+            repeats.extend(
+                part.repeats
+                    .into_iter()
+                    .filter(|r| (start..end).contains(&r.0)),
+            );
             let slot = &mut pairs[b as usize];
             if slot.is_none() {
                 *slot = Some(part.pairs);

@@ -452,11 +452,70 @@ fn read_jsonl(
     Ok(true)
 }
 
+/// Threads reading records again at once at most (see [`read_ranges`]).
+const READ_THREADS: usize = 8;
+
+/// Reads the byte ranges `wanted` (`(offset, length)`, in any order) of `f`, in order.
+///
+/// A corpus larger than memory is not in the page cache, and the records of candidate pairs
+/// are spread over it: read one after another, each waits for the disk. So on Unix a long
+/// list is cut into up to [`READ_THREADS`] runs read side by side with positioned reads,
+/// which keeps several requests in flight (the result is the same, in the same order).
+pub(crate) fn read_ranges(
+    f: &std::fs::File,
+    wanted: &[(u64, usize)],
+) -> std::io::Result<Vec<Vec<u8>>> {
+    let threads = (wanted.len() / 64).clamp(1, READ_THREADS);
+    #[cfg(unix)]
+    if threads > 1 {
+        use std::os::unix::fs::FileExt;
+        let run = wanted.len().div_ceil(threads);
+        let parts: Vec<std::io::Result<Vec<Vec<u8>>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = wanted
+                .chunks(run)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|&(offset, len)| {
+                                let mut buf = vec![0u8; len];
+                                f.read_exact_at(&mut buf, offset)?;
+                                Ok(buf)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("a reading thread panicked")))
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(wanted.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        return Ok(out);
+    }
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = f;
+    let mut out = Vec::with_capacity(wanted.len());
+    for &(offset, len) in wanted {
+        f.seek(SeekFrom::Start(offset))?;
+        let mut buf = vec![0u8; len];
+        f.read_exact(&mut buf)?;
+        out.push(buf);
+    }
+    Ok(out)
+}
+
 /// Reads records of `file` again: for each `(offset, len)` of `wanted` (sorted by offset), the
-/// `len` bytes at `offset` of the decompressed file, in order. Plain files seek; compressed
+/// `len` bytes at `offset` of the decompressed file, in order. Plain files are read by position ([`read_ranges`]); compressed
 /// files are decompressed up to the last record wanted. Standard input cannot be read again.
 pub fn reread(file: &InputFile, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>> {
-    use std::io::{Seek, SeekFrom};
     let err = |e: std::io::Error| crate::Error::io(&file.path, e);
     if file.is_stdin() {
         return Err(crate::Error::config(
@@ -474,13 +533,8 @@ pub fn reread(file: &InputFile, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>>
             ))
         }
         InputKind::Text | InputKind::Jsonl(Compression::None) => {
-            let mut f = std::fs::File::open(&file.path).map_err(err)?;
-            for &(offset, len) in wanted {
-                f.seek(SeekFrom::Start(offset)).map_err(err)?;
-                let mut buf = vec![0u8; len];
-                f.read_exact(&mut buf).map_err(err)?;
-                out.push(buf);
-            }
+            let f = std::fs::File::open(&file.path).map_err(err)?;
+            return read_ranges(&f, wanted).map_err(err);
         }
         InputKind::Jsonl(c) => {
             let mut r = open(file, c).map_err(err)?;

@@ -31,6 +31,7 @@ pub use jsonl::{
     decode, decode_windows_1252_fallback, parse_record, record_fields, FieldValue, Parsed,
     RecordError, RecordFields,
 };
+pub(crate) use lines::read_ranges;
 pub use lines::{read_batches, read_batches_within, reread, Batch, RecordRef};
 pub use record::{decode_detected, RawRecord, Reader, RecordText};
 pub use split::{split_records, Split, SplitSink};

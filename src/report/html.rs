@@ -553,17 +553,25 @@ mod tests {
         let shown = listed(&r);
         assert_eq!(shown.len(), MAX_LISTED);
         assert!(shown.windows(2).all(|w| w[0].id < w[1].id), "report order");
-        assert!((7..12).all(|id| shown.iter().any(|c| c.id == id)), "the largest kept");
+        assert!(
+            (7..12).all(|id| shown.iter().any(|c| c.id == id)),
+            "the largest kept"
+        );
         let mut page = Vec::new();
         write(&r, &BTreeMap::new(), 0, &mut page).unwrap();
         let page = String::from_utf8(page).unwrap();
         assert!(page.contains(&format!("\"clusters_total\":{}", MAX_LISTED + 5)));
-        assert!(!page.contains("\"repeats_total\""), "nothing cut, nothing said");
+        assert!(
+            !page.contains("\"repeats_total\""),
+            "nothing cut, nothing said"
+        );
         // A small report says nothing.
         r.clusters.truncate(3);
         let mut small = Vec::new();
         write(&r, &BTreeMap::new(), 0, &mut small).unwrap();
-        assert!(!String::from_utf8(small).unwrap().contains("\"clusters_total\""));
+        assert!(!String::from_utf8(small)
+            .unwrap()
+            .contains("\"clusters_total\""));
     }
 
     #[test]
