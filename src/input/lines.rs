@@ -513,8 +513,9 @@ pub(crate) fn read_ranges(
 }
 
 /// Reads records of `file` again: for each `(offset, len)` of `wanted` (sorted by offset), the
-/// `len` bytes at `offset` of the decompressed file, in order. Plain files are read by position ([`read_ranges`]); compressed
-/// files are decompressed up to the last record wanted. Standard input cannot be read again.
+/// `len` bytes at `offset` of the decompressed file, in order. Plain files are read by
+/// position, from several threads when there are many records; compressed files are
+/// decompressed up to the last record wanted. Standard input cannot be read again.
 pub fn reread(file: &InputFile, wanted: &[(u64, usize)]) -> Result<Vec<Vec<u8>>> {
     let err = |e: std::io::Error| crate::Error::io(&file.path, e);
     if file.is_stdin() {
