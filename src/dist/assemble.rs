@@ -206,31 +206,63 @@ fn passages(manifest: &Manifest, docs: &[PartDoc], matches: &[Match]) -> Result<
         ShingleKind::Word => s.ngram,
         ShingleKind::Char => 3,
     };
-    let mut used = vec![false; docs.len()];
-    for m in matches {
-        used[m.a as usize] = true;
-        used[m.b as usize] = true;
+    // Whole components in batches of about PASSAGE_BATCH documents: each document is
+    // prepared once, and only one batch's prepared texts (tokens, spans and a hash table,
+    // several times the text's size) are in memory at a time.
+    let comps = cluster::components(docs.len(), matches.iter().map(|m| (m.a, m.b)));
+    let mut batch_of = vec![0u32; docs.len()];
+    let mut batches: Vec<Vec<u32>> = vec![Vec::new()];
+    for c in &comps {
+        if batches.last().is_some_and(|b| b.len() >= PASSAGE_BATCH) {
+            batches.push(Vec::new());
+        }
+        let last = batches.len() - 1;
+        for &d in c {
+            batch_of[d as usize] = last as u32;
+        }
+        batches[last].extend_from_slice(c);
     }
-    let prepared: Vec<Option<Prepared>> = docs
-        .par_iter()
-        .zip(used.par_iter())
-        .map_init(Tokenizer::new, |tok, (d, &u)| {
-            u.then(|| Prepared::from_text(tok, &d.text, k))
-        })
-        .collect();
-    let empty = Prepared::default();
-    matches
-        .par_iter()
-        .map(|m| {
-            let (a, b) = (
-                prepared[m.a as usize].as_ref().unwrap_or(&empty),
-                prepared[m.b as usize].as_ref().unwrap_or(&empty),
-            );
-            serde_json::to_string(&align::align_prepared(a, b))
-                .map_err(|e| Error::internal(format!("passages as JSON: {e}")))
-        })
-        .collect()
+    let mut by_batch: Vec<Vec<usize>> = vec![Vec::new(); batches.len()];
+    for (i, m) in matches.iter().enumerate() {
+        by_batch[batch_of[m.a as usize] as usize].push(i);
+    }
+    let mut out: Vec<String> = vec![String::new(); matches.len()];
+    let mut prepared: Vec<Option<Prepared>> = (0..docs.len()).map(|_| None).collect();
+    for (members, idx) in batches.iter().zip(&by_batch) {
+        let made: Vec<Prepared> = members
+            .par_iter()
+            .map_init(Tokenizer::new, |tok, &d| {
+                Prepared::from_text(tok, &docs[d as usize].text, k)
+            })
+            .collect();
+        for (&d, p) in members.iter().zip(made) {
+            prepared[d as usize] = Some(p);
+        }
+        let empty = Prepared::default();
+        let json: Vec<String> = idx
+            .par_iter()
+            .map(|&i| {
+                let m = &matches[i];
+                let (a, b) = (
+                    prepared[m.a as usize].as_ref().unwrap_or(&empty),
+                    prepared[m.b as usize].as_ref().unwrap_or(&empty),
+                );
+                serde_json::to_string(&align::align_prepared(a, b))
+                    .map_err(|e| Error::internal(format!("passages as JSON: {e}")))
+            })
+            .collect::<Result<_>>()?;
+        for (&i, j) in idx.iter().zip(json) {
+            out[i] = j;
+        }
+        for &d in members {
+            prepared[d as usize] = None;
+        }
+    }
+    Ok(out)
 }
+
+/// Documents whose texts are prepared for alignment at a time (see [`passages`]).
+const PASSAGE_BATCH: usize = 16 * 1024;
 
 /// The engine's map step: reads one partition of whole components (`docs`: Parquet files with
 /// `doc, id, length, date_key, shingles, text`; `pairs`: files with `a, b`; a directory that
