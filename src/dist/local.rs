@@ -17,7 +17,7 @@
 //! This is the path for corpora whose band rows and candidate documents fit in memory, and
 //! the oracle the engine is tested against.
 
-use super::assemble::{assemble, PartDoc};
+use super::assemble::{add_passages, assemble_rows, PartDoc};
 use super::parquet::{self as pq, ProblemRow, Reader};
 use super::{shard_file, Manifest};
 use crate::containment;
@@ -398,31 +398,39 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
             *set = Default::default();
         }
     }
-    // The texts (passages are aligned on them) of the documents of pairs only.
-    if manifest.parameters.passages {
-        let none = vec![false; n];
-        read_sets(manifest, signed, &docs, &none, &used, &mut sets)?;
-    }
-    let part: Vec<PartDoc> = (0..n)
+    let mut part: Vec<PartDoc> = (0..n)
         .filter(|&d| used[d])
-        .map(|d| {
-            let (set, text) = std::mem::take(&mut sets[d]);
-            PartDoc {
-                doc: docs.doc[d],
-                id: docs.id[d].clone(),
-                length: docs.length[d],
-                date_key: docs.date_key[d],
-                shingles: set,
-                text,
-            }
+        .map(|d| PartDoc {
+            doc: docs.doc[d],
+            id: docs.id[d].clone(),
+            length: docs.length[d],
+            date_key: docs.date_key[d],
+            shingles: std::mem::take(&mut sets[d].0),
+            text: String::new(),
         })
         .collect();
-    drop(sets);
     let pair_docs: Vec<(i64, i64)> = found
         .iter()
         .map(|&(a, b, _)| (docs.doc[a as usize], docs.doc[b as usize]))
         .collect();
-    let done = assemble(manifest, &part, &pair_docs)?;
+    drop(found);
+    // Clusters, sources and roles on the sets; then the sets make room for the texts of the
+    // same documents, which only the passages read.
+    let (mut done, matches) = assemble_rows(manifest, &part, &pair_docs)?;
+    drop(pair_docs);
+    if manifest.parameters.passages {
+        for p in &mut part {
+            p.shingles = Box::default();
+        }
+        let none = vec![false; n];
+        read_sets(manifest, signed, &docs, &none, &used, &mut sets)?;
+        let texts = (0..n).filter(|&d| used[d]);
+        for (p, d) in part.iter_mut().zip(texts) {
+            p.text = std::mem::take(&mut sets[d].1);
+        }
+        drop(sets);
+        add_passages(manifest, &part, &matches, &mut done)?;
+    }
     stats.pairs = done.pairs.len() as u64;
     stats.contained_pairs = done.pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
     stats.clusters = done

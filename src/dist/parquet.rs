@@ -912,3 +912,92 @@ pub fn meta(manifest: &super::Manifest) -> Vec<(String, String)> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` rows (`doc = i`, `shingles = [i, i + 1 .. i + i % 3]`, `text = "t{i}"`)
+    /// in row groups of `group` rows.
+    fn file(dir: &Path, n: i64, group: usize) -> PathBuf {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("doc", DataType::Int64, false),
+            Field::new("shingles", list_of(DataType::Int64), false),
+            Field::new("text", DataType::Utf8, false),
+        ]));
+        let sets: Vec<Vec<u64>> = (0..n as u64).map(|i| (i..i + i % 3).collect()).collect();
+        let texts: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+        let path = dir.join("f.parquet");
+        let b = batch(
+            &path,
+            schema.clone(),
+            vec![
+                i64_array((0..n).collect()),
+                i64_lists(sets.iter().map(|s| s.as_slice())),
+                Arc::new(StringArray::from_iter_values(&texts)),
+            ],
+        )
+        .unwrap();
+        write_file(&path, schema, &[b], vec![("k".into(), "v".into())], group).unwrap();
+        path
+    }
+
+    #[test]
+    fn row_groups_are_read_in_parallel_in_file_order_and_skipped_when_not_wanted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file(dir.path(), 10, 3);
+        let r = Reader::open(&path).unwrap();
+        assert_eq!(r.rows(), 10);
+        assert_eq!(r.meta("k").as_deref(), Some("v"));
+        // Columns come in the order asked for; rows keep their file row numbers.
+        let rows = r
+            .map_groups(
+                &["text", "shingles"],
+                |first, rows| !(3..6).contains(&first) && rows > 0,
+                |first, b| {
+                    let t = str_column(&path, b, 0)?;
+                    let (v, o) = i64_list_parts(&path, b, 1)?;
+                    Ok((0..b.num_rows())
+                        .map(|j| {
+                            let set = v[o[j] as usize..o[j + 1] as usize].to_vec();
+                            (first + j as u64, t.get(j).to_string(), set)
+                        })
+                        .collect::<Vec<_>>())
+                },
+            )
+            .unwrap();
+        let rows: Vec<_> = rows.into_iter().flatten().collect();
+        let want: Vec<_> = [0i64, 1, 2, 6, 7, 8, 9]
+            .iter()
+            .map(|&i| {
+                (
+                    i as u64,
+                    format!("t{i}"),
+                    (i..i + i % 3).collect::<Vec<i64>>(),
+                )
+            })
+            .collect();
+        assert_eq!(rows, want);
+        // for_each streams every row once, in order.
+        let mut docs = Vec::new();
+        Reader::open(&path)
+            .unwrap()
+            .for_each(&["doc"], |b| {
+                docs.extend(i64s(&path, b, 0)?);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(docs, (0..10).collect::<Vec<i64>>());
+        // A column the file lacks is an error naming it.
+        let e = Reader::open(&path)
+            .unwrap()
+            .for_each(&["band"], |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column `band`"), "{e}");
+        // Wrong types are errors, not panics.
+        let b = &Reader::open(&path).unwrap().read(&["doc", "text"]).unwrap()[0];
+        assert!(str_column(&path, b, 0).is_err());
+        assert!(i64_list_parts(&path, b, 1).is_err());
+    }
+}
