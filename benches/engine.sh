@@ -35,8 +35,9 @@ SEED=${SEED:-../shared/data/reuters-21578.jsonl}
 PYTHON=${PYTHON:-target/spark-venv/bin/python}
 STEPS=${STEPS:-scan sign local sail apply}
 export SPARK_LOCAL_IP=127.0.0.1
+locked() { if [ -n "${LOCK:-}" ]; then flock "$LOCK" "$@"; else "$@"; fi; }
 
-cargo build --release --locked --quiet
+locked cargo build --release --locked --quiet
 BIN=$PWD/target/release/syndup
 PYTHON=$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")
 mkdir -p "$WORK"
@@ -56,7 +57,6 @@ TRUTH=${TRUTH:-$(dirname "$CORPUS")/truth.jsonl}
 [ -f "$TRUTH" ] || TRUTH=
 
 has() { [[ " $STEPS " == *" $1 "* ]]; }
-locked() { if [ -n "${LOCK:-}" ]; then flock "$LOCK" "$@"; else "$@"; fi; }
 
 # Peak resident memory of a process tree (sum over the tree, sampled every 0.2 s), in MB.
 tree_peak() {
@@ -162,7 +162,7 @@ if c != C:
     line += f"; first cluster only in one: {sorted(set(c) ^ set(C))[:1]}"
 print(line)
 EOF
-  fi | tee -a "$WORK/same.txt"
+  fi >>"$WORK/same.txt"
   if [ -n "$TRUTH" ]; then
     local report=$WORK/eval-$1.json
     [ "$1" = scan ] && report=$WORK/scan.json

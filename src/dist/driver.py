@@ -33,8 +33,8 @@ Progress goes to stderr; the last line on stdout is a JSON summary with per-stag
 """
 
 import argparse
-import math
 import json
+import math
 import os
 import subprocess
 import sys

@@ -11,9 +11,13 @@
 //!    containment either way);
 //! 3. with containment on, [`crate::containment::class_candidates`] over the sample rows and
 //!    the near-duplicate classes of step 2, minus the LSH candidates, verified the same way;
-//! 4. [`super::assemble::assemble`] over every component: clusters, sources, roles, relations,
-//!    passages.
+//! 4. [`super::assemble::assemble`]'s steps over every component: clusters, sources, roles,
+//!    relations, then passages.
 //!
+//! Memory: the band rows (then the samples) of every document, the shingle sets of the
+//! candidates' documents, and, once the clusters are made and the sets dropped, the texts of
+//! the documents in pairs. The signed files are read a row group at a time (groups in
+//! parallel, only the columns and rows a step uses), each `docs/` column at most twice.
 //! This is the path for corpora whose band rows and candidate documents fit in memory, and
 //! the oracle the engine is tested against.
 
