@@ -55,6 +55,21 @@ pub struct Assembled {
 /// Assembles `docs` (sorted by document number, each once) and `pairs` (document numbers,
 /// each end among `docs`); see the module documentation.
 pub fn assemble(manifest: &Manifest, docs: &[PartDoc], pairs: &[(i64, i64)]) -> Result<Assembled> {
+    let (mut done, matches) = assemble_rows(manifest, docs, pairs)?;
+    if manifest.parameters.passages {
+        add_passages(manifest, docs, &matches, &mut done)?;
+    }
+    Ok(done)
+}
+
+/// [`assemble`] without the passages: the rows (pairs in match order, with `passages` null)
+/// and the matches, for [`add_passages`]. Only the shingle sets of `docs` are read (not the
+/// texts), so a caller may load the texts afterwards and drop the sets first.
+pub(crate) fn assemble_rows(
+    manifest: &Manifest,
+    docs: &[PartDoc],
+    pairs: &[(i64, i64)],
+) -> Result<(Assembled, Vec<Match>)> {
     let p = &manifest.parameters;
     let criteria = manifest.criteria();
     if !docs.windows(2).all(|w| w[0].doc < w[1].doc) {
@@ -161,15 +176,9 @@ pub fn assemble(manifest: &Manifest, docs: &[PartDoc], pairs: &[(i64, i64)]) -> 
     }
     rows.sort_unstable();
 
-    let passages = if p.passages {
-        Some(passages(manifest, docs, &matches)?)
-    } else {
-        None
-    };
     let pairs = matches
         .iter()
-        .enumerate()
-        .map(|(i, m)| {
+        .map(|m| {
             let (a, b) = (&docs[m.a as usize], &docs[m.b as usize]);
             let (relation, contained) = match criteria.relation(&m.sim) {
                 Some(MatchKind::AInB) => ("contained", Some(a.doc)),
@@ -188,49 +197,104 @@ pub fn assemble(manifest: &Manifest, docs: &[PartDoc], pairs: &[(i64, i64)]) -> 
                 size_a: m.sim.size_a as i64,
                 size_b: m.sim.size_b as i64,
                 cluster: ca.filter(|_| ca == cb),
-                passages: passages.as_ref().map(|p| p[i].clone()),
+                passages: None,
             }
         })
         .collect();
-    Ok(Assembled {
-        pairs,
-        clusters: rows,
-    })
+    Ok((
+        Assembled {
+            pairs,
+            clusters: rows,
+        },
+        matches,
+    ))
+}
+
+/// Sets the passages of `done`'s pairs (made by [`assemble_rows`] from `matches`), aligned
+/// on the texts of `docs` (only the texts are read).
+pub(crate) fn add_passages(
+    manifest: &Manifest,
+    docs: &[PartDoc],
+    matches: &[Match],
+    done: &mut Assembled,
+) -> Result<()> {
+    let json = passages(manifest, docs, matches, PASSAGE_BATCH)?;
+    for (row, j) in done.pairs.iter_mut().zip(json) {
+        row.passages = Some(j);
+    }
+    Ok(())
 }
 
 /// The aligned passages of every match as JSON, in match order (as `scan` aligns them: word
 /// `ngram`-shingles, or word trigrams under character shingles).
-fn passages(manifest: &Manifest, docs: &[PartDoc], matches: &[Match]) -> Result<Vec<String>> {
+fn passages(
+    manifest: &Manifest,
+    docs: &[PartDoc],
+    matches: &[Match],
+    batch: usize,
+) -> Result<Vec<String>> {
     let s = &manifest.parameters.sketch;
     let k = match s.shingle {
         ShingleKind::Word => s.ngram,
         ShingleKind::Char => 3,
     };
-    let mut used = vec![false; docs.len()];
-    for m in matches {
-        used[m.a as usize] = true;
-        used[m.b as usize] = true;
+    // Whole components in batches of about `batch` documents: each document is
+    // prepared once, and only one batch's prepared texts (tokens, spans and a hash table,
+    // several times the text's size) are in memory at a time.
+    let comps = cluster::components(docs.len(), matches.iter().map(|m| (m.a, m.b)));
+    let mut batch_of = vec![0u32; docs.len()];
+    let mut batches: Vec<Vec<u32>> = vec![Vec::new()];
+    for c in &comps {
+        if batches.last().is_some_and(|b| b.len() >= batch) {
+            batches.push(Vec::new());
+        }
+        let last = batches.len() - 1;
+        for &d in c {
+            batch_of[d as usize] = last as u32;
+        }
+        batches[last].extend_from_slice(c);
     }
-    let prepared: Vec<Option<Prepared>> = docs
-        .par_iter()
-        .zip(used.par_iter())
-        .map_init(Tokenizer::new, |tok, (d, &u)| {
-            u.then(|| Prepared::from_text(tok, &d.text, k))
-        })
-        .collect();
-    let empty = Prepared::default();
-    matches
-        .par_iter()
-        .map(|m| {
-            let (a, b) = (
-                prepared[m.a as usize].as_ref().unwrap_or(&empty),
-                prepared[m.b as usize].as_ref().unwrap_or(&empty),
-            );
-            serde_json::to_string(&align::align_prepared(a, b))
-                .map_err(|e| Error::internal(format!("passages as JSON: {e}")))
-        })
-        .collect()
+    let mut by_batch: Vec<Vec<usize>> = vec![Vec::new(); batches.len()];
+    for (i, m) in matches.iter().enumerate() {
+        by_batch[batch_of[m.a as usize] as usize].push(i);
+    }
+    let mut out: Vec<String> = vec![String::new(); matches.len()];
+    let mut prepared: Vec<Option<Prepared>> = (0..docs.len()).map(|_| None).collect();
+    for (members, idx) in batches.iter().zip(&by_batch) {
+        let made: Vec<Prepared> = members
+            .par_iter()
+            .map_init(Tokenizer::new, |tok, &d| {
+                Prepared::from_text(tok, &docs[d as usize].text, k)
+            })
+            .collect();
+        for (&d, p) in members.iter().zip(made) {
+            prepared[d as usize] = Some(p);
+        }
+        let empty = Prepared::default();
+        let json: Vec<String> = idx
+            .par_iter()
+            .map(|&i| {
+                let m = &matches[i];
+                let (a, b) = (
+                    prepared[m.a as usize].as_ref().unwrap_or(&empty),
+                    prepared[m.b as usize].as_ref().unwrap_or(&empty),
+                );
+                serde_json::to_string(&align::align_prepared(a, b))
+                    .map_err(|e| Error::internal(format!("passages as JSON: {e}")))
+            })
+            .collect::<Result<_>>()?;
+        for (&i, j) in idx.iter().zip(json) {
+            out[i] = j;
+        }
+        for &d in members {
+            prepared[d as usize] = None;
+        }
+    }
+    Ok(out)
 }
+
+/// Documents whose texts are prepared for alignment at a time (see [`passages`]).
+const PASSAGE_BATCH: usize = 16 * 1024;
 
 /// The engine's map step: reads one partition of whole components (`docs`: Parquet files with
 /// `doc, id, length, date_key, shingles, text`; `pairs`: files with `a, b`; a directory that
@@ -361,5 +425,53 @@ mod tests {
         assert!(e.contains("not a pair"), "{e}");
         let e = assemble(&m, &docs, &[(1, 9)]).unwrap_err().to_string();
         assert!(e.contains("not among the documents"), "{e}");
+    }
+
+    #[test]
+    fn passages_are_the_same_in_batches_of_any_size_and_after_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(dir.path(), Config::default());
+        // Three components (whole/copy/part, x/y, and u/v/w), so batches of one or two
+        // documents cut between components and put matches of one batch late in the list.
+        let docs = [
+            doc(1, "whole", 0..100),
+            doc(2, "x", 1000..1080),
+            doc(3, "copy", 0..103),
+            doc(4, "u", 2000..2050),
+            doc(5, "y", 1000..1081),
+            doc(6, "part", 0..60),
+            doc(7, "v", 2000..2051),
+            doc(8, "w", 2001..2050),
+        ];
+        let pairs = [(1, 3), (1, 6), (3, 6), (2, 5), (4, 7), (4, 8), (7, 8)];
+        let whole = assemble(&m, &docs, &pairs).unwrap();
+        assert_eq!(whole.pairs.len(), 7);
+        assert!(whole.pairs.iter().all(|p| p.passages.is_some()));
+        let (rows, matches) = assemble_rows(&m, &docs, &pairs).unwrap();
+        assert!(rows.pairs.iter().all(|p| p.passages.is_none()));
+        assert_eq!(rows.clusters, whole.clusters);
+        let want: Vec<String> = whole
+            .pairs
+            .iter()
+            .map(|p| p.passages.clone().unwrap())
+            .collect();
+        for batch in [1, 2, 3, usize::MAX] {
+            assert_eq!(
+                passages(&m, &docs, &matches, batch).unwrap(),
+                want,
+                "batch {batch}"
+            );
+        }
+        // The texts alone give the passages (the sets may be dropped first).
+        let texts_only: Vec<PartDoc> = docs
+            .iter()
+            .map(|d| PartDoc {
+                shingles: Box::default(),
+                ..d.clone()
+            })
+            .collect();
+        let mut later = rows;
+        add_passages(&m, &texts_only, &matches, &mut later).unwrap();
+        assert_eq!(later.pairs, whole.pairs);
     }
 }

@@ -34,6 +34,7 @@ Progress goes to stderr; the last line on stdout is a JSON summary with per-stag
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -75,6 +76,13 @@ def parse_args(argv=None):
         "--partitions", type=int, default=0, help="spark.sql.shuffle.partitions (0: leave it)"
     )
     p.add_argument("--max-rounds", type=int, default=64, help="component rounds at most")
+    p.add_argument(
+        "--join-rows",
+        type=int,
+        default=50_000_000,
+        help="rows of the sample self-join per pass of the containment search (more rows are "
+        "split into passes over slices of documents, so memory stays bounded)",
+    )
     p.add_argument(
         "--assemble-parts",
         type=int,
@@ -281,21 +289,29 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     roots = samples.join(
         classes.where(F.col("doc") != F.col("component")).select("doc"), "doc", "left_anti"
     )
-    sizes = roots.groupBy("doc").agg(F.count(F.lit(1)).alias("n"))
-    df = (
+    # The sample table's self-join makes sum(df x (df - 1) / 2) rows over the joined hashes
+    # before they are counted per pair: 668 million at 1M generated documents, more than a
+    # machine's memory holds in one hash aggregate. The postings, their document frequencies
+    # and the documents' sample sizes are written once; the join then runs in passes, each
+    # over the pairs whose smaller document is in one slice (pmod(a, passes)), so each pass
+    # counts whole pairs (no partial counts to add up) and holds about --join-rows rows.
+    sizes_path = join(work, "_containment_sizes")
+    write(roots.groupBy("doc").agg(F.count(F.lit(1)).alias("n")), sizes_path)
+    sizes = read_back(spark, sizes_path, "doc long, n long")
+    df_path = join(work, "_containment_df")
+    write(
         roots.groupBy("hash")
         .agg(F.count(F.lit(1)).alias("df"))
-        .where((F.col("df") >= 2) & (F.col("df") <= int(c["max_df"])))
+        .where((F.col("df") >= 2) & (F.col("df") <= int(c["max_df"]))),
+        df_path,
     )
-    post = roots.join(df.select("hash"), "hash")
-    x = post.select("hash", F.col("doc").alias("a"))
-    y = post.select("hash", F.col("doc").alias("b"))
-    shared = (
-        x.join(y, "hash")
-        .where(F.col("a") < F.col("b"))
-        .groupBy("a", "b")
-        .agg(F.count(F.lit(1)).alias("shared"))
-    )
+    df = read_back(spark, df_path, "hash long, df long")
+    post_path = join(work, "_containment_postings")
+    write(roots.join(df.select("hash"), "hash").select("hash", "doc"), post_path)
+    post = read_back(spark, post_path, "hash long, doc long")
+    joined = df.agg(F.sum(F.col("df") * (F.col("df") - 1) / 2).alias("n")).collect()[0]["n"] or 0
+    passes = max(1, math.ceil(joined / max(args.join_rows, 1)))
+    log(f"containment: {int(joined)} rows of the sample self-join in {passes} pass(es)")
     small = F.least(F.col("na"), F.col("nb"))
     need = 0.6 * float(c["threshold"])
     wanted = F.greatest(
@@ -303,12 +319,28 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
         F.least(F.lit(2).cast("long"), small),
         F.lit(1).cast("long"),
     )
-    found = (
-        shared.join(sizes.select(F.col("doc").alias("a"), F.col("n").alias("na")), "a")
-        .join(sizes.select(F.col("doc").alias("b"), F.col("n").alias("nb")), "b")
-        .where(F.col("shared") >= wanted)
-        .select("a", "b")
-    )
+    y = post.select("hash", F.col("doc").alias("b"))
+    found_paths = []
+    for i in range(passes):
+        x = post.where(F.pmod(F.col("doc"), F.lit(passes)) == i).select(
+            "hash", F.col("doc").alias("a")
+        )
+        shared = (
+            x.join(y, "hash")
+            .where(F.col("a") < F.col("b"))
+            .groupBy("a", "b")
+            .agg(F.count(F.lit(1)).alias("shared"))
+        )
+        path = join(work, "_containment_found", f"pass-{i:05d}")
+        write(
+            shared.join(sizes.select(F.col("doc").alias("a"), F.col("n").alias("na")), "a")
+            .join(sizes.select(F.col("doc").alias("b"), F.col("n").alias("nb")), "b")
+            .where(F.col("shared") >= wanted)
+            .select("a", "b"),
+            path,
+        )
+        found_paths.append(path)
+    found = spark.read.schema(PAIRS).parquet(*found_paths)
     members = classes.select(F.col("component").alias("root"), F.col("doc").alias("member"))
     ma = members.select(F.col("root").alias("a"), F.col("member").alias("x"))
     mb = members.select(F.col("root").alias("b"), F.col("member").alias("y"))
@@ -322,7 +354,7 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
         .select(F.least("x", "y").alias("a"), F.greatest("x", "y").alias("b"))
         .distinct()
     )
-    return expanded.join(lsh_pairs, ["a", "b"], "left_anti")
+    return expanded.join(lsh_pairs, ["a", "b"], "left_anti"), passes
 
 
 def large_star(F, e):
@@ -577,6 +609,7 @@ def main(argv=None):
         timings["verify"] = time.time() - t
 
         n_extra = 0
+        passes = 0
         c = params.get("containment")
         if c:
             t = time.time()
@@ -585,7 +618,8 @@ def main(argv=None):
                 samples = samples.join(skipped, "doc", "left_anti")
             near = matches.where(F.col("relation") == "near").select("a", "b")
             extra_path = join(args.out, "_containment_candidates")
-            write(containment_candidates(spark, F, args, samples, near, pairs, c, args.out), extra_path)
+            extra, passes = containment_candidates(spark, F, args, samples, near, pairs, c, args.out)
+            write(extra, extra_path)
             extra = read_back(spark, extra_path, PAIRS)
             n_extra = extra.count()
             timings["containment"] = time.time() - t
@@ -645,6 +679,7 @@ def main(argv=None):
             "duplicate_ids": n_problems,
             "candidates": n_candidates,
             "containment_candidates": n_extra,
+            "containment_passes": passes,
             "pairs": n_pairs,
             "contained_pairs": n_contained,
             "clusters": n_clusters,

@@ -11,13 +11,17 @@
 //!    containment either way);
 //! 3. with containment on, [`crate::containment::class_candidates`] over the sample rows and
 //!    the near-duplicate classes of step 2, minus the LSH candidates, verified the same way;
-//! 4. [`super::assemble::assemble`] over every component: clusters, sources, roles, relations,
-//!    passages.
+//! 4. [`super::assemble::assemble`]'s steps over every component: clusters, sources, roles,
+//!    relations, then passages.
 //!
+//! Memory: the band rows (then the samples) of every document, the shingle sets of the
+//! candidates' documents, and, once the clusters are made and the sets dropped, the texts of
+//! the documents in pairs. The signed files are read a row group at a time (groups in
+//! parallel, only the columns and rows a step uses), each `docs/` column at most twice.
 //! This is the path for corpora whose band rows and candidate documents fit in memory, and
 //! the oracle the engine is tested against.
 
-use super::assemble::{assemble, PartDoc};
+use super::assemble::{add_passages, assemble_rows, PartDoc};
 use super::parquet::{self as pq, ProblemRow, Reader};
 use super::{shard_file, Manifest};
 use crate::containment;
@@ -88,12 +92,13 @@ fn read_docs(manifest: &Manifest, signed: &Path) -> Result<Docs> {
     };
     for path in paths(manifest, signed, "docs") {
         let r = open_signed(manifest, &path)?;
-        for b in r.read(&["doc", "id", "length", "date_key"])? {
-            d.doc.extend(pq::i64s(&path, &b, 0)?);
-            d.id.extend(pq::strings(&path, &b, 1)?);
-            d.length.extend(pq::i64s(&path, &b, 2)?);
-            d.date_key.extend(pq::opt_i64s(&path, &b, 3)?);
-        }
+        r.for_each(&["doc", "id", "length", "date_key"], |b| {
+            d.doc.extend(pq::i64s(&path, b, 0)?);
+            d.id.extend(pq::strings(&path, b, 1)?);
+            d.length.extend(pq::i64s(&path, b, 2)?);
+            d.date_key.extend(pq::opt_i64s(&path, b, 3)?);
+            Ok(())
+        })?;
     }
     if !d.doc.windows(2).all(|w| w[0] < w[1]) {
         return Err(Error::new(ErrorKind::Manifest(
@@ -124,42 +129,90 @@ pub fn duplicate_ids(doc: &[i64], id: &[String]) -> (Vec<ProblemRow>, Vec<bool>)
     (out, skip)
 }
 
-/// The shingle sets (and, with `texts`, the texts) of the documents marked in `wanted`
-/// (dense indices).
+/// Reads the shingle sets of the documents marked in `sets_of` and the texts of those marked
+/// in `texts_of` (dense indices) into `out`: row groups in parallel, each decoded once,
+/// only the columns asked for, groups without a marked document skipped, and only the
+/// marked rows kept (so memory holds what the later steps use, not the shard).
 fn read_sets(
     manifest: &Manifest,
     signed: &Path,
-    wanted: &[bool],
-    texts: bool,
-) -> Result<Vec<(Box<[u64]>, String)>> {
-    let mut out: Vec<(Box<[u64]>, String)> = vec![Default::default(); wanted.len()];
-    let mut i = 0usize;
-    let cols: &[&str] = if texts {
-        &["shingles", "text"]
-    } else {
-        &["shingles"]
+    docs: &Docs,
+    sets_of: &[bool],
+    texts_of: &[bool],
+    out: &mut [(Box<[u64]>, String)],
+) -> Result<()> {
+    let want_sets = sets_of.contains(&true);
+    let want_texts = texts_of.contains(&true);
+    let cols: &[&str] = match (want_sets, want_texts) {
+        (true, true) => &["shingles", "text"],
+        (true, false) => &["shingles"],
+        (false, true) => &["text"],
+        (false, false) => return Ok(()),
     };
-    for path in paths(manifest, signed, "docs") {
+    let marked = |i: usize| sets_of[i] || texts_of[i];
+    for (shard, path) in paths(manifest, signed, "docs").into_iter().enumerate() {
         let r = open_signed(manifest, &path)?;
-        for b in r.read(cols)? {
-            let sets = pq::u64_lists(&path, &b, 0)?;
-            let text = if texts {
-                pq::strings(&path, &b, 1)?
-            } else {
-                Vec::new()
-            };
-            for (j, set) in sets.into_iter().enumerate() {
-                if wanted.get(i).copied().unwrap_or(false) {
-                    out[i].0 = set;
-                    if texts {
-                        out[i].1 = text[j].clone();
+        // Dense indices of this shard: its documents follow those of the earlier shards.
+        let base = docs
+            .doc
+            .partition_point(|&d| super::shard_of(d) < shard as u32);
+        let end = docs
+            .doc
+            .partition_point(|&d| super::shard_of(d) <= shard as u32);
+        if r.rows() != (end - base) as u64 {
+            return Err(Error::new(ErrorKind::Manifest(
+                "the docs file changed while it was read: sign the shard again".into(),
+            ))
+            .with_path(&path));
+        }
+        let got = r.map_groups(
+            cols,
+            |first, rows| (base + first as usize..base + (first + rows) as usize).any(marked),
+            |first, b| {
+                let sets = if want_sets {
+                    Some(pq::i64_list_parts(&path, b, 0)?)
+                } else {
+                    None
+                };
+                let texts = if want_texts {
+                    Some(pq::str_column(&path, b, cols.len() - 1)?)
+                } else {
+                    None
+                };
+                let mut rows = Vec::new();
+                for j in 0..b.num_rows() {
+                    let i = base + first as usize + j;
+                    if !marked(i) {
+                        continue;
                     }
+                    let set: Option<Box<[u64]>> = match sets {
+                        Some((v, o)) if sets_of[i] => Some(
+                            v[o[j] as usize..o[j + 1] as usize]
+                                .iter()
+                                .map(|&x| x as u64)
+                                .collect(),
+                        ),
+                        _ => None,
+                    };
+                    let text = match &texts {
+                        Some(t) if texts_of[i] => Some(t.get(j).to_string()),
+                        _ => None,
+                    };
+                    rows.push((i, set, text));
                 }
-                i += 1;
+                Ok(rows)
+            },
+        )?;
+        for (i, set, text) in got.into_iter().flatten() {
+            if let Some(set) = set {
+                out[i].0 = set;
+            }
+            if let Some(text) = text {
+                out[i].1 = text;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Candidate pairs (dense indices) from the band rows, as [`crate::lsh::candidates`] makes
@@ -174,10 +227,10 @@ fn candidates(
     let mut rows: Vec<(i32, i64, u32)> = Vec::new();
     for path in paths(manifest, signed, "bands") {
         let r = open_signed(manifest, &path)?;
-        for b in r.read(&["band", "band_hash", "doc"])? {
-            let band = pq::i64s(&path, &b, 0)?;
-            let hash = pq::i64s(&path, &b, 1)?;
-            let doc = pq::i64s(&path, &b, 2)?;
+        r.for_each(&["band", "band_hash", "doc"], |b| {
+            let band = pq::i64s(&path, b, 0)?;
+            let hash = pq::i64s(&path, b, 1)?;
+            let doc = pq::i64s(&path, b, 2)?;
             for j in 0..band.len() {
                 let Ok(d) = docs.doc.binary_search(&doc[j]) else {
                     return Err(Error::new(ErrorKind::Manifest(format!(
@@ -190,7 +243,8 @@ fn candidates(
                     rows.push((band[j] as i32, hash[j], d as u32));
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     stats.band_rows = rows.len() as u64;
     rows.par_sort_unstable();
@@ -222,9 +276,9 @@ fn read_samples(
     let mut rows: Vec<(u32, u64)> = Vec::new();
     for path in paths(manifest, signed, "samples") {
         let r = open_signed(manifest, &path)?;
-        for b in r.read(&["hash", "doc"])? {
-            let hash = pq::i64s(&path, &b, 0)?;
-            let doc = pq::i64s(&path, &b, 1)?;
+        r.for_each(&["hash", "doc"], |b| {
+            let hash = pq::i64s(&path, b, 0)?;
+            let doc = pq::i64s(&path, b, 1)?;
             for j in 0..hash.len() {
                 let Ok(d) = docs.doc.binary_search(&doc[j]) else {
                     return Err(Error::new(ErrorKind::Manifest(format!(
@@ -237,7 +291,8 @@ fn read_samples(
                     rows.push((d as u32, hash[j] as u64));
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     rows.par_sort_unstable();
     let mut out: Vec<Box<[u64]>> = vec![Box::default(); docs.doc.len()];
@@ -247,36 +302,28 @@ fn read_samples(
     Ok(out)
 }
 
-/// Makes the sets of the documents in `pairs` ready (read once), then keeps the pairs that
-/// meet `criteria`, with their counts.
+/// Reads the sets of the documents of `pairs` not read yet, then keeps the pairs that meet
+/// `criteria`, with their counts.
 fn verify(
     manifest: &Manifest,
     signed: &Path,
+    docs: &Docs,
     sets: &mut [(Box<[u64]>, String)],
     loaded: &mut [bool],
     pairs: &[(u32, u32)],
     criteria: &Criteria,
 ) -> Result<Vec<(u32, u32, Similarity)>> {
     let mut wanted = vec![false; loaded.len()];
-    let mut any = false;
     for &(a, b) in pairs {
         for d in [a as usize, b as usize] {
             if !loaded[d] {
                 wanted[d] = true;
-                any = true;
-            }
-        }
-    }
-    if any {
-        let texts = manifest.parameters.passages;
-        let more = read_sets(manifest, signed, &wanted, texts)?;
-        for (d, set) in more.into_iter().enumerate() {
-            if wanted[d] {
-                sets[d] = set;
                 loaded[d] = true;
             }
         }
     }
+    let none = vec![false; loaded.len()];
+    read_sets(manifest, signed, docs, &wanted, &none, sets)?;
     let sets = &*sets;
     Ok(pairs
         .par_iter()
@@ -306,7 +353,15 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
     let pairs = candidates(manifest, signed, &docs, &skip, &mut stats)?;
     let mut sets = vec![Default::default(); n];
     let mut loaded = vec![false; n];
-    let mut found = verify(manifest, signed, &mut sets, &mut loaded, &pairs, &criteria)?;
+    let mut found = verify(
+        manifest,
+        signed,
+        &docs,
+        &mut sets,
+        &mut loaded,
+        &pairs,
+        &criteria,
+    )?;
     if let Some(c) = manifest.parameters.containment {
         let near: Vec<(u32, u32)> = found
             .iter()
@@ -325,6 +380,7 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
         found.extend(verify(
             manifest,
             signed,
+            &docs,
             &mut sets,
             &mut loaded,
             &extra,
@@ -340,26 +396,45 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
         used[a as usize] = true;
         used[b as usize] = true;
     }
-    let part: Vec<PartDoc> = (0..n)
+    // The sets of candidates that were not matched are not needed any more.
+    for (d, set) in sets.iter_mut().enumerate() {
+        if loaded[d] && !used[d] {
+            *set = Default::default();
+        }
+    }
+    let mut part: Vec<PartDoc> = (0..n)
         .filter(|&d| used[d])
-        .map(|d| {
-            let (set, text) = std::mem::take(&mut sets[d]);
-            PartDoc {
-                doc: docs.doc[d],
-                id: docs.id[d].clone(),
-                length: docs.length[d],
-                date_key: docs.date_key[d],
-                shingles: set,
-                text,
-            }
+        .map(|d| PartDoc {
+            doc: docs.doc[d],
+            id: docs.id[d].clone(),
+            length: docs.length[d],
+            date_key: docs.date_key[d],
+            shingles: std::mem::take(&mut sets[d].0),
+            text: String::new(),
         })
         .collect();
-    drop(sets);
     let pair_docs: Vec<(i64, i64)> = found
         .iter()
         .map(|&(a, b, _)| (docs.doc[a as usize], docs.doc[b as usize]))
         .collect();
-    let done = assemble(manifest, &part, &pair_docs)?;
+    drop(found);
+    // Clusters, sources and roles on the sets; then the sets make room for the texts of the
+    // same documents, which only the passages read.
+    let (mut done, matches) = assemble_rows(manifest, &part, &pair_docs)?;
+    drop(pair_docs);
+    if manifest.parameters.passages {
+        for p in &mut part {
+            p.shingles = Box::default();
+        }
+        let none = vec![false; n];
+        read_sets(manifest, signed, &docs, &none, &used, &mut sets)?;
+        let texts = (0..n).filter(|&d| used[d]);
+        for (p, d) in part.iter_mut().zip(texts) {
+            p.text = std::mem::take(&mut sets[d].1);
+        }
+        drop(sets);
+        add_passages(manifest, &part, &matches, &mut done)?;
+    }
     stats.pairs = done.pairs.len() as u64;
     stats.contained_pairs = done.pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
     stats.clusters = done

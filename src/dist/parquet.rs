@@ -34,7 +34,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
@@ -298,7 +300,8 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// A Parquet file opened for reading selected columns.
 pub struct Reader {
     path: PathBuf,
-    builder: ParquetRecordBatchReaderBuilder<std::fs::File>,
+    file: std::fs::File,
+    meta: ArrowReaderMetadata,
 }
 
 impl Reader {
@@ -307,17 +310,17 @@ impl Reader {
     pub fn open(path: &Path) -> Result<Reader> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts)
-            .map_err(|e| parquet_err(path, e))?;
+        let meta = ArrowReaderMetadata::load(&file, opts).map_err(|e| parquet_err(path, e))?;
         Ok(Reader {
             path: path.to_path_buf(),
-            builder,
+            file,
+            meta,
         })
     }
 
     /// A key-value metadata entry.
     pub fn meta(&self, key: &str) -> Option<String> {
-        self.builder
+        self.meta
             .metadata()
             .file_metadata()
             .key_value_metadata()?
@@ -328,12 +331,12 @@ impl Reader {
 
     /// Rows in the file.
     pub fn rows(&self) -> u64 {
-        self.builder.metadata().file_metadata().num_rows().max(0) as u64
+        self.meta.metadata().file_metadata().num_rows().max(0) as u64
     }
 
-    /// Reads the named columns (in this order) of every row.
-    pub fn read(self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
-        let schema = self.builder.schema().clone();
+    /// The indices of `columns` in the file's schema.
+    fn projection(&self, columns: &[&str]) -> Result<ProjectionMask> {
+        let schema = self.meta.schema();
         let mut idx = Vec::new();
         for c in columns {
             match schema.index_of(c) {
@@ -346,14 +349,29 @@ impl Reader {
                 }
             }
         }
-        let mask = ProjectionMask::roots(self.builder.parquet_schema(), idx.iter().copied());
-        let reader = self
-            .builder
-            .with_projection(mask)
-            .with_batch_size(16 * 1024)
-            .build()
-            .map_err(|e| parquet_err(&self.path, e))?;
-        let mut out = Vec::new();
+        Ok(ProjectionMask::roots(
+            self.meta.parquet_schema(),
+            idx.iter().copied(),
+        ))
+    }
+
+    /// Calls `f` on the batches of the named columns (in this order) of the row groups
+    /// `groups` (all when `None`), in file order.
+    fn batches(
+        &self,
+        file: std::fs::File,
+        columns: &[&str],
+        groups: Option<Vec<usize>>,
+        f: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+                .with_projection(self.projection(columns)?)
+                .with_batch_size(16 * 1024);
+        if let Some(g) = groups {
+            builder = builder.with_row_groups(g);
+        }
+        let reader = builder.build().map_err(|e| parquet_err(&self.path, e))?;
         for b in reader {
             let b = b.map_err(|e| parquet_err(&self.path, e))?;
             // Projection keeps file order; put the columns in the order asked for.
@@ -365,19 +383,128 @@ impl Reader {
                         .ok_or_else(|| parquet_err(&self.path, format!("no column {c}")))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            out.push(cols);
+            let fields: Vec<Field> = columns
+                .iter()
+                .zip(&cols)
+                .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+                .collect();
+            let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+                .map_err(|e| parquet_err(&self.path, e))?;
+            f(b)?;
         }
-        Ok(out
-            .into_iter()
-            .filter_map(|cols| {
-                let fields: Vec<Field> = columns
-                    .iter()
-                    .zip(&cols)
-                    .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-                    .collect();
-                RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).ok()
+        Ok(())
+    }
+
+    /// Calls `f` on each batch of the named columns (in this order) of every row, in file
+    /// order; one batch is in memory at a time.
+    pub fn for_each(
+        self,
+        columns: &[&str],
+        mut f: impl FnMut(&RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.batches(file, columns, None, &mut |b| f(&b))
+    }
+
+    /// Reads the named columns (in this order) of every row.
+    pub fn read(self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        let mut out = Vec::new();
+        self.for_each(columns, |b| {
+            out.push(b.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Maps `f` over the row groups whose rows `want(first, rows)` asks for, in parallel
+    /// (one group's batches in memory per worker), and returns the results in file order.
+    /// `f` gets the file's row number of the batch's first row.
+    pub fn map_groups<T: Send>(
+        &self,
+        columns: &[&str],
+        want: impl Fn(u64, u64) -> bool + Sync,
+        f: impl Fn(u64, &RecordBatch) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        let mut groups = Vec::new();
+        let mut first = 0u64;
+        for (g, rg) in self.meta.metadata().row_groups().iter().enumerate() {
+            let rows = rg.num_rows().max(0) as u64;
+            if want(first, rows) {
+                groups.push((g, first));
+            }
+            first += rows;
+        }
+        let per_group: Vec<Vec<T>> = groups
+            .into_par_iter()
+            .map(|(g, first)| {
+                let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+                let mut out = Vec::new();
+                let mut row = first;
+                self.batches(file, columns, Some(vec![g]), &mut |b| {
+                    out.push(f(row, &b)?);
+                    row += b.num_rows() as u64;
+                    Ok(())
+                })?;
+                Ok(out)
             })
-            .collect())
+            .collect::<Result<_>>()?;
+        Ok(per_group.into_iter().flatten().collect())
+    }
+}
+
+/// Column `i` of `b` (a list of `int64`) as its values and offsets: row `j` holds
+/// `values[offsets[j]..offsets[j + 1]]`.
+pub fn i64_list_parts<'a>(
+    path: &Path,
+    b: &'a RecordBatch,
+    i: usize,
+) -> Result<(&'a [i64], &'a [i32])> {
+    let a = b.column(i);
+    let Some(l) = a.as_list_opt::<i32>() else {
+        return Err(parquet_err(path, format!("column {i} is not a list")));
+    };
+    let Some(v) = l.values().as_primitive_opt::<Int64Type>() else {
+        return Err(parquet_err(
+            path,
+            format!("column {i} is not a list of int64"),
+        ));
+    };
+    Ok((v.values(), l.value_offsets()))
+}
+
+/// Column `i` of `b` as a string column, read row by row with [`StrColumn::get`].
+pub fn str_column<'a>(path: &Path, b: &'a RecordBatch, i: usize) -> Result<StrColumn<'a>> {
+    let a = b.column(i);
+    match a.data_type() {
+        DataType::Utf8 => Ok(StrColumn::Small(a.as_string::<i32>())),
+        DataType::LargeUtf8 => Ok(StrColumn::Large(a.as_string::<i64>())),
+        t => Err(parquet_err(
+            path,
+            format!("column {i} is {t}, not a string"),
+        )),
+    }
+}
+
+/// A string column of either offset width.
+pub enum StrColumn<'a> {
+    /// `string` (32-bit offsets).
+    Small(&'a StringArray),
+    /// `large_string`.
+    Large(&'a arrow_array::LargeStringArray),
+}
+
+impl StrColumn<'_> {
+    /// Row `j` (a null is empty).
+    pub fn get(&self, j: usize) -> &str {
+        match self {
+            StrColumn::Small(s) if !s.is_null(j) => s.value(j),
+            StrColumn::Large(s) if !s.is_null(j) => s.value(j),
+            _ => "",
+        }
     }
 }
 
@@ -784,4 +911,93 @@ pub fn meta(manifest: &super::Manifest) -> Vec<(String, String)> {
             super::FORMAT_VERSION.to_string(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` rows (`doc = i`, `shingles = [i, i + 1 .. i + i % 3]`, `text = "t{i}"`)
+    /// in row groups of `group` rows.
+    fn file(dir: &Path, n: i64, group: usize) -> PathBuf {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("doc", DataType::Int64, false),
+            Field::new("shingles", list_of(DataType::Int64), false),
+            Field::new("text", DataType::Utf8, false),
+        ]));
+        let sets: Vec<Vec<u64>> = (0..n as u64).map(|i| (i..i + i % 3).collect()).collect();
+        let texts: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+        let path = dir.join("f.parquet");
+        let b = batch(
+            &path,
+            schema.clone(),
+            vec![
+                i64_array((0..n).collect()),
+                i64_lists(sets.iter().map(|s| s.as_slice())),
+                Arc::new(StringArray::from_iter_values(&texts)),
+            ],
+        )
+        .unwrap();
+        write_file(&path, schema, &[b], vec![("k".into(), "v".into())], group).unwrap();
+        path
+    }
+
+    #[test]
+    fn row_groups_are_read_in_parallel_in_file_order_and_skipped_when_not_wanted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file(dir.path(), 10, 3);
+        let r = Reader::open(&path).unwrap();
+        assert_eq!(r.rows(), 10);
+        assert_eq!(r.meta("k").as_deref(), Some("v"));
+        // Columns come in the order asked for; rows keep their file row numbers.
+        let rows = r
+            .map_groups(
+                &["text", "shingles"],
+                |first, rows| !(3..6).contains(&first) && rows > 0,
+                |first, b| {
+                    let t = str_column(&path, b, 0)?;
+                    let (v, o) = i64_list_parts(&path, b, 1)?;
+                    Ok((0..b.num_rows())
+                        .map(|j| {
+                            let set = v[o[j] as usize..o[j + 1] as usize].to_vec();
+                            (first + j as u64, t.get(j).to_string(), set)
+                        })
+                        .collect::<Vec<_>>())
+                },
+            )
+            .unwrap();
+        let rows: Vec<_> = rows.into_iter().flatten().collect();
+        let want: Vec<_> = [0i64, 1, 2, 6, 7, 8, 9]
+            .iter()
+            .map(|&i| {
+                (
+                    i as u64,
+                    format!("t{i}"),
+                    (i..i + i % 3).collect::<Vec<i64>>(),
+                )
+            })
+            .collect();
+        assert_eq!(rows, want);
+        // for_each streams every row once, in order.
+        let mut docs = Vec::new();
+        Reader::open(&path)
+            .unwrap()
+            .for_each(&["doc"], |b| {
+                docs.extend(i64s(&path, b, 0)?);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(docs, (0..10).collect::<Vec<i64>>());
+        // A column the file lacks is an error naming it.
+        let e = Reader::open(&path)
+            .unwrap()
+            .for_each(&["band"], |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column `band`"), "{e}");
+        // Wrong types are errors, not panics.
+        let b = &Reader::open(&path).unwrap().read(&["doc", "text"]).unwrap()[0];
+        assert!(str_column(&path, b, 0).is_err());
+        assert!(i64_list_parts(&path, b, 1).is_err());
+    }
 }
