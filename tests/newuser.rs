@@ -393,7 +393,7 @@ fn summary_and_top_keep_the_text_report_short() {
     );
     assert!(top.contains("pairs (15 of 20;"), "{top}");
     assert!(
-        top.contains("--top 1: the 1 largest of 4 clusters"),
+        top.contains("(listed: the 1 largest of 4 clusters"),
         "{top}"
     );
     assert!(top.lines().count() < all.lines().count());
