@@ -54,6 +54,7 @@ pub struct Segmenter {
     scratch: Vec<u8>,
     breaks: Vec<usize>,
     lines: Vec<Line>,
+    marks: Marks,
 }
 
 /// A line of the text: `start..end` without its line terminator, `next` past it.
@@ -77,17 +78,20 @@ impl Segmenter {
             scratch,
             breaks,
             lines,
+            marks,
         } = self;
+        marks.build(text.as_bytes());
         // Soft wraps become spaces in a copy of the text: both are one byte, so offsets into
-        // the copy are offsets into the original.
-        // Only ASCII line terminators were replaced by ASCII spaces, so the copy is UTF-8.
-        let t: &str = if unwrap(text, lines, scratch) {
-            std::str::from_utf8(scratch).unwrap_or(text)
+        // the copy are offsets into the original (and `marks` loses their line ends).
+        let t: &str = if unwrap(text, marks, lines, scratch) {
+            // SAFETY: `scratch` is a copy of `text` (UTF-8) in which only ASCII line
+            // terminators were replaced by ASCII spaces, so it is UTF-8 too.
+            unsafe { std::str::from_utf8_unchecked(scratch) }
         } else {
             text
         };
         breaks.clear();
-        uax29_breaks_into(t, breaks);
+        uax29_with(t, marks, breaks);
         let bytes = t.as_bytes();
         let mut start = None::<usize>;
         for w in breaks.windows(2) {
@@ -400,17 +404,17 @@ fn abbreviation(word: &str) -> Option<Abbrev> {
 
 /// Finds soft wraps; when there are any, writes the text with them replaced by spaces into
 /// `scratch` and returns true.
-fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
+fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
     let bytes = text.as_bytes();
-    if memchr::memchr(b'\n', bytes).is_none() {
+    let n = bytes.len();
+    if next_in(&marks.lf, 0, n).is_none() {
         return false;
     }
     lines.clear();
     let mut i = 0;
-    while i < bytes.len() {
-        let (end, next) = match memchr::memchr(b'\n', &bytes[i..]) {
-            Some(k) => {
-                let nl = i + k;
+    while i < n {
+        let (end, next) = match next_in(&marks.lf, i, n) {
+            Some(nl) => {
                 let end = if nl > i && bytes[nl - 1] == b'\r' {
                     nl - 1
                 } else {
@@ -422,7 +426,7 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
         };
         let s = &text[i..end];
         let trimmed = s.trim_end();
-        let chars = if trimmed.is_ascii() {
+        let chars = if next_in(&marks.high, i, i + trimmed.len()).is_none() {
             trimmed.len()
         } else {
             trimmed.chars().count()
@@ -473,6 +477,9 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
                     }
                     // A line terminator ('\n' or "\r\n") becomes as many spaces.
                     scratch[l.end..l.next].fill(b' ');
+                    for p in l.end..l.next {
+                        marks.clear_line_end(p);
+                    }
                 }
             }
         }
@@ -490,6 +497,13 @@ fn indented(text: &str, l: &Line) -> bool {
 /// `unicode_segmentation`'s `split_sentence_bound_indices` followed by the length, but ASCII
 /// lines take a fast path (see the module documentation).
 pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
+    let mut marks = Marks::default();
+    marks.build(text.as_bytes());
+    uax29_with(text, &marks, out);
+}
+
+/// [`uax29_breaks_into`] with the text's [`Marks`] made already.
+fn uax29_with(text: &str, marks: &Marks, out: &mut Vec<usize>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     if n == 0 {
@@ -499,15 +513,15 @@ pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
     let mut start = 0;
     while start < n {
         // The line: up to a CR or LF (CR LF together), which always ends a sentence (SB4).
-        let j = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(n, |k| start + k);
-        let ascii = bytes[start..j].is_ascii();
+        let j = next_in(&marks.eol, start, n).unwrap_or(n);
+        let ascii = next_in(&marks.high, start, j).is_none();
         let next = if j < n && bytes[j] == b'\r' && j + 1 < n && bytes[j + 1] == b'\n' {
             j + 2
         } else {
             (j + 1).min(n)
         };
         if ascii {
-            ascii_line(bytes, start, j, out);
+            ascii_line(bytes, &marks.term, start, j, out);
         } else {
             for (i, _) in text[start..next].split_sentence_bound_indices().skip(1) {
                 out.push(start + i);
@@ -519,6 +533,127 @@ pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
         start = next;
     }
     out.push(n);
+}
+
+/// Where a text's line ends, sentence terminators and non-ASCII bytes are: bit `i % 64` of
+/// word `i / 64` of each mask is byte `i`. Made in one pass (16 bytes at a time on x86-64),
+/// so finding the next line end or full stop is a bit scan, not a search call per line: news
+/// lines are short, and a `memchr` per line and per terminator cost more than the scan.
+#[derive(Debug, Default, Clone)]
+struct Marks {
+    /// `\n`.
+    lf: Vec<u64>,
+    /// `\n` and `\r`.
+    eol: Vec<u64>,
+    /// `.`, `!` and `?`.
+    term: Vec<u64>,
+    /// Bytes >= 0x80.
+    high: Vec<u64>,
+}
+
+impl Marks {
+    /// The marks of `bytes`, replacing the previous ones.
+    fn build(&mut self, bytes: &[u8]) {
+        let words = bytes.len().div_ceil(64);
+        for m in [&mut self.lf, &mut self.eol, &mut self.term, &mut self.high] {
+            m.clear();
+            m.reserve(words);
+        }
+        let mut chunks = bytes.chunks_exact(64);
+        for c in &mut chunks {
+            self.push(block_marks(c.try_into().expect("64 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // Zero bytes are none of the marked bytes.
+            let mut block = [0u8; 64];
+            block[..rest.len()].copy_from_slice(rest);
+            self.push(block_marks(&block));
+        }
+    }
+
+    fn push(&mut self, [lf, eol, term, high]: [u64; 4]) {
+        self.lf.push(lf);
+        self.eol.push(eol);
+        self.term.push(term);
+        self.high.push(high);
+    }
+
+    /// Byte `p`, a line terminator, became a space.
+    fn clear_line_end(&mut self, p: usize) {
+        let bit = !(1u64 << (p % 64));
+        self.lf[p / 64] &= bit;
+        self.eol[p / 64] &= bit;
+    }
+}
+
+/// The first position in `from..to` whose bit is set in `mask`.
+#[inline]
+fn next_in(mask: &[u64], from: usize, to: usize) -> Option<usize> {
+    if from >= to {
+        return None;
+    }
+    let mut w = from / 64;
+    let mut bits = mask[w] & (!0u64 << (from % 64));
+    loop {
+        if bits != 0 {
+            let p = w * 64 + bits.trailing_zeros() as usize;
+            return (p < to).then_some(p);
+        }
+        w += 1;
+        if w * 64 >= to {
+            return None;
+        }
+        bits = mask[w];
+    }
+}
+
+/// The masks of one 64-byte block: line feeds, line ends, terminators, non-ASCII bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_marks(block: &[u8; 64]) -> [u64; 4] {
+    use std::arch::x86_64::*;
+    let mut out = [0u64; 4];
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86-64 baseline, and `chunk` is 16 readable bytes
+        // (`loadu` has no alignment requirement).
+        let m = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+            let lf = eq(b'\n');
+            let eol = _mm_or_si128(lf, eq(b'\r'));
+            let term = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
+            [
+                _mm_movemask_epi8(lf),
+                _mm_movemask_epi8(eol),
+                _mm_movemask_epi8(term),
+                _mm_movemask_epi8(v),
+            ]
+        };
+        for (o, x) in out.iter_mut().zip(m) {
+            *o |= (x as u16 as u64) << (16 * k);
+        }
+    }
+    out
+}
+
+/// [`block_marks`], portable.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn block_marks_portable(block: &[u8; 64]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (i, &b) in block.iter().enumerate() {
+        out[0] |= ((b == b'\n') as u64) << i;
+        out[1] |= (matches!(b, b'\n' | b'\r') as u64) << i;
+        out[2] |= (is_saterm(b) as u64) << i;
+        out[3] |= ((b >= 0x80) as u64) << i;
+    }
+    out
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_marks(block: &[u8; 64]) -> [u64; 4] {
+    block_marks_portable(block)
 }
 
 #[inline]
@@ -538,13 +673,12 @@ fn is_saterm(b: u8) -> bool {
 
 /// The breaks inside the ASCII line `bytes[s..e]` (its terminator excluded), by rules
 /// SB6-SB11 of UAX #29 applied at each terminator.
-fn ascii_line(bytes: &[u8], s: usize, e: usize, out: &mut Vec<usize>) {
+fn ascii_line(bytes: &[u8], term: &[u64], s: usize, e: usize, out: &mut Vec<usize>) {
     let mut i = s;
     while i < e {
-        let Some(k) = memchr::memchr3(b'.', b'!', b'?', &bytes[i..e]) else {
+        let Some(p) = next_in(term, i, e) else {
             return;
         };
-        let p = i + k;
         let aterm = bytes[p] == b'.';
         let after = p + 1;
         if aterm && after < e {
@@ -712,7 +846,45 @@ mod tests {
         }
     }
 
+    #[test]
+    fn block_marks_agree_with_the_portable_ones() {
+        let mut block = [0u8; 64];
+        for (i, b) in block.iter_mut().enumerate() {
+            *b = [b'\n', b'\r', b'.', b'!', b'?', b'a', 0x80, 0xff, b' ', 0x7f][i % 10]
+                .wrapping_add((i / 10 % 2) as u8);
+        }
+        assert_eq!(block_marks(&block), block_marks_portable(&block));
+        let text = "Line one.\r\nTwo! é?\n";
+        let mut m = Marks::default();
+        m.build(text.as_bytes());
+        assert_eq!(next_in(&m.lf, 0, text.len()), Some(10));
+        assert_eq!(next_in(&m.eol, 0, text.len()), Some(9));
+        assert_eq!(next_in(&m.term, 9, text.len()), Some(14));
+        assert_eq!(next_in(&m.high, 0, text.len()), Some(16));
+        assert_eq!(next_in(&m.high, 0, 16), None);
+        m.clear_line_end(10);
+        assert_eq!(next_in(&m.lf, 0, text.len()), Some(19));
+        assert_eq!(next_in(&m.eol, 0, text.len()), Some(9));
+        assert_eq!(next_in(&m.eol, 10, text.len()), Some(19));
+    }
+
     proptest! {
+        #[test]
+        fn marks_find_what_a_search_finds(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'.', b'!', b'?', b'\n', b'\r', 0x80u8, b' ']), 0..300), from in 0usize..300, len in 0usize..300) {
+            let mut m = Marks::default();
+            m.build(&s);
+            let to = (from + len).min(s.len());
+            for (mask, want) in [
+                (&m.lf, &|b: u8| b == b'\n') as (&Vec<u64>, &dyn Fn(u8) -> bool),
+                (&m.eol, &|b: u8| b == b'\n' || b == b'\r'),
+                (&m.term, &|b: u8| is_saterm(b)),
+                (&m.high, &|b: u8| b >= 0x80),
+            ] {
+                let naive = (from..to).find(|&i| want(s[i]));
+                prop_assert_eq!(next_in(mask, from, to), naive);
+            }
+        }
+
         #[test]
         fn fast_path_matches_the_library(s in "[a-cA-C0-9 .!?,:;\"'()\\-\n\r\t]{0,60}") {
             prop_assert_eq!(fast(&s), library(&s));
