@@ -57,12 +57,14 @@ pub struct Segmenter {
     marks: Marks,
 }
 
-/// A line of the text: `start..end` without its line terminator, `next` past it.
+/// A line of the text: `start..end` without its line terminator, `next` past it; `body` is
+/// where it ends without trailing whitespace, `chars` its characters up to there.
 #[derive(Debug, Clone, Copy)]
 struct Line {
     start: usize,
     end: usize,
     next: usize,
+    body: usize,
     chars: usize,
 }
 
@@ -70,6 +72,12 @@ impl Segmenter {
     /// A segmenter with empty buffers.
     pub fn new() -> Segmenter {
         Segmenter::default()
+    }
+
+    /// The line feeds of the text last given to [`Segmenter::sentences_into`]: bit `i % 64`
+    /// of word `i / 64` is set when byte `i` is `\n`.
+    pub(crate) fn line_feeds(&self) -> &[u64] {
+        &self.marks.lf
     }
 
     /// Appends the spans of `text`'s sentences to `out`, in order.
@@ -109,6 +117,26 @@ impl Segmenter {
 
 /// Trims `text[start..end]` and pushes it when it holds a letter or digit.
 fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let (mut s, mut e) = (start, end);
+    // ASCII whitespace is skipped on bytes; the `str` trims below see what remains.
+    while s < e && is_ascii_white_space(b[s]) {
+        s += 1;
+    }
+    while e > s && is_ascii_white_space(b[e - 1]) {
+        e -= 1;
+    }
+    if s < e && b[s] < 0x80 && b[e - 1] < 0x80 {
+        // Both ends are ASCII and not whitespace: trimmed already.
+        let piece = &b[s..e];
+        if piece.iter().any(u8::is_ascii_alphanumeric)
+            || (piece.iter().any(|&c| c >= 0x80) && text[s..e].chars().any(char::is_alphanumeric))
+        {
+            out.push(Span { start: s, end: e });
+        }
+        return;
+    }
+    let (start, end) = (s, e);
     let piece = &text[start..end];
     let trimmed = piece.trim_start();
     let s = start + (piece.len() - trimmed.len());
@@ -216,10 +244,29 @@ impl LineTracker {
     /// True when the span starting at byte `start` (at or after the previous span's start)
     /// starts on a line of structure.
     pub fn structure(&mut self, text: &str, start: usize) -> bool {
+        self.structure_with(text, start, |from, to| {
+            memchr::memrchr(b'\n', &text.as_bytes()[from..to]).map(|k| from + k)
+        })
+    }
+
+    /// [`LineTracker::structure`] for the text a [`Segmenter`] cut last, with its line feeds
+    /// ([`Segmenter::line_feeds`]): a bit scan instead of a search call per span.
+    pub(crate) fn structure_marked(&mut self, text: &str, lf: &[u64], start: usize) -> bool {
+        self.structure_with(text, start, |from, to| prev_in(lf, from, to))
+    }
+
+    /// [`LineTracker::structure`] with `last_lf(from, to)`, the last `\n` in `from..to`.
+    #[inline(always)]
+    fn structure_with(
+        &mut self,
+        text: &str,
+        start: usize,
+        last_lf: impl Fn(usize, usize) -> Option<usize>,
+    ) -> bool {
         let bytes = text.as_bytes();
         let from = if self.started { self.at.min(start) } else { 0 };
-        let line = match memchr::memrchr(b'\n', &bytes[from..start]) {
-            Some(nl) => from + nl + 1,
+        let line = match last_lf(from, start) {
+            Some(nl) => nl + 1,
             None if self.started => {
                 self.at = start;
                 return self.structure;
@@ -424,17 +471,22 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
             }
             None => (bytes.len(), bytes.len()),
         };
-        let s = &text[i..end];
-        let trimmed = s.trim_end();
-        let chars = if next_in(&marks.high, i, i + trimmed.len()).is_none() {
-            trimmed.len()
+        let (body, chars) = if next_in(&marks.high, i, end).is_none() {
+            // ASCII: `trim_end` and a character count on bytes.
+            let body = i + bytes[i..end]
+                .iter()
+                .rposition(|&c| !is_ascii_white_space(c))
+                .map_or(0, |k| k + 1);
+            (body, body - i)
         } else {
-            trimmed.chars().count()
+            let trimmed = text[i..end].trim_end();
+            (i + trimmed.len(), trimmed.chars().count())
         };
         lines.push(Line {
             start: i,
             end,
             next,
+            body,
             chars,
         });
         i = next;
@@ -455,12 +507,16 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
             let mut joined_before = false;
             for j in b..e - 1 {
                 let l = lines[j];
-                let body = text[l.start..l.end].trim_end();
+                let body = &text[l.start..l.body];
                 // A lower-case letter or a digit after the break continues the sentence.
-                let continues = text[lines[j + 1].start..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_lowercase() || c.is_numeric());
+                let next = lines[j + 1].start;
+                let continues = match bytes.get(next) {
+                    Some(&c) if c < 0x80 => c.is_ascii_lowercase() || c.is_ascii_digit(),
+                    _ => text[next..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_lowercase() || c.is_numeric()),
+                };
                 // A short line that ended a paragraph or list item is not followed by a wrap
                 // unless the next line shows it.
                 let after_break = j > b && !long(&lines[j - 1]) && !joined_before;
@@ -489,7 +545,17 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
 }
 
 fn indented(text: &str, l: &Line) -> bool {
-    text[l.start..l.end].starts_with(char::is_whitespace)
+    match text.as_bytes()[l.start..l.end].first() {
+        Some(&c) if c < 0x80 => is_ascii_white_space(c),
+        _ => text[l.start..l.end].starts_with(char::is_whitespace),
+    }
+}
+
+/// `char::is_whitespace` for an ASCII byte (it includes the vertical tab, 0x0B, which
+/// `u8::is_ascii_whitespace` does not).
+#[inline]
+fn is_ascii_white_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
 /// Appends the UAX #29 sentence boundaries of `text` to `out`: `0`, each break, and
@@ -557,33 +623,29 @@ impl Marks {
         let words = bytes.len().div_ceil(64);
         for m in [&mut self.lf, &mut self.eol, &mut self.term, &mut self.high] {
             m.clear();
-            m.reserve(words);
+            m.resize(words, 0);
         }
+        let (lf, eol) = (&mut self.lf[..words], &mut self.eol[..words]);
+        let (term, high) = (&mut self.term[..words], &mut self.high[..words]);
         let mut chunks = bytes.chunks_exact(64);
+        let mut w = 0;
         for c in &mut chunks {
-            self.push(block_marks(c.try_into().expect("64 bytes")));
+            [lf[w], eol[w], term[w], high[w]] = block_marks(c.try_into().expect("64 bytes"));
+            w += 1;
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             // Zero bytes are none of the marked bytes.
             let mut block = [0u8; 64];
             block[..rest.len()].copy_from_slice(rest);
-            self.push(block_marks(&block));
+            [lf[w], eol[w], term[w], high[w]] = block_marks(&block);
         }
     }
 
-    fn push(&mut self, [lf, eol, term, high]: [u64; 4]) {
-        self.lf.push(lf);
-        self.eol.push(eol);
-        self.term.push(term);
-        self.high.push(high);
-    }
-
-    /// Byte `p`, a line terminator, became a space.
+    /// Byte `p`, a line terminator, became a space: it no longer ends a line for
+    /// [`uax29_with`] (`lf` keeps the original text's line feeds).
     fn clear_line_end(&mut self, p: usize) {
-        let bit = !(1u64 << (p % 64));
-        self.lf[p / 64] &= bit;
-        self.eol[p / 64] &= bit;
+        self.eol[p / 64] &= !(1u64 << (p % 64));
     }
 }
 
@@ -604,6 +666,27 @@ fn next_in(mask: &[u64], from: usize, to: usize) -> Option<usize> {
         if w * 64 >= to {
             return None;
         }
+        bits = mask[w];
+    }
+}
+
+/// The last position in `from..to` whose bit is set in `mask`.
+#[inline]
+fn prev_in(mask: &[u64], from: usize, to: usize) -> Option<usize> {
+    if from >= to {
+        return None;
+    }
+    let mut w = (to - 1) / 64;
+    let mut bits = mask[w] & (!0u64 >> (63 - (to - 1) % 64));
+    loop {
+        if bits != 0 {
+            let p = w * 64 + 63 - bits.leading_zeros() as usize;
+            return (p >= from).then_some(p);
+        }
+        if w * 64 <= from {
+            return None;
+        }
+        w -= 1;
         bits = mask[w];
     }
 }
@@ -863,12 +946,57 @@ mod tests {
         assert_eq!(next_in(&m.high, 0, text.len()), Some(16));
         assert_eq!(next_in(&m.high, 0, 16), None);
         m.clear_line_end(10);
-        assert_eq!(next_in(&m.lf, 0, text.len()), Some(19));
+        // The line feed stays in `lf` (the original text's), and leaves `eol`.
+        assert_eq!(next_in(&m.lf, 0, text.len()), Some(10));
         assert_eq!(next_in(&m.eol, 0, text.len()), Some(9));
         assert_eq!(next_in(&m.eol, 10, text.len()), Some(19));
     }
 
+    /// `push_trimmed` as it was before its ASCII fast path.
+    fn push_trimmed_reference(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+        let piece = &text[start..end];
+        let trimmed = piece.trim_start();
+        let s = start + (piece.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        let e = s + trimmed.len();
+        if trimmed.chars().any(char::is_alphanumeric) {
+            out.push(Span { start: s, end: e });
+        }
+    }
+
     proptest! {
+        #[test]
+        fn push_trimmed_is_the_unicode_trim(s in "[a1 .\t\n\r\u{b}\u{c}\u{85}\u{a0}\u{2028}é’-]{0,24}") {
+            let bounds: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();
+            for &a in &bounds {
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    let (mut got, mut want) = (Vec::new(), Vec::new());
+                    push_trimmed(&s, a, b, &mut got);
+                    push_trimmed_reference(&s, a, b, &mut want);
+                    prop_assert_eq!(got, want, "{:?} {}..{}", s, a, b);
+                }
+            }
+        }
+
+        #[test]
+        fn marked_line_tracker_is_the_line_tracker(s in "[a .|\t\n\r\u{a0}-]{0,150}") {
+            let mut seg = Segmenter::new();
+            let mut spans = Vec::new();
+            seg.sentences_into(&s, &mut spans);
+            let (mut a, mut b) = (LineTracker::new(), LineTracker::new());
+            for sp in spans {
+                prop_assert_eq!(
+                    a.structure(&s, sp.start),
+                    b.structure_marked(&s, seg.line_feeds(), sp.start)
+                );
+            }
+        }
+
+        #[test]
+        fn ascii_white_space_is_char_white_space(c in 0u8..0x80) {
+            prop_assert_eq!(is_ascii_white_space(c), (c as char).is_whitespace());
+        }
+
         #[test]
         fn marks_find_what_a_search_finds(s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'.', b'!', b'?', b'\n', b'\r', 0x80u8, b' ']), 0..300), from in 0usize..300, len in 0usize..300) {
             let mut m = Marks::default();
@@ -882,6 +1010,8 @@ mod tests {
             ] {
                 let naive = (from..to).find(|&i| want(s[i]));
                 prop_assert_eq!(next_in(mask, from, to), naive);
+                let naive = (from..to).rev().find(|&i| want(s[i]));
+                prop_assert_eq!(prev_in(mask, from, to), naive);
             }
         }
 

@@ -109,7 +109,7 @@ pub fn doc_sentences_into(
                 span: *sp,
                 first_token: t0,
                 words: ti - t0,
-                structure: lines.structure(text, sp.start),
+                structure: lines.structure_marked(text, seg.line_feeds(), sp.start),
             });
         }
     }
