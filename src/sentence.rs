@@ -30,7 +30,9 @@
 //! paragraph separator, and rules never look across a line break, so lines made only of ASCII
 //! take a fast path that jumps from terminator to terminator and applies rules SB6-SB11
 //! locally; other lines go to the library. A property test checks the two agree on every
-//! input.
+//! input. Line ends, terminators and non-ASCII bytes are found once per text, by one SSE2
+//! pass that writes a bit per byte (`Marks`): news lines are short, and a `memchr` call per
+//! line and per terminator cost more than the text's one pass and a bit scan per step.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -1002,12 +1004,13 @@ mod tests {
             let mut m = Marks::default();
             m.build(&s);
             let to = (from + len).min(s.len());
-            for (mask, want) in [
-                (&m.lf, &|b: u8| b == b'\n') as (&Vec<u64>, &dyn Fn(u8) -> bool),
+            let wants: [(&Vec<u64>, &dyn Fn(u8) -> bool); 4] = [
+                (&m.lf, &|b: u8| b == b'\n'),
                 (&m.eol, &|b: u8| b == b'\n' || b == b'\r'),
                 (&m.term, &|b: u8| is_saterm(b)),
                 (&m.high, &|b: u8| b >= 0x80),
-            ] {
+            ];
+            for (mask, want) in wants {
                 let naive = (from..to).find(|&i| want(s[i]));
                 prop_assert_eq!(next_in(mask, from, to), naive);
                 let naive = (from..to).rev().find(|&i| want(s[i]));
