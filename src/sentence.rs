@@ -954,6 +954,9 @@ mod tests {
         assert_eq!(next_in(&m.eol, 10, text.len()), Some(19));
     }
 
+    /// Which bytes a mask marks.
+    type ByteTest = dyn Fn(u8) -> bool;
+
     /// `push_trimmed` as it was before its ASCII fast path.
     fn push_trimmed_reference(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
         let piece = &text[start..end];
@@ -1004,7 +1007,7 @@ mod tests {
             let mut m = Marks::default();
             m.build(&s);
             let to = (from + len).min(s.len());
-            let wants: [(&Vec<u64>, &dyn Fn(u8) -> bool); 4] = [
+            let wants: [(&Vec<u64>, &ByteTest); 4] = [
                 (&m.lf, &|b: u8| b == b'\n'),
                 (&m.eol, &|b: u8| b == b'\n' || b == b'\r'),
                 (&m.term, &|b: u8| is_saterm(b)),
