@@ -30,9 +30,14 @@
 //! paragraph separator, and rules never look across a line break, so lines made only of ASCII
 //! take a fast path that jumps from terminator to terminator and applies rules SB6-SB11
 //! locally; other lines go to the library. A property test checks the two agree on every
-//! input.
+//! input. Line ends, terminators and non-ASCII bytes are found once per text, by one SSE2
+//! pass that writes a bit per byte (`Marks`): news lines are short, and a `memchr` call per
+//! line and per terminator cost more than the text's one pass and a bit scan per step.
 
 use unicode_segmentation::UnicodeSegmentation;
+
+mod marks;
+use marks::{next_in, prev_in, Marks};
 
 /// A sentence's place in the original text: byte offsets, `start..end`, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,14 +59,17 @@ pub struct Segmenter {
     scratch: Vec<u8>,
     breaks: Vec<usize>,
     lines: Vec<Line>,
+    marks: Marks,
 }
 
-/// A line of the text: `start..end` without its line terminator, `next` past it.
+/// A line of the text: `start..end` without its line terminator, `next` past it; `body` is
+/// where it ends without trailing whitespace, `chars` its characters up to there.
 #[derive(Debug, Clone, Copy)]
 struct Line {
     start: usize,
     end: usize,
     next: usize,
+    body: usize,
     chars: usize,
 }
 
@@ -71,23 +79,32 @@ impl Segmenter {
         Segmenter::default()
     }
 
+    /// The line feeds of the text last given to [`Segmenter::sentences_into`]: bit `i % 64`
+    /// of word `i / 64` is set when byte `i` is `\n`.
+    pub(crate) fn line_feeds(&self) -> &[u64] {
+        &self.marks.lf
+    }
+
     /// Appends the spans of `text`'s sentences to `out`, in order.
     pub fn sentences_into(&mut self, text: &str, out: &mut Vec<Span>) {
         let Segmenter {
             scratch,
             breaks,
             lines,
+            marks,
         } = self;
+        marks.build(text.as_bytes());
         // Soft wraps become spaces in a copy of the text: both are one byte, so offsets into
-        // the copy are offsets into the original.
-        // Only ASCII line terminators were replaced by ASCII spaces, so the copy is UTF-8.
-        let t: &str = if unwrap(text, lines, scratch) {
-            std::str::from_utf8(scratch).unwrap_or(text)
+        // the copy are offsets into the original (and `marks` loses their line ends).
+        let t: &str = if unwrap(text, marks, lines, scratch) {
+            // SAFETY: `scratch` is a copy of `text` (UTF-8) in which only ASCII line
+            // terminators were replaced by ASCII spaces, so it is UTF-8 too.
+            unsafe { std::str::from_utf8_unchecked(scratch) }
         } else {
             text
         };
         breaks.clear();
-        uax29_breaks_into(t, breaks);
+        uax29_with(t, marks, breaks);
         let bytes = t.as_bytes();
         let mut start = None::<usize>;
         for w in breaks.windows(2) {
@@ -105,6 +122,26 @@ impl Segmenter {
 
 /// Trims `text[start..end]` and pushes it when it holds a letter or digit.
 fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    let (mut s, mut e) = (start, end);
+    // ASCII whitespace is skipped on bytes; the `str` trims below see what remains.
+    while s < e && is_ascii_white_space(b[s]) {
+        s += 1;
+    }
+    while e > s && is_ascii_white_space(b[e - 1]) {
+        e -= 1;
+    }
+    if s < e && b[s] < 0x80 && b[e - 1] < 0x80 {
+        // Both ends are ASCII and not whitespace: trimmed already.
+        let piece = &b[s..e];
+        if piece.iter().any(u8::is_ascii_alphanumeric)
+            || (piece.iter().any(|&c| c >= 0x80) && text[s..e].chars().any(char::is_alphanumeric))
+        {
+            out.push(Span { start: s, end: e });
+        }
+        return;
+    }
+    let (start, end) = (s, e);
     let piece = &text[start..end];
     let trimmed = piece.trim_start();
     let s = start + (piece.len() - trimmed.len());
@@ -212,10 +249,29 @@ impl LineTracker {
     /// True when the span starting at byte `start` (at or after the previous span's start)
     /// starts on a line of structure.
     pub fn structure(&mut self, text: &str, start: usize) -> bool {
+        self.structure_with(text, start, |from, to| {
+            memchr::memrchr(b'\n', &text.as_bytes()[from..to]).map(|k| from + k)
+        })
+    }
+
+    /// [`LineTracker::structure`] for the text a [`Segmenter`] cut last, with its line feeds
+    /// ([`Segmenter::line_feeds`]): a bit scan instead of a search call per span.
+    pub(crate) fn structure_marked(&mut self, text: &str, lf: &[u64], start: usize) -> bool {
+        self.structure_with(text, start, |from, to| prev_in(lf, from, to))
+    }
+
+    /// [`LineTracker::structure`] with `last_lf(from, to)`, the last `\n` in `from..to`.
+    #[inline(always)]
+    fn structure_with(
+        &mut self,
+        text: &str,
+        start: usize,
+        last_lf: impl Fn(usize, usize) -> Option<usize>,
+    ) -> bool {
         let bytes = text.as_bytes();
         let from = if self.started { self.at.min(start) } else { 0 };
-        let line = match memchr::memrchr(b'\n', &bytes[from..start]) {
-            Some(nl) => from + nl + 1,
+        let line = match last_lf(from, start) {
+            Some(nl) => nl + 1,
             None if self.started => {
                 self.at = start;
                 return self.structure;
@@ -400,17 +456,17 @@ fn abbreviation(word: &str) -> Option<Abbrev> {
 
 /// Finds soft wraps; when there are any, writes the text with them replaced by spaces into
 /// `scratch` and returns true.
-fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
+fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
     let bytes = text.as_bytes();
-    if memchr::memchr(b'\n', bytes).is_none() {
+    let n = bytes.len();
+    if next_in(&marks.lf, 0, n).is_none() {
         return false;
     }
     lines.clear();
     let mut i = 0;
-    while i < bytes.len() {
-        let (end, next) = match memchr::memchr(b'\n', &bytes[i..]) {
-            Some(k) => {
-                let nl = i + k;
+    while i < n {
+        let (end, next) = match next_in(&marks.lf, i, n) {
+            Some(nl) => {
                 let end = if nl > i && bytes[nl - 1] == b'\r' {
                     nl - 1
                 } else {
@@ -420,17 +476,22 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
             }
             None => (bytes.len(), bytes.len()),
         };
-        let s = &text[i..end];
-        let trimmed = s.trim_end();
-        let chars = if trimmed.is_ascii() {
-            trimmed.len()
+        let (body, chars) = if next_in(&marks.high, i, end).is_none() {
+            // ASCII: `trim_end` and a character count on bytes.
+            let body = i + bytes[i..end]
+                .iter()
+                .rposition(|&c| !is_ascii_white_space(c))
+                .map_or(0, |k| k + 1);
+            (body, body - i)
         } else {
-            trimmed.chars().count()
+            let trimmed = text[i..end].trim_end();
+            (i + trimmed.len(), trimmed.chars().count())
         };
         lines.push(Line {
             start: i,
             end,
             next,
+            body,
             chars,
         });
         i = next;
@@ -451,12 +512,16 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
             let mut joined_before = false;
             for j in b..e - 1 {
                 let l = lines[j];
-                let body = text[l.start..l.end].trim_end();
+                let body = &text[l.start..l.body];
                 // A lower-case letter or a digit after the break continues the sentence.
-                let continues = text[lines[j + 1].start..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_lowercase() || c.is_numeric());
+                let next = lines[j + 1].start;
+                let continues = match bytes.get(next) {
+                    Some(&c) if c < 0x80 => c.is_ascii_lowercase() || c.is_ascii_digit(),
+                    _ => text[next..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_lowercase() || c.is_numeric()),
+                };
                 // A short line that ended a paragraph or list item is not followed by a wrap
                 // unless the next line shows it.
                 let after_break = j > b && !long(&lines[j - 1]) && !joined_before;
@@ -473,6 +538,9 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
                     }
                     // A line terminator ('\n' or "\r\n") becomes as many spaces.
                     scratch[l.end..l.next].fill(b' ');
+                    for p in l.end..l.next {
+                        marks.clear_line_end(p);
+                    }
                 }
             }
         }
@@ -482,7 +550,17 @@ fn unwrap(text: &str, lines: &mut Vec<Line>, scratch: &mut Vec<u8>) -> bool {
 }
 
 fn indented(text: &str, l: &Line) -> bool {
-    text[l.start..l.end].starts_with(char::is_whitespace)
+    match text.as_bytes()[l.start..l.end].first() {
+        Some(&c) if c < 0x80 => is_ascii_white_space(c),
+        _ => text[l.start..l.end].starts_with(char::is_whitespace),
+    }
+}
+
+/// `char::is_whitespace` for an ASCII byte (it includes the vertical tab, 0x0B, which
+/// `u8::is_ascii_whitespace` does not).
+#[inline]
+fn is_ascii_white_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
 /// Appends the UAX #29 sentence boundaries of `text` to `out`: `0`, each break, and
@@ -490,6 +568,13 @@ fn indented(text: &str, l: &Line) -> bool {
 /// `unicode_segmentation`'s `split_sentence_bound_indices` followed by the length, but ASCII
 /// lines take a fast path (see the module documentation).
 pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
+    let mut marks = Marks::default();
+    marks.build(text.as_bytes());
+    uax29_with(text, &marks, out);
+}
+
+/// [`uax29_breaks_into`] with the text's [`Marks`] made already.
+fn uax29_with(text: &str, marks: &Marks, out: &mut Vec<usize>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     if n == 0 {
@@ -499,15 +584,15 @@ pub fn uax29_breaks_into(text: &str, out: &mut Vec<usize>) {
     let mut start = 0;
     while start < n {
         // The line: up to a CR or LF (CR LF together), which always ends a sentence (SB4).
-        let j = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(n, |k| start + k);
-        let ascii = bytes[start..j].is_ascii();
+        let j = next_in(&marks.eol, start, n).unwrap_or(n);
+        let ascii = next_in(&marks.high, start, j).is_none();
         let next = if j < n && bytes[j] == b'\r' && j + 1 < n && bytes[j + 1] == b'\n' {
             j + 2
         } else {
             (j + 1).min(n)
         };
         if ascii {
-            ascii_line(bytes, start, j, out);
+            ascii_line(bytes, &marks.term, start, j, out);
         } else {
             for (i, _) in text[start..next].split_sentence_bound_indices().skip(1) {
                 out.push(start + i);
@@ -538,13 +623,12 @@ fn is_saterm(b: u8) -> bool {
 
 /// The breaks inside the ASCII line `bytes[s..e]` (its terminator excluded), by rules
 /// SB6-SB11 of UAX #29 applied at each terminator.
-fn ascii_line(bytes: &[u8], s: usize, e: usize, out: &mut Vec<usize>) {
+fn ascii_line(bytes: &[u8], term: &[u64], s: usize, e: usize, out: &mut Vec<usize>) {
     let mut i = s;
     while i < e {
-        let Some(k) = memchr::memchr3(b'.', b'!', b'?', &bytes[i..e]) else {
+        let Some(p) = next_in(term, i, e) else {
             return;
         };
-        let p = i + k;
         let aterm = bytes[p] == b'.';
         let after = p + 1;
         if aterm && after < e {
@@ -712,7 +796,51 @@ mod tests {
         }
     }
 
+    /// `push_trimmed` as it was before its ASCII fast path.
+    fn push_trimmed_reference(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+        let piece = &text[start..end];
+        let trimmed = piece.trim_start();
+        let s = start + (piece.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        let e = s + trimmed.len();
+        if trimmed.chars().any(char::is_alphanumeric) {
+            out.push(Span { start: s, end: e });
+        }
+    }
+
     proptest! {
+        #[test]
+        fn push_trimmed_is_the_unicode_trim(s in "[a1 .\t\n\r\u{b}\u{c}\u{85}\u{a0}\u{2028}é’-]{0,24}") {
+            let bounds: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();
+            for &a in &bounds {
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    let (mut got, mut want) = (Vec::new(), Vec::new());
+                    push_trimmed(&s, a, b, &mut got);
+                    push_trimmed_reference(&s, a, b, &mut want);
+                    prop_assert_eq!(got, want, "{:?} {}..{}", s, a, b);
+                }
+            }
+        }
+
+        #[test]
+        fn marked_line_tracker_is_the_line_tracker(s in "[a .|\t\n\r\u{a0}-]{0,150}") {
+            let mut seg = Segmenter::new();
+            let mut spans = Vec::new();
+            seg.sentences_into(&s, &mut spans);
+            let (mut a, mut b) = (LineTracker::new(), LineTracker::new());
+            for sp in spans {
+                prop_assert_eq!(
+                    a.structure(&s, sp.start),
+                    b.structure_marked(&s, seg.line_feeds(), sp.start)
+                );
+            }
+        }
+
+        #[test]
+        fn ascii_white_space_is_char_white_space(c in 0u8..0x80) {
+            prop_assert_eq!(is_ascii_white_space(c), (c as char).is_whitespace());
+        }
+
         #[test]
         fn fast_path_matches_the_library(s in "[a-cA-C0-9 .!?,:;\"'()\\-\n\r\t]{0,60}") {
             prop_assert_eq!(fast(&s), library(&s));

@@ -109,7 +109,7 @@ pub fn doc_sentences_into(
                 span: *sp,
                 first_token: t0,
                 words: ti - t0,
-                structure: lines.structure(text, sp.start),
+                structure: lines.structure_marked(text, seg.line_feeds(), sp.start),
             });
         }
     }
@@ -203,7 +203,7 @@ pub enum Comparison {
 }
 
 /// The length gate alone: word counts within `ratio` (shorter / longer).
-#[inline]
+#[inline(always)]
 pub fn lengths_compatible(a: u32, b: u32, ratio: f64) -> bool {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     lo as f64 >= ratio * hi as f64 - 1e-9
@@ -278,7 +278,7 @@ pub fn may_repeat(wa: u32, ma: u128, wb: u32, mb: u128, cfg: &SentenceConfig) ->
 /// The mask bound of [`may_repeat`] with each mask's bit count given (`pa`, `pb`), so a pair
 /// costs one population count (the build targets x86-64 without `popcnt`, where each is a
 /// dozen instructions).
-#[inline]
+#[inline(always)]
 fn masks_may_meet(wa: u32, ma: u128, pa: u32, wb: u32, mb: u128, pb: u32, threshold: f64) -> bool {
     let both = (ma & mb).count_ones();
     let bound = wa

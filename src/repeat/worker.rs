@@ -11,10 +11,14 @@ pub struct SentenceWorker {
     spans: Vec<Span>,
     /// The document's sentences after [`SentenceWorker::sentences`].
     pub sentences: Vec<DocSentence>,
-    /// Sentences with `min_words` words or more: (words, sentence index, mask).
+    /// Sentences with `min_words` words or more, in text order: (words, sentence index, mask).
     eligible: Vec<(u32, u32, u128)>,
-    /// Their masks' bit counts.
-    pops: Vec<u32>,
+    /// `words << 32 | position in eligible`, sorted: the eligible sentences by word count.
+    order: Vec<u64>,
+    /// The eligible sentences in that order, as the pair gate reads them.
+    gates: Vec<Gate>,
+    /// Pairs of positions in `gates` that pass the gate.
+    pairs: Vec<(u32, u32)>,
     /// Their sorted word sets and numbers, made when a pair needs them.
     sets: Vec<Option<(Vec<u64>, Vec<u64>)>>,
     spare: Vec<(Vec<u64>, Vec<u64>)>,
@@ -196,64 +200,116 @@ impl SentenceWorker {
         if self.eligible.len() < 2 {
             return (within, changed);
         }
-        self.eligible.sort_unstable();
-        let m = self.eligible.len();
-        self.pops.clear();
-        self.pops
-            .extend(self.eligible.iter().map(|e| e.2.count_ones()));
+        // Sorting `u64` keys is cheaper than sorting the tuples; ties cannot occur (the
+        // position is part of the key), so the order is the tuples' (words, index) order.
+        self.order.clear();
+        self.order.extend(
+            self.eligible
+                .iter()
+                .enumerate()
+                .map(|(k, e)| (e.0 as u64) << 32 | k as u64),
+        );
+        self.order.sort_unstable();
+        self.gates.clear();
+        self.gates.extend(self.order.iter().map(|&key| {
+            let (words, _, mask) = self.eligible[key as u32 as usize];
+            Gate {
+                words,
+                pop: mask.count_ones(),
+                mask,
+            }
+        }));
+        let m = self.gates.len();
+        gate_pairs(&self.gates, cfg, &mut self.pairs);
         for slot in self.sets.drain(..).flatten() {
             self.spare.push(slot);
         }
         self.sets.resize_with(m, || None);
-        for x in 0..m {
-            let (wx, ix, mx) = self.eligible[x];
-            let px = self.pops[x];
-            for y in x + 1..m {
-                let (wy, iy, my) = self.eligible[y];
-                if !lengths_compatible(wx, wy, cfg.length_ratio) {
-                    break; // word counts only grow from here
-                }
-                // `may_repeat` with the length test done.
-                if !masks_may_meet(wx, mx, px, wy, my, self.pops[y], cfg.threshold) {
-                    continue;
-                }
-                for (k, i) in [(x, ix), (y, iy)] {
-                    if self.sets[k].is_none() {
-                        let s = self.sentences[i as usize];
-                        let r = s.first_token..s.first_token + s.words;
-                        let (mut set, mut nums) = self.spare.pop().unwrap_or_default();
-                        set.clear();
-                        set.extend_from_slice(&hashes[r.clone()]);
-                        set.sort_unstable();
-                        set.dedup();
-                        nums.clear();
-                        if cfg.numbers_must_match {
-                            numbers_into(text, &tokens[r], &mut nums);
-                            nums.sort_unstable();
-                        }
-                        self.sets[k] = Some((set, nums));
+        for &(x, y) in &self.pairs {
+            let (x, y) = (x as usize, y as usize);
+            let ix = self.eligible[self.order[x] as u32 as usize].1;
+            let iy = self.eligible[self.order[y] as u32 as usize].1;
+            for (k, i) in [(x, ix), (y, iy)] {
+                if self.sets[k].is_none() {
+                    let s = self.sentences[i as usize];
+                    let r = s.first_token..s.first_token + s.words;
+                    let (mut set, mut nums) = self.spare.pop().unwrap_or_default();
+                    set.clear();
+                    set.extend_from_slice(&hashes[r.clone()]);
+                    set.sort_unstable();
+                    set.dedup();
+                    nums.clear();
+                    if cfg.numbers_must_match {
+                        numbers_into(text, &tokens[r], &mut nums);
+                        nums.sort_unstable();
                     }
+                    self.sets[k] = Some((set, nums));
                 }
-                let (Some(a), Some(b)) = (&self.sets[x], &self.sets[y]) else {
-                    continue;
-                };
-                let (a, b) = if ix < iy { (a, b) } else { (b, a) };
-                let sim = Similarity::exact(&a.0, &b.0);
-                if !sim.meets(cfg.threshold) {
-                    continue;
-                }
-                if cfg.numbers_must_match && numbers_changed(&a.1, &b.1) {
-                    changed += 1;
-                    continue;
-                }
-                within.push(Edge {
-                    a: ix.min(iy),
-                    b: ix.max(iy),
-                    sim,
-                });
             }
+            let (Some(a), Some(b)) = (&self.sets[x], &self.sets[y]) else {
+                continue;
+            };
+            let (a, b) = if ix < iy { (a, b) } else { (b, a) };
+            let sim = Similarity::exact(&a.0, &b.0);
+            if !sim.meets(cfg.threshold) {
+                continue;
+            }
+            if cfg.numbers_must_match && numbers_changed(&a.1, &b.1) {
+                changed += 1;
+                continue;
+            }
+            within.push(Edge {
+                a: ix.min(iy),
+                b: ix.max(iy),
+                sim,
+            });
         }
         within.sort_unstable_by_key(|e| (e.a, e.b));
         (within, changed)
+    }
+}
+
+/// One eligible sentence as the pair gate reads it: word count, mask and the mask's bit count.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    words: u32,
+    pop: u32,
+    mask: u128,
+}
+
+/// The pairs `(x, y)`, `x < y`, of `gates` (sorted by word count) that pass [`may_repeat`],
+/// into `out` in `(x, y)` order.
+fn gate_pairs(gates: &[Gate], cfg: &SentenceConfig, out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the processor has `popcnt`, checked just above.
+        unsafe { gate_pairs_popcnt(gates, cfg.length_ratio, cfg.threshold, out) };
+        return;
+    }
+    gate_pairs_with(gates, cfg.length_ratio, cfg.threshold, out);
+}
+
+/// [`gate_pairs_with`] compiled with the `popcnt` instruction: the build targets the x86-64
+/// baseline, where a population count is a dozen instructions, and every pair takes one of a
+/// 128-bit mask.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn gate_pairs_popcnt(gates: &[Gate], ratio: f64, threshold: f64, out: &mut Vec<(u32, u32)>) {
+    gate_pairs_with(gates, ratio, threshold, out);
+}
+
+#[inline(always)]
+fn gate_pairs_with(gates: &[Gate], ratio: f64, threshold: f64, out: &mut Vec<(u32, u32)>) {
+    for (x, a) in gates.iter().enumerate() {
+        for (y, b) in gates.iter().enumerate().skip(x + 1) {
+            if !lengths_compatible(a.words, b.words, ratio) {
+                break; // word counts only grow from here
+            }
+            // `may_repeat` with the length test done.
+            if masks_may_meet(a.words, a.mask, a.pop, b.words, b.mask, b.pop, threshold) {
+                out.push((x as u32, y as u32));
+            }
+        }
     }
 }
