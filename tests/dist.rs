@@ -264,6 +264,93 @@ fn sign(manifest: &Path, out: &Path, threads: &str) {
     assert!(stderr(&o).contains("part-1.jsonl:12: "), "{}", stderr(&o));
 }
 
+/// Checks each shard's signed files against its docs file: the band rows are the band keys
+/// of each document's signature and the sample rows each document's containment sample,
+/// both in the documented order (band, hash, doc and hash, doc), and the hash columns are
+/// stored uncompressed (the text Snappy-compressed).
+fn check_signed(m: &Manifest, signed: &Path) {
+    use arrow_array::cast::AsArray;
+    use dist::parquet as pq;
+    let params = syndup::sketch::SketchParams::new(&m.config()).unwrap();
+    let rate = m.parameters.containment.map(|c| c.sample).unwrap();
+    for shard in 0..m.shards.len() as u32 {
+        let file = |d: &str| signed.join(d).join(dist::shard_file(shard, "parquet"));
+        let docs = file("docs");
+        let mut want_bands = Vec::new();
+        let mut want_samples = Vec::new();
+        for b in pq::Reader::open(&docs)
+            .unwrap()
+            .read(&["doc", "minhash", "shingles"])
+            .unwrap()
+        {
+            let doc = pq::i64s(&docs, &b, 0).unwrap();
+            let sets = pq::u64_lists(&docs, &b, 2).unwrap();
+            let sigs = b.column(1).as_list::<i32>();
+            for j in 0..doc.len() {
+                let sig: Vec<u32> = sigs
+                    .value(j)
+                    .as_primitive::<arrow_array::types::Int32Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as u32)
+                    .collect();
+                for (band, k) in params.band_keys(&sig).into_iter().enumerate() {
+                    want_bands.push((band as i64, k as i64, doc[j]));
+                }
+                for h in syndup::containment::sample(&sets[j], rate) {
+                    want_samples.push((h as i64, doc[j]));
+                }
+            }
+        }
+        want_bands.sort_unstable();
+        want_samples.sort_unstable();
+        let mut bands = Vec::new();
+        let path = file("bands");
+        for b in pq::Reader::open(&path)
+            .unwrap()
+            .read(&["band", "band_hash", "doc"])
+            .unwrap()
+        {
+            let c: Vec<Vec<i64>> = (0..3).map(|i| pq::i64s(&path, &b, i).unwrap()).collect();
+            bands.extend((0..b.num_rows()).map(|j| (c[0][j], c[1][j], c[2][j])));
+        }
+        assert!(bands == want_bands, "shard {shard}: band rows");
+        let mut samples = Vec::new();
+        let path = file("samples");
+        for b in pq::Reader::open(&path)
+            .unwrap()
+            .read(&["hash", "doc"])
+            .unwrap()
+        {
+            let c: Vec<Vec<i64>> = (0..2).map(|i| pq::i64s(&path, &b, i).unwrap()).collect();
+            samples.extend((0..b.num_rows()).map(|j| (c[0][j], c[1][j])));
+        }
+        assert!(
+            !samples.is_empty() && samples == want_samples,
+            "shard {shard}: samples"
+        );
+        // Hash columns plain and uncompressed, text and ids Snappy (parquet's own reader).
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        for (d, col, codec) in [
+            ("bands", "band_hash", "UNCOMPRESSED"),
+            ("samples", "hash", "UNCOMPRESSED"),
+            ("docs", "shingles.list.element", "UNCOMPRESSED"),
+            ("docs", "text", "SNAPPY"),
+            ("docs", "id", "SNAPPY"),
+        ] {
+            let f = SerializedFileReader::new(std::fs::File::open(file(d)).unwrap()).unwrap();
+            let c = f
+                .metadata()
+                .row_group(0)
+                .columns()
+                .iter()
+                .find(|c| c.column_path().string() == col)
+                .map(|c| c.compression().to_string());
+            assert_eq!(c.as_deref(), Some(codec), "{d} {col}");
+        }
+    }
+}
+
 /// Runs apply on every shard and checks kept + duplicates = documents, kept lines
 /// byte-identical to the input, duplicates annotated with their representative.
 fn apply_all(manifest: &Path, m: &Manifest, signed: &Path, clusters: &Path, dir: &Path) {
@@ -385,6 +472,7 @@ fn cluster_local_gives_the_answer_of_scan_and_apply_keeps_bytes() {
             );
         }
     }
+    check_signed(&m, &signed);
     let o = run(&["sign", "--manifest", s(&manifest), "-o", s(&signed)]);
     assert!(stderr(&o).contains("already signed"), "{}", stderr(&o));
 

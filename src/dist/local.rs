@@ -64,6 +64,41 @@ struct Docs {
     date_key: Vec<Option<i64>>,
 }
 
+/// The dense index of each document number: per shard, each row's index (`u32::MAX` for a
+/// row that is no document), so the tens of millions of band and sample rows find their
+/// document with one load instead of a binary search.
+struct DocIndex {
+    shards: Vec<Vec<u32>>,
+}
+
+impl DocIndex {
+    fn new(doc: &[i64]) -> DocIndex {
+        let mut shards: Vec<Vec<u32>> = Vec::new();
+        for (i, &d) in doc.iter().enumerate() {
+            let (s, r) = (super::shard_of(d) as usize, super::row_of(d) as usize);
+            if shards.len() <= s {
+                shards.resize_with(s + 1, Vec::new);
+            }
+            let rows = &mut shards[s];
+            if rows.len() <= r {
+                rows.resize(r + 1, u32::MAX);
+            }
+            rows[r] = i as u32;
+        }
+        DocIndex { shards }
+    }
+
+    /// The dense index of document `doc`, if it is one.
+    #[inline]
+    fn get(&self, doc: i64) -> Option<usize> {
+        let rows = self.shards.get(super::shard_of(doc) as usize)?;
+        match rows.get(super::row_of(doc) as usize) {
+            Some(&i) if i != u32::MAX => Some(i as usize),
+            _ => None,
+        }
+    }
+}
+
 /// Opens a file made by `sign` and checks its manifest.
 fn open_signed(manifest: &Manifest, path: &Path) -> Result<Reader> {
     if !path.is_file() {
@@ -220,7 +255,7 @@ fn read_sets(
 fn candidates(
     manifest: &Manifest,
     signed: &Path,
-    docs: &Docs,
+    index: &DocIndex,
     skip: &[bool],
     stats: &mut LocalStats,
 ) -> Result<Vec<(u32, u32)>> {
@@ -232,7 +267,7 @@ fn candidates(
             let hash = pq::i64s(&path, b, 1)?;
             let doc = pq::i64s(&path, b, 2)?;
             for j in 0..band.len() {
-                let Ok(d) = docs.doc.binary_search(&doc[j]) else {
+                let Some(d) = index.get(doc[j]) else {
                     return Err(Error::new(ErrorKind::Manifest(format!(
                         "band row of document {} that is not in the docs files: sign the shard again",
                         doc[j]
@@ -247,7 +282,11 @@ fn candidates(
         })?;
     }
     stats.band_rows = rows.len() as u64;
-    rows.par_sort_unstable();
+    // One shard's rows are in this order already (sign sorts them; dense indices follow
+    // document numbers); several shards' rows need the sort.
+    if !rows.is_sorted() {
+        rows.par_sort_unstable();
+    }
     let max_bucket = manifest.parameters.max_bucket;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for bucket in rows.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1) {
@@ -266,38 +305,72 @@ fn candidates(
     Ok(pairs)
 }
 
-/// Each document's containment sample (dense indices; empty for documents in `skip`).
+/// Each document's containment sample (dense indices; empty for documents in `skip`), back to
+/// back. The sample files are sorted by hash, not by document, so they are read twice: the
+/// document column to count each document's rows, then both columns to put each hash at its
+/// document's place; memory holds 8 bytes a sample row (then 4 in [`containment::Samples`]),
+/// with no sort (a sort of `(document, hash)` rows took 16 bytes a row, and their 73 million
+/// at 1M documents one thread's partition at the top).
 fn read_samples(
     manifest: &Manifest,
     signed: &Path,
-    docs: &Docs,
+    index: &DocIndex,
+    n: usize,
     skip: &[bool],
-) -> Result<Vec<Box<[u64]>>> {
-    let mut rows: Vec<(u32, u64)> = Vec::new();
-    for path in paths(manifest, signed, "samples") {
-        let r = open_signed(manifest, &path)?;
-        r.for_each(&["hash", "doc"], |b| {
-            let hash = pq::i64s(&path, b, 0)?;
-            let doc = pq::i64s(&path, b, 1)?;
-            for j in 0..hash.len() {
-                let Ok(d) = docs.doc.binary_search(&doc[j]) else {
-                    return Err(Error::new(ErrorKind::Manifest(format!(
-                        "sample row of document {} that is not in the docs files: sign the shard again",
-                        doc[j]
-                    )))
-                    .with_path(&path));
-                };
+) -> Result<containment::Samples> {
+    let files = paths(manifest, signed, "samples");
+    let dense = |path: &Path, doc: i64| {
+        index.get(doc).ok_or_else(|| {
+            Error::new(ErrorKind::Manifest(format!(
+                "sample row of document {doc} that is not in the docs files: sign the shard again"
+            )))
+            .with_path(path)
+        })
+    };
+    // Where each document's samples start (then: where its next one goes).
+    let mut at: Vec<u64> = vec![0; n + 1];
+    for path in &files {
+        open_signed(manifest, path)?.for_each(&["doc"], |b| {
+            for doc in pq::i64s(path, b, 0)? {
+                let d = dense(path, doc)?;
                 if !skip[d] {
-                    rows.push((d as u32, hash[j] as u64));
+                    at[d + 1] += 1;
                 }
             }
             Ok(())
         })?;
     }
-    rows.par_sort_unstable();
-    let mut out: Vec<Box<[u64]>> = vec![Box::default(); docs.doc.len()];
-    for run in rows.chunk_by(|x, y| x.0 == y.0) {
-        out[run[0].0 as usize] = run.iter().map(|x| x.1).collect();
+    for d in 0..n {
+        at[d + 1] += at[d];
+    }
+    let mut flat: Vec<u64> = vec![0; at[n] as usize];
+    let starts = at.clone();
+    for path in &files {
+        open_signed(manifest, path)?.for_each(&["hash", "doc"], |b| {
+            let hash = pq::i64s(path, b, 0)?;
+            let doc = pq::i64s(path, b, 1)?;
+            for (&h, &doc) in hash.iter().zip(&doc) {
+                let d = dense(path, doc)?;
+                if skip[d] {
+                    continue;
+                }
+                // A file changed between the two passes could overflow a document's place.
+                if at[d] >= starts[d + 1] {
+                    return Err(Error::new(ErrorKind::Manifest(
+                        "the samples file changed while it was read: sign the shard again".into(),
+                    ))
+                    .with_path(path));
+                }
+                flat[at[d] as usize] = h as u64;
+                at[d] += 1;
+            }
+            Ok(())
+        })?;
+    }
+    drop(at);
+    let mut out = containment::Samples::default();
+    for w in starts.windows(2) {
+        out.push(&flat[w[0] as usize..w[1] as usize]);
     }
     Ok(out)
 }
@@ -350,7 +423,8 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
     stats.documents = (n - problems.len()) as u64;
     let criteria = manifest.criteria();
 
-    let pairs = candidates(manifest, signed, &docs, &skip, &mut stats)?;
+    let index = DocIndex::new(&docs.doc);
+    let pairs = candidates(manifest, signed, &index, &skip, &mut stats)?;
     let mut sets = vec![Default::default(); n];
     let mut loaded = vec![false; n];
     let mut found = verify(
@@ -368,13 +442,13 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
             .filter(|m| criteria.relation(&m.2) == Some(MatchKind::NearDuplicate))
             .map(|m| (m.0, m.1))
             .collect();
-        let samples = read_samples(manifest, signed, &docs, &skip)?;
+        let samples = read_samples(manifest, signed, &index, n, &skip)?;
         let params = containment::Params {
             threshold: c.threshold,
             max_df: c.max_df,
             ..containment::Params::default()
         };
-        let mut extra = containment::class_candidates(samples, near, &params);
+        let mut extra = containment::class_candidates_of(samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
         stats.containment_candidates = extra.len() as u64;
         found.extend(verify(

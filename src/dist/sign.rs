@@ -109,17 +109,26 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
         ..SignStats::default()
     };
     // Documents are written as they come (row groups of DOCS_PER_GROUP), so memory stays at
-    // a few batches whatever the shard's size; only the band rows wait for the end (they are
-    // sorted by band then hash, not by document).
-    let mut docs_out = pq::FileWriter::create(
+    // a few batches whatever the shard's size; only the band and sample rows wait for the end
+    // (they are sorted by hash, not by document). Three threads overlap: one reads the
+    // shard, the pool signs a batch, one encodes the docs file (the longest serial part:
+    // Parquet encoding is one thread per file), each handing on in input order.
+    let docs_out = pq::FileWriter::create(
         &docs_path,
         pq::docs_schema(),
         pq::meta(manifest),
         DOCS_PER_GROUP,
     )?;
-    let mut pending: Vec<Signed> = Vec::new();
-    let mut keys: Vec<(i32, i64, i64)> = Vec::new();
-    let mut samples: Vec<(i64, i64)> = Vec::new();
+    let bands = sketcher.params().bands;
+    // Band keys are any 64-bit value; sampled hashes are at most `u64::MAX / rate`.
+    let mut keys: Vec<Buckets> = (0..bands)
+        .map(|_| Buckets::new(BAND_BUCKET_BITS, i64::MIN, i64::MAX))
+        .collect();
+    let rate = containment.map(|c| c.sample);
+    let mut samples = match rate.map(|r| u64::MAX / r.max(1)) {
+        Some(cut) if cut <= i64::MAX as u64 => Buckets::new(SAMPLE_BUCKET_BITS, 0, cut as i64),
+        _ => Buckets::new(SAMPLE_BUCKET_BITS, i64::MIN, i64::MAX),
+    };
     let mut rejects: Vec<u8> = Vec::new();
     let mut seen: ahash::AHashMap<String, u64> = ahash::AHashMap::new();
     let mut reject = |stats: &mut SignStats, p: Problem| {
@@ -131,71 +140,106 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
             stats.problems.push(p);
         }
     };
-    input::read_batches(&files, config.max_doc_bytes, &mut |batch| {
-        stats.bytes += batch.bytes;
-        let results: Vec<std::result::Result<Signed, Problem>> = batch
-            .records
-            .par_iter()
-            .map_init(
-                || sketcher.worker(),
-                |w, r| {
-                    let rate = containment.map(|c| c.sample);
-                    sign_record(&sketcher, w, &path, r.line, batch.record(r), rate)
-                },
-            )
-            .collect();
-        let mut problems = batch.problems.clone();
-        problems.sort_by_key(|p| p.line);
-        let mut problems = problems.into_iter().peekable();
-        for (r, res) in batch.records.iter().zip(results) {
-            while let Some(p) = problems.next_if(|p| p.line.unwrap_or(0) < r.line.unwrap_or(0)) {
+    let max_doc_bytes = config.max_doc_bytes;
+    let docs_out = std::thread::scope(|scope| -> Result<pq::FileWriter> {
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<input::Batch>(1);
+        let (docs_tx, docs_rx) = std::sync::mpsc::sync_channel::<Vec<Signed>>(1);
+        let files = &files;
+        let reader = scope.spawn(move || {
+            input::read_batches(files, max_doc_bytes, &mut |b| Ok(batch_tx.send(b).is_ok()))
+        });
+        let docs_path = &docs_path;
+        let writer = scope.spawn(move || -> Result<pq::FileWriter> {
+            let mut out = docs_out;
+            for docs in docs_rx {
+                out.write(&docs_batch(shard, &docs, docs_path)?)?;
+            }
+            Ok(out)
+        });
+        let mut pending: Vec<Signed> = Vec::new();
+        // Set when the writer stopped on an error (returned by its join below).
+        let mut writer_gone = false;
+        for batch in batch_rx.iter() {
+            stats.bytes += batch.bytes;
+            let results: Vec<std::result::Result<Signed, Problem>> = batch
+                .records
+                .par_iter()
+                .map_init(
+                    || sketcher.worker(),
+                    |w, r| sign_record(&sketcher, w, &path, r.line, batch.record(r), rate),
+                )
+                .collect();
+            let mut problems = batch.problems.clone();
+            problems.sort_by_key(|p| p.line);
+            let mut problems = problems.into_iter().peekable();
+            for (r, res) in batch.records.iter().zip(results) {
+                while let Some(p) = problems.next_if(|p| p.line.unwrap_or(0) < r.line.unwrap_or(0))
+                {
+                    reject(&mut stats, p);
+                }
+                let d = match res {
+                    Ok(d) => d,
+                    Err(p) => {
+                        reject(&mut stats, p);
+                        continue;
+                    }
+                };
+                if let Some(first) = seen.get(&d.id) {
+                    let p = Problem {
+                        path: path.clone(),
+                        line: r.line,
+                        id: Some(d.id.clone()),
+                        kind: ProblemKind::DuplicateId,
+                        message: format!(
+                            "duplicate id `{}` (first seen at {path}:{first}); skipped",
+                            d.id
+                        ),
+                    };
+                    reject(&mut stats, p);
+                    continue;
+                }
+                seen.insert(d.id.clone(), d.row as u64 + 1);
+                stats.records += 1;
+                stats.documents += 1;
+                let doc = doc_number(shard, d.row);
+                for (band, &k) in keys.iter_mut().zip(&d.keys) {
+                    band.push(k as i64, doc);
+                }
+                for &h in &d.sample {
+                    samples.push(h as i64, doc);
+                }
+                pending.push(d);
+                if pending.len() >= DOCS_PER_GROUP
+                    && docs_tx.send(std::mem::take(&mut pending)).is_err()
+                {
+                    writer_gone = true;
+                    break;
+                }
+            }
+            if writer_gone {
+                break;
+            }
+            for p in problems {
                 reject(&mut stats, p);
             }
-            match res {
-                Ok(d) => {
-                    if let Some(first) = seen.get(&d.id) {
-                        let p = Problem {
-                            path: path.clone(),
-                            line: r.line,
-                            id: Some(d.id.clone()),
-                            kind: ProblemKind::DuplicateId,
-                            message: format!(
-                                "duplicate id `{}` (first seen at {path}:{first}); skipped",
-                                d.id
-                            ),
-                        };
-                        reject(&mut stats, p);
-                    } else {
-                        seen.insert(d.id.clone(), d.row as u64 + 1);
-                        stats.records += 1;
-                        stats.documents += 1;
-                        let doc = doc_number(shard, d.row);
-                        keys.extend(
-                            d.keys
-                                .iter()
-                                .enumerate()
-                                .map(|(b, &k)| (b as i32, k as i64, doc)),
-                        );
-                        samples.extend(d.sample.iter().map(|&h| (h as i64, doc)));
-                        pending.push(d);
-                        if pending.len() >= DOCS_PER_GROUP {
-                            docs_out.write(&docs_batch(shard, &pending, &docs_path)?)?;
-                            pending.clear();
-                        }
-                    }
-                }
-                Err(p) => reject(&mut stats, p),
-            }
         }
-        for p in problems {
-            reject(&mut stats, p);
+        if !pending.is_empty() {
+            let _ = docs_tx.send(pending);
         }
-        Ok(true)
+        drop(docs_tx);
+        drop(batch_rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::internal("input reader thread panicked")));
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::internal("docs writer thread panicked")));
+        // A write error first: a reader stopped by it has no error of its own.
+        let out = written?;
+        read?;
+        Ok(out)
     })?;
 
-    if !pending.is_empty() {
-        docs_out.write(&docs_batch(shard, &pending, &docs_path)?)?;
-    }
     let counts = [
         ("syndup.shard", shard.to_string()),
         ("syndup.records", stats.records.to_string()),
@@ -204,37 +248,159 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
     ];
     let mut meta = pq::meta(manifest);
     meta.extend(counts.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let mut docs_out = docs_out;
     for (k, v) in counts {
         docs_out.append_meta(k, v);
     }
-    keys.par_sort_unstable();
-    let b = pq::batch(
-        &bands_path,
-        pq::bands_schema(),
-        vec![
-            pq::i32_array(keys.iter().map(|k| k.0).collect()),
-            pq::i64_array(keys.iter().map(|k| k.1).collect()),
-            pq::i64_array(keys.iter().map(|k| k.2).collect()),
-        ],
-    )?;
-    drop(keys);
-    pq::write_file(&bands_path, pq::bands_schema(), &[b], meta.clone(), 1 << 20)?;
-    if containment.is_some() {
-        samples.par_sort_unstable();
-        let b = pq::batch(
-            &samples_path,
-            pq::samples_schema(),
-            vec![
-                pq::i64_array(samples.iter().map(|k| k.0).collect()),
-                pq::i64_array(samples.iter().map(|k| k.1).collect()),
-            ],
-        )?;
-        pq::write_file(&samples_path, pq::samples_schema(), &[b], meta, 1 << 20)?;
-    }
+    // The band and sample files are independent: each is one Parquet writer thread.
+    let (b, s) = rayon::join(
+        || write_bands(&bands_path, keys, meta.clone()),
+        || match containment {
+            Some(_) => write_samples(&samples_path, samples, meta.clone()),
+            None => Ok(()),
+        },
+    );
+    b?;
+    s?;
     super::plan::write_atomic(&rejects_path, &rejects)?;
     // The docs file last: its presence with this manifest means the shard is done.
     docs_out.finish()?;
     Ok(stats)
+}
+
+/// Buckets per band of the band rows (16 bands x 256: about 4,000 rows a bucket at 1M
+/// documents) and of the sample rows (4,096: about 18,000 rows a bucket at 1M documents).
+const BAND_BUCKET_BITS: u32 = 8;
+const SAMPLE_BUCKET_BITS: u32 = 12;
+
+/// Rows per batch handed to a band or sample file's writer (one row group at most).
+const ROWS_PER_BATCH: usize = 1 << 20;
+
+/// `(hash, doc)` rows kept in buckets of consecutive hash ranges, so that sorting them all is
+/// sorting each small bucket, in parallel, with no copy: hashes are uniform, so buckets are
+/// of about equal size, and each fits in a core's cache (a global parallel sort of 73 million
+/// sample rows at 1M documents starts with one thread partitioning all of them).
+struct Buckets {
+    rows: Vec<Vec<(i64, i64)>>,
+    /// The smallest hash's key (see [`Buckets::key`]).
+    lo: u64,
+    /// A key minus `lo`, shifted right by this, is the bucket.
+    shift: u32,
+}
+
+impl Buckets {
+    /// Buckets (2^`bits` at most) for hashes in `lo..=hi` (in `i64` order).
+    fn new(bits: u32, lo: i64, hi: i64) -> Buckets {
+        let (lo, hi) = (Self::key(lo), Self::key(hi));
+        let span = hi.saturating_sub(lo);
+        let shift = (u64::BITS - span.leading_zeros()).saturating_sub(bits);
+        Buckets {
+            rows: vec![Vec::new(); ((span >> shift) + 1) as usize],
+            lo,
+            shift,
+        }
+    }
+
+    /// A hash as a `u64` in the same order as the `i64` (the sign bit flipped).
+    fn key(hash: i64) -> u64 {
+        hash as u64 ^ (1 << 63)
+    }
+
+    /// Adds a row (hashes outside the range go to the first or last bucket).
+    fn push(&mut self, hash: i64, doc: i64) {
+        let b = (Self::key(hash).saturating_sub(self.lo) >> self.shift) as usize;
+        let last = self.rows.len() - 1;
+        self.rows[b.min(last)].push((hash, doc));
+    }
+
+    /// The rows sorted by hash and document, one bucket at a time (each emptied once
+    /// handed to `f`).
+    fn sorted(mut self, mut f: impl FnMut(&[(i64, i64)]) -> Result<()>) -> Result<()> {
+        self.rows.par_iter_mut().for_each(|b| b.sort_unstable());
+        for b in &mut self.rows {
+            f(b)?;
+            *b = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+/// A Parquet writer of `(hash, doc)` rows under a constant first column (`band`) or none,
+/// handing them on in batches of [`ROWS_PER_BATCH`].
+struct RowsOut<'a> {
+    path: &'a Path,
+    schema: Arc<arrow_schema::Schema>,
+    w: pq::FileWriter,
+    band: Option<i32>,
+    hash: Vec<i64>,
+    doc: Vec<i64>,
+}
+
+impl<'a> RowsOut<'a> {
+    fn create(
+        path: &'a Path,
+        schema: Arc<arrow_schema::Schema>,
+        meta: Vec<(String, String)>,
+    ) -> Result<RowsOut<'a>> {
+        Ok(RowsOut {
+            path,
+            w: pq::FileWriter::create(path, schema.clone(), meta, ROWS_PER_BATCH)?,
+            schema,
+            band: None,
+            hash: Vec::new(),
+            doc: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, rows: &[(i64, i64)]) -> Result<()> {
+        for &(h, d) in rows {
+            self.hash.push(h);
+            self.doc.push(d);
+            if self.hash.len() >= ROWS_PER_BATCH {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the rows held (a band's last rows go before the next band starts).
+    fn flush(&mut self) -> Result<()> {
+        if self.hash.is_empty() {
+            return Ok(());
+        }
+        let mut cols = Vec::with_capacity(3);
+        if let Some(b) = self.band {
+            cols.push(pq::i32_array(vec![b; self.hash.len()]));
+        }
+        cols.push(pq::i64_array(std::mem::take(&mut self.hash)));
+        cols.push(pq::i64_array(std::mem::take(&mut self.doc)));
+        self.w
+            .write(&pq::batch(self.path, self.schema.clone(), cols)?)
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        self.w.finish()
+    }
+}
+
+/// Writes the band rows, `keys[band]` holding that band's `(band_hash, doc)` rows, sorted by
+/// band, hash and document.
+fn write_bands(path: &Path, keys: Vec<Buckets>, meta: Vec<(String, String)>) -> Result<()> {
+    let mut out = RowsOut::create(path, pq::bands_schema(), meta)?;
+    for (band, rows) in keys.into_iter().enumerate() {
+        out.flush()?;
+        out.band = Some(band as i32);
+        rows.sorted(|r| out.push(r))?;
+    }
+    out.finish()
+}
+
+/// Writes the sample rows `(hash, doc)`, sorted by hash and document.
+fn write_samples(path: &Path, rows: Buckets, meta: Vec<(String, String)>) -> Result<()> {
+    let mut out = RowsOut::create(path, pq::samples_schema(), meta)?;
+    rows.sorted(|r| out.push(r))?;
+    out.finish()
 }
 
 /// The stats of a shard whose outputs already carry this manifest, if both do.
@@ -325,9 +491,71 @@ fn docs_batch(shard: u32, docs: &[Signed], path: &Path) -> Result<arrow_array::R
             pq::i64_array(docs.iter().map(|d| d.length).collect()),
             dates,
             date_keys,
-            pq::i32_lists(docs.iter().map(|d| d.sig.as_slice())),
-            pq::i64_lists(docs.iter().map(|d| d.shingles.as_slice())),
+            pq::i32_lists(path, docs.iter().map(|d| d.sig.as_slice()))?,
+            pq::i64_lists(path, docs.iter().map(|d| d.shingles.as_slice()))?,
             Arc::new(StringArray::from_iter_values(docs.iter().map(|d| &d.text))),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows with hashes all over `lo..=hi` (ends and outside values included), in document
+    /// order, as `sign` pushes them.
+    fn rows(lo: i64, hi: i64) -> Vec<(i64, i64)> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut out = Vec::new();
+        for doc in 0..5000i64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let span = (hi as i128 - lo as i128 + 1) as u128;
+            let h = (lo as i128 + ((x as u128 * span) >> 64) as i128) as i64;
+            out.push((h, doc));
+            // Repeated hashes (a bucket of documents), and the ends of the range.
+            if doc % 7 == 0 {
+                out.push((h, doc));
+            }
+            if doc % 1000 == 0 {
+                out.extend([(lo, doc), (hi, doc), (i64::MIN, doc), (i64::MAX, doc)]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn buckets_give_the_rows_sorted_by_hash_then_document() {
+        for (bits, lo, hi) in [
+            (8, i64::MIN, i64::MAX),
+            (12, 0, (u64::MAX / 8) as i64),
+            (12, 0, i64::MAX),
+            (3, -5, 5),
+            (4, 7, 7),
+        ] {
+            let rows = rows(lo, hi);
+            let mut b = Buckets::new(bits, lo, hi);
+            assert!(b.rows.len() <= 1 << bits, "{bits} {lo} {hi}");
+            for &(h, d) in &rows {
+                b.push(h, d);
+            }
+            let mut got = Vec::new();
+            let mut sizes = Vec::new();
+            b.sorted(|r| {
+                got.extend_from_slice(r);
+                sizes.push(r.len());
+                Ok(())
+            })
+            .unwrap();
+            let mut want = rows.clone();
+            want.sort_unstable();
+            assert_eq!(got, want, "{bits} {lo} {hi}");
+            // Uniform hashes over the full range spread over every bucket.
+            if bits == 8 && lo == i64::MIN {
+                assert_eq!(sizes.len(), 256);
+                assert!(sizes.iter().all(|&n| n > 0), "{sizes:?}");
+            }
+        }
+    }
 }
