@@ -13,9 +13,11 @@
 # (page cache; a file larger than memory cannot stay cached, which is the real case). Peak
 # memory is GNU time's maximum resident set size; per-stage figures come from `scan -v`.
 # BIN picks the binary (e.g. an older build, for a ratio in the same run); extra scan flags go
-# in SCAN_ARGS (e.g. "--containment off --no-passages --no-sentences" for the core job). EVAL=1 also checks
-# the planted truth with `syndup eval` (precision, recall); only then is the JSON report kept
-# (report.json, ~1 GB per million documents), else it goes to /dev/null (it is still made).
+# in SCAN_ARGS (e.g. "--containment off --no-passages --no-sentences" for the core job). The
+# report is written as JSON Lines (streamed: clusters and pairs wait in --tmp-dir, not in
+# memory) to /dev/null. EVAL=1 writes the JSON report instead (report.json, ~1 GB per million
+# documents, held in memory while it is written) and checks the planted truth with
+# `syndup eval` (precision, recall).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed_text=${SEED_TEXT:-../shared/data/reuters-21578.jsonl}
@@ -44,9 +46,10 @@ for n in $sizes; do
   [ "$(stat -c %s "$corpus")" -lt 8000000000 ] && cat "$corpus" > /dev/null
   log=$dir/scan.log
   report=/dev/null
-  [ "${EVAL:-0}" = 1 ] && report=$dir/report.json
+  format=jsonl
+  if [ "${EVAL:-0}" = 1 ]; then report=$dir/report.json; format=json; fi
   # shellcheck disable=SC2086
-  "$timer" -f 'TIME %e %M' "$BIN" scan "$corpus" --threads 2 -v --format json -o "$report" \
+  "$timer" -f 'TIME %e %M' "$BIN" scan "$corpus" --threads 2 -v --format "$format" -o "$report" \
     ${SCAN_ARGS:-} 2> "$log"
   read -r secs kb < <(awk '/^TIME/{print $2, $3}' "$log")
   mb=$(awk '/documents \(/{for(i=1;i<=NF;i++) if($i=="MB"||$i=="GB"){v=$(i-1); gsub(/\(/,"",v); print ($i=="GB")? v*1000 : v; exit}}' "$log")

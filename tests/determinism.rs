@@ -115,6 +115,44 @@ fn a_tiny_memory_budget_reads_in_many_batches_and_changes_nothing() {
         serde_json::to_string(&rs.pairs).unwrap(),
         serde_json::to_string(&r.pairs).unwrap()
     );
+    // JSON Lines streams its clusters and pairs, spilled to --tmp-dir while they wait for
+    // their order; with --kept the report is made in memory first. Both are the same bytes,
+    // at any budget, and they say what the JSON report says.
+    let jsonl = |extra: &[&str]| {
+        let mut args = vec!["scan", c, "-q", "--format", "jsonl", "--tmp-dir", spool_dir];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        o.stdout
+    };
+    let kept = dir.path().join("kept.jsonl");
+    let in_memory = jsonl(&["--kept", kept.to_str().unwrap()]);
+    for extra in [&["--memory", "1M"][..], &["--threads", "1"], &[]] {
+        assert!(
+            jsonl(extra) == in_memory,
+            "{extra:?}: the streamed report differs"
+        );
+    }
+    let lines: Vec<serde_json::Value> = in_memory
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        lines
+            .iter()
+            .filter(|l| l["type"] == kind)
+            .map(|l| &l["data"])
+            .collect()
+    };
+    assert_eq!(
+        serde_json::to_value(&r.clusters).unwrap(),
+        serde_json::Value::Array(of("cluster").into_iter().cloned().collect())
+    );
+    assert_eq!(
+        serde_json::to_value(&r.pairs).unwrap(),
+        serde_json::Value::Array(of("pair").into_iter().cloned().collect())
+    );
     assert_eq!(
         std::fs::read_dir(&spool).unwrap().count(),
         0,

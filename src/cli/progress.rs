@@ -86,6 +86,7 @@ impl Progress for Bar {
             b.set_message(match stage {
                 Stage::Read => "reading",
                 Stage::Candidates => "candidates",
+                Stage::Containment => "containment",
                 Stage::Verify => "verifying",
                 Stage::Cluster => "clustering",
                 Stage::Repeats => "repeats",

@@ -45,10 +45,28 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
         .transpose()?;
     let bar = progress::Bar::new(!args.no_progress && std::io::stderr().is_terminal());
     let start = std::time::Instant::now();
-    let outcome = detector.scan(&sources, &bar)?;
+    let format = args.format();
+    // JSON Lines streams its clusters and pairs (waiting for their order in --tmp-dir), unless
+    // --kept/--dropped need the clusters afterwards.
+    let stream =
+        format == syndup::report::Format::Jsonl && kept_file.is_none() && dropped_file.is_none();
+    let (outcome, report_file) = if stream {
+        let (mut w, name): (Box<dyn Write>, String) = match (&args.output, report_file) {
+            (Some(path), Some(file)) => (
+                Box::new(std::io::BufWriter::new(file)),
+                path.display().to_string(),
+            ),
+            _ => (
+                Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                "<stdout>".into(),
+            ),
+        };
+        (detector.scan_jsonl(&sources, &bar, &mut w, &name)?, None)
+    } else {
+        (detector.scan(&sources, &bar)?, report_file)
+    };
     let elapsed = start.elapsed();
     let report = &outcome.report;
-    let format = args.format();
 
     let to_stdout_text = args.output.is_none() && matches!(args.format, FormatArg::Text);
     use syndup::report::text::Extent;
@@ -61,19 +79,22 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
         }
         (false, None) => Extent::All,
     };
-    let writer = syndup::report::Writer::new(report, format, &sources)?.text_extent(extent);
-    let write = |w: &mut dyn Write| -> std::io::Result<()> {
-        writer.write(w)?;
-        w.flush()
-    };
-    match (&args.output, report_file) {
-        (Some(path), Some(file)) => {
-            write(&mut std::io::BufWriter::new(file)).map_err(|e| syndup::Error::io(path, e))?;
-        }
-        _ => {
-            let stdout = std::io::stdout();
-            write(&mut std::io::BufWriter::new(stdout.lock()))
-                .map_err(|e| syndup::Error::io("<stdout>", e))?;
+    if !stream {
+        let writer = syndup::report::Writer::new(report, format, &sources)?.text_extent(extent);
+        let write = |w: &mut dyn Write| -> std::io::Result<()> {
+            writer.write(w)?;
+            w.flush()
+        };
+        match (&args.output, report_file) {
+            (Some(path), Some(file)) => {
+                write(&mut std::io::BufWriter::new(file))
+                    .map_err(|e| syndup::Error::io(path, e))?;
+            }
+            _ => {
+                let stdout = std::io::stdout();
+                write(&mut std::io::BufWriter::new(stdout.lock()))
+                    .map_err(|e| syndup::Error::io("<stdout>", e))?;
+            }
         }
     }
     if kept_file.is_some() || dropped_file.is_some() {
@@ -141,7 +162,7 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
         let t = &outcome.timings;
         let p = checks::plural;
         eprintln!(
-            "syndup: {} ({} of text, {} read) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {}, {}, {}, {} [read+sign {:.2} s, candidates {:.2} s, verify {:.2} s, cluster {:.2} s, passages {:.2} s, repeats {:.2} s]",
+            "syndup: {} ({} of text, {} read) in {:.2} s ({:.0} docs/s, {:.1} MB/s): {}, {}, {}, {} [read+sign {:.2} s, candidates {:.2} s, containment {:.2} s, verify {:.2} s, cluster {:.2} s, passages {:.2} s, repeats {:.2} s]",
             p(s.documents, "document", "documents"),
             syndup::report::text::human_bytes(s.text_bytes),
             syndup::report::text::human_bytes(s.input_bytes),
@@ -154,6 +175,7 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
             p(s.problems, "problem", "problems"),
             t.read.as_secs_f64(),
             t.candidates.as_secs_f64(),
+            t.containment.as_secs_f64(),
             t.verify.as_secs_f64(),
             t.cluster.as_secs_f64(),
             t.passages.as_secs_f64(),
@@ -167,10 +189,20 @@ pub(super) fn scan(args: &ScanArgs) -> syndup::Result<ExitCode> {
             "syndup: {:<12} {:>9} {:>11} {:>9} {:>14}",
             "stage", "seconds", "docs/s", "MB/s", "peak RSS (MB)"
         );
+        // A stage may come back (verification, after the containment search): one row each,
+        // in order of first appearance, with its highest peak.
+        let mut peaks: Vec<(syndup::Stage, Option<u64>)> = Vec::new();
         for (stage, peak) in bar.peaks() {
+            match peaks.iter_mut().find(|x| x.0 == stage) {
+                Some(x) => x.1 = x.1.max(peak),
+                None => peaks.push((stage, peak)),
+            }
+        }
+        for (stage, peak) in peaks {
             let (name, secs) = match stage {
                 syndup::Stage::Read => ("read+sign", t.read),
                 syndup::Stage::Candidates => ("candidates", t.candidates),
+                syndup::Stage::Containment => ("containment", t.containment),
                 syndup::Stage::Verify => ("verify", t.verify),
                 syndup::Stage::Cluster => ("cluster", t.cluster),
                 syndup::Stage::Passages => ("passages", t.passages),

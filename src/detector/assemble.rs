@@ -7,6 +7,8 @@
 //! relation to that source. Similarities are rounded here, for the report only.
 
 use super::batches::{self, Make};
+use super::held::{Held, Out};
+use super::spool::Spool;
 use super::texts::Texts;
 use super::Scan;
 use crate::align::Alignment;
@@ -22,10 +24,8 @@ use crate::{ClusterMode, KeepPolicy, VerifyMode};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
-/// Clusters and pairs for the report, and each document's cluster number (0: none).
+/// Each document's cluster number (0: none), once the clusters and pairs have gone out.
 pub(super) struct Assembled {
-    pub(super) clusters: Vec<ClusterReport>,
-    pub(super) pairs: Vec<PairReport>,
     pub(super) cluster_of: Vec<u64>,
     /// The part of the time spent aligning passages.
     pub(super) passages_time: Duration,
@@ -47,11 +47,16 @@ impl Scan<'_> {
     /// pair when they are on. The matched documents are loaded in batches of whole components
     /// (see [`super::batches`]): the chaining guard, the sources and the roles compare members
     /// that are not matches, and the titles, dates and passages come from the texts.
+    ///
+    /// The clusters, then the pairs, go to `out` in report order once every batch is done;
+    /// until then they wait in memory, or in a temporary file in `--tmp-dir` when `out`
+    /// streams (see [`super::held`]).
     pub(super) fn assemble(
         &mut self,
         matches: &[Match],
         criteria: Criteria,
         texts: &Texts,
+        out: &mut Out,
     ) -> Result<Assembled> {
         let c = &self.det.config;
         let n = self.store.ids.len();
@@ -71,14 +76,21 @@ impl Scan<'_> {
         let edges: Vec<(DocIdx, DocIdx)> = matches.iter().map(|m| (m.a, m.b)).collect();
         let plan = batches::plan(n, &edges, |d| this.weight(d, make), this.budget(), true);
         drop(edges);
-        let mut drafts: Vec<Draft> = Vec::new();
-        let mut alignments: Vec<Option<Alignment>> = Vec::new();
-        if c.passages {
-            alignments.resize_with(matches.len(), || None);
-        }
+        let spill = || -> Result<Option<Spool>> {
+            match (&c.tmp_dir, out.streams()) {
+                (Some(dir), true) => Spool::create(dir).map(Some),
+                _ => Ok(None),
+            }
+        };
+        // Clusters wait (held) until every batch is done: then they are put in order of
+        // their first document and numbered. Kept here: that order and their documents.
+        let mut bodies: Held<ClusterReport> = Held::new(0, spill()?);
+        let mut order: Vec<(DocIdx, u32)> = Vec::new();
+        let mut docs_of: Vec<Box<[DocIdx]>> = Vec::new();
+        let mut alignments: Held<Alignment> =
+            Held::new(if c.passages { matches.len() } else { 0 }, spill()?);
         let mut passages_time = Duration::ZERO;
-        for batch in plan {
-            let loaded = this.load(batch.docs, make, texts)?;
+        this.load_each(&plan, make, texts, |batch, loaded| {
             let sim = |a: DocIdx, b: DocIdx| this.similarity_in(&loaded, a, b);
             // Clustered in the batch's own numbering (its documents in order, so every
             // order and tie-break is the same), then named again.
@@ -104,50 +116,68 @@ impl Scan<'_> {
                 |x: DocIdx, y: DocIdx| sim(ld[x as usize], ld[y as usize]),
             );
             drop(local);
-            drafts.par_extend(clusters.into_par_iter().map(|cl| {
-                let cl = cluster::Cluster {
-                    representative: ld[cl.representative as usize],
-                    members: cl
-                        .members
-                        .into_iter()
-                        .map(|(d, x)| (ld[d as usize], x))
-                        .collect(),
-                };
-                let docs: Vec<DocIdx> = std::iter::once(cl.representative)
-                    .chain(cl.members.iter().map(|m| m.0))
-                    .collect();
-                let (source, source_by) = this.source_of(&docs, &criteria, ranks.is_some(), &sim);
-                let member = |d: DocIdx, x: Option<&Similarity>| -> MemberReport {
-                    let i = d as usize;
-                    let at = loaded.at(d);
-                    let role = roles::role(d, source, &criteria, sim);
-                    MemberReport {
-                        doc: s.ids[i].to_string(),
-                        title: loaded.titles[at].clone(),
-                        date: loaded.dates[at].clone(),
-                        bytes: s.bytes[i],
-                        shingles: match loaded.sets.get(at) {
-                            Some(set) => set.len() as u32,
-                            None => s.sizes[i],
-                        },
-                        representative: x.is_none(),
-                        role,
-                        jaccard: x.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
-                        containment: x
-                            .map(|x| report::round4(x.containment_a_in_b()))
-                            .unwrap_or(1.0),
+            let drafts: Vec<Draft> = clusters
+                .into_par_iter()
+                .map(|cl| {
+                    let cl = cluster::Cluster {
+                        representative: ld[cl.representative as usize],
+                        members: cl
+                            .members
+                            .into_iter()
+                            .map(|(d, x)| (ld[d as usize], x))
+                            .collect(),
+                    };
+                    let docs: Vec<DocIdx> = std::iter::once(cl.representative)
+                        .chain(cl.members.iter().map(|m| m.0))
+                        .collect();
+                    let (source, source_by) =
+                        this.source_of(&docs, &criteria, ranks.is_some(), &sim);
+                    let member = |d: DocIdx, x: Option<&Similarity>| -> MemberReport {
+                        let i = d as usize;
+                        let at = loaded.at(d);
+                        let role = roles::role(d, source, &criteria, sim);
+                        MemberReport {
+                            doc: s.ids[i].to_string(),
+                            title: loaded.titles[at].clone(),
+                            date: loaded.dates[at].clone(),
+                            bytes: s.bytes[i],
+                            shingles: match loaded.sets.get(at) {
+                                Some(set) => set.len() as u32,
+                                None => s.sizes[i],
+                            },
+                            representative: x.is_none(),
+                            role,
+                            jaccard: x.map(|x| report::round4(x.jaccard())).unwrap_or(1.0),
+                            containment: x
+                                .map(|x| report::round4(x.containment_a_in_b()))
+                                .unwrap_or(1.0),
+                        }
+                    };
+                    let mut details = vec![member(cl.representative, None)];
+                    details.extend(cl.members.iter().map(|(d, x)| member(*d, Some(x))));
+                    Draft {
+                        first: docs.iter().copied().min().unwrap_or(cl.representative),
+                        docs,
+                        details,
+                        source,
+                        source_by,
                     }
-                };
-                let mut details = vec![member(cl.representative, None)];
-                details.extend(cl.members.iter().map(|(d, x)| member(*d, Some(x))));
-                Draft {
-                    first: docs.iter().copied().min().unwrap_or(cl.representative),
-                    docs,
-                    details,
-                    source,
-                    source_by,
-                }
-            }));
+                })
+                .collect();
+            let mut reports = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                order.push((draft.first, order.len() as u32));
+                docs_of.push(draft.docs.into_boxed_slice());
+                reports.push(ClusterReport {
+                    id: 0,
+                    representative: draft.details[0].doc.clone(),
+                    members: draft.details.iter().map(|m| m.doc.clone()).collect(),
+                    details: draft.details,
+                    source: s.ids[draft.source as usize].to_string(),
+                    source_by: draft.source_by,
+                });
+            }
+            bodies.push(reports)?;
             if c.passages {
                 let t = Instant::now();
                 let found: Vec<(u32, Alignment)> = batch
@@ -162,64 +192,86 @@ impl Scan<'_> {
                         (i, crate::align::align_prepared(pa, pb))
                     })
                     .collect();
-                for (i, al) in found {
-                    alignments[i as usize] = Some(al);
-                }
+                alignments.put(found.into_iter().map(|(i, al)| (i as usize, al)).collect())?;
                 passages_time += t.elapsed();
             }
-        }
-        drafts.par_sort_unstable_by_key(|d| d.first);
-
+            Ok(())
+        })?;
+        bodies.finish()?;
+        alignments.finish()?;
+        // Report order: by first document (clusters are disjoint, so no ties).
+        order.sort_unstable();
         let mut cluster_of = vec![0u64; n];
-        let mut reports = Vec::with_capacity(drafts.len());
         let mut clustered = 0u64;
-        for (k, draft) in drafts.into_iter().enumerate() {
-            let id = k as u64 + 1;
-            for &d in &draft.docs {
-                cluster_of[d as usize] = id;
+        for (k, &(_, slot)) in order.iter().enumerate() {
+            for &d in docs_of[slot as usize].iter() {
+                cluster_of[d as usize] = k as u64 + 1;
             }
-            clustered += draft.details.len() as u64;
-            reports.push(ClusterReport {
-                id,
-                representative: draft.details[0].doc.clone(),
-                members: draft.details.iter().map(|m| m.doc.clone()).collect(),
-                details: draft.details,
-                source: s.ids[draft.source as usize].to_string(),
-                source_by: draft.source_by,
-            });
+            clustered += docs_of[slot as usize].len() as u64;
         }
-        let mut alignments = alignments.into_iter();
-        let pairs: Vec<PairReport> = matches
-            .iter()
-            .map(|m| {
-                let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
-                let (relation, contained) = match criteria.relation(&m.sim) {
-                    Some(MatchKind::AInB) => (PairRelation::Contained, Some(m.a)),
-                    Some(MatchKind::BInA) => (PairRelation::Contained, Some(m.b)),
-                    _ => (PairRelation::NearDuplicate, None),
-                };
-                PairReport {
-                    a: s.ids[m.a as usize].to_string(),
-                    b: s.ids[m.b as usize].to_string(),
-                    jaccard: report::round4(m.sim.jaccard()),
-                    containment: report::round4(m.sim.containment()),
-                    containment_a_in_b: report::round4(m.sim.containment_a_in_b()),
-                    containment_b_in_a: report::round4(m.sim.containment_b_in_a()),
-                    shared: m.sim.shared,
-                    shingles_a: m.sim.size_a,
-                    shingles_b: m.sim.size_b,
-                    cluster: (ca != 0 && ca == cb).then_some(ca),
-                    relation,
-                    contained: contained.map(|d| s.ids[d as usize].to_string()),
-                    alignment: alignments.next().flatten(),
+        drop(docs_of);
+        let mut id = 0u64;
+        bodies.drain(order.iter().map(|x| x.1 as usize), |chunk| {
+            for c in chunk {
+                let mut c = c.ok_or_else(|| crate::Error::internal("a cluster went missing"))?;
+                id += 1;
+                c.id = id;
+                out.cluster(c)?;
+            }
+            Ok(())
+        })?;
+        drop(bodies);
+        let pair = |m: &Match, alignment: Option<Alignment>| -> PairReport {
+            let (ca, cb) = (cluster_of[m.a as usize], cluster_of[m.b as usize]);
+            let (relation, contained) = match criteria.relation(&m.sim) {
+                Some(MatchKind::AInB) => (PairRelation::Contained, Some(m.a)),
+                Some(MatchKind::BInA) => (PairRelation::Contained, Some(m.b)),
+                _ => (PairRelation::NearDuplicate, None),
+            };
+            PairReport {
+                a: s.ids[m.a as usize].to_string(),
+                b: s.ids[m.b as usize].to_string(),
+                jaccard: report::round4(m.sim.jaccard()),
+                containment: report::round4(m.sim.containment()),
+                containment_a_in_b: report::round4(m.sim.containment_a_in_b()),
+                containment_b_in_a: report::round4(m.sim.containment_b_in_a()),
+                shared: m.sim.shared,
+                shingles_a: m.sim.size_a,
+                shingles_b: m.sim.size_b,
+                cluster: (ca != 0 && ca == cb).then_some(ca),
+                relation,
+                contained: contained.map(|d| s.ids[d as usize].to_string()),
+                alignment,
+            }
+        };
+        let mut contained_pairs = 0u64;
+        let mut emit = |m: &Match, al: Option<Alignment>| -> Result<()> {
+            let p = pair(m, al);
+            contained_pairs += p.contained.is_some() as u64;
+            out.pair(p)
+        };
+        if c.passages {
+            let mut next = matches.iter();
+            alignments.drain(0..matches.len(), |chunk| {
+                for al in chunk {
+                    let m = next
+                        .next()
+                        .ok_or_else(|| crate::Error::internal("a pair went missing"))?;
+                    emit(m, al)?;
                 }
-            })
-            .collect();
-        self.stats.clustered_documents += clustered;
-        self.stats.contained_pairs = pairs.iter().filter(|p| p.contained.is_some()).count() as u64;
+                Ok(())
+            })?;
+        } else {
+            for m in matches {
+                emit(m, None)?;
+            }
+        }
+        let stats = &mut self.stats;
+        stats.clustered_documents += clustered;
+        stats.clusters = order.len() as u64;
+        stats.matches = matches.len() as u64;
+        stats.contained_pairs = contained_pairs;
         Ok(Assembled {
-            clusters: reports,
-            pairs,
             cluster_of,
             passages_time,
         })
@@ -233,27 +285,28 @@ impl Scan<'_> {
         pairs: Vec<PairReport>,
         repeats: Vec<RepeatReport>,
     ) -> Report {
-        let det = self.det;
-        let n = self.store.ids.len();
         self.stats.repeats = repeats.len() as u64;
-        self.stats.matches = pairs.len() as u64;
-        self.stats.clusters = clusters.len() as u64;
         self.stats.duplicates = self.stats.clustered_documents - self.stats.clusters;
         self.stats.unique_documents = self.stats.documents - self.stats.duplicates;
         let mut problems = std::mem::take(&mut self.problems);
         problems.sort_by_key(|(k, _)| *k);
-        let mut parameters = det.parameters();
-        parameters.sentences = det.sentence_parameters(n as u64);
         Report {
             format_version: report::FORMAT_VERSION,
             tool: report::Tool::current(),
-            parameters,
+            parameters: self.report_parameters(),
             stats: self.stats,
             clusters,
             pairs,
             repeats,
             problems: problems.into_iter().map(|(_, p)| p).collect(),
         }
+    }
+
+    /// The report's parameters, with those that depend on the number of documents.
+    pub(super) fn report_parameters(&self) -> report::Parameters {
+        let mut parameters = self.det.parameters();
+        parameters.sentences = self.det.sentence_parameters(self.store.ids.len() as u64);
+        parameters
     }
 
     /// The likely original of a cluster (`docs`, the representative first) and how it was
@@ -273,6 +326,7 @@ impl Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::batches::Make;
+    use super::super::held::Out;
     use super::super::tests::{doc, with_scan, words};
     use super::super::texts::Texts;
     use crate::report::SourceBy;
@@ -339,13 +393,20 @@ mod tests {
             let pairs = vec![(0, 1), (0, 2), (1, 2)];
             let texts = Texts::Memory(&docs);
             let matches = st.verify(&pairs, &criteria, &texts).unwrap();
-            let a = st.assemble(&matches, criteria, &texts).unwrap();
+            let mut out = Out::Report {
+                clusters: Vec::new(),
+                pairs: Vec::new(),
+            };
+            let a = st.assemble(&matches, criteria, &texts, &mut out).unwrap();
+            let Out::Report { clusters, pairs } = out else {
+                unreachable!()
+            };
             assert!(
-                a.pairs.iter().all(|p| p.alignment.is_some()),
+                pairs.iter().all(|p| p.alignment.is_some()),
                 "passages are on by default"
             );
-            assert_eq!(a.clusters.len(), 1);
-            let c = &a.clusters[0];
+            assert_eq!(clusters.len(), 1);
+            let c = &clusters[0];
             assert_eq!(c.source, "whole");
             let roles: Vec<(&str, &str)> = c
                 .details
@@ -361,8 +422,7 @@ mod tests {
                 ]
             );
             assert_eq!(a.cluster_of, vec![1, 1, 1]);
-            let rel: Vec<(&str, Option<&str>)> = a
-                .pairs
+            let rel: Vec<(&str, Option<&str>)> = pairs
                 .iter()
                 .map(|p| (p.relation.as_str(), p.contained.as_deref()))
                 .collect();

@@ -14,7 +14,7 @@
 //! clustering, where any two members may be compared).
 
 use super::read::snippet;
-use super::texts::Texts;
+use super::texts::{Fetched, Texts};
 use super::Scan;
 use crate::align::Prepared;
 use crate::cluster::UnionFind;
@@ -124,8 +124,10 @@ pub(super) fn plan(
     out
 }
 
-/// Documents whose texts are read again at a time while a batch is loaded.
+/// The most documents whose texts are read again at a time while a batch is loaded.
 const FETCH_CHUNK: usize = 4096;
+/// The most record bytes read again at a time (two chunks are held: one read, one made).
+const FETCH_BYTES: u64 = 32 << 20;
 
 /// What [`Scan::load`] makes for each document of a batch.
 #[derive(Debug, Clone, Copy, Default)]
@@ -158,6 +160,30 @@ impl Loaded {
     }
 }
 
+/// `docs` cut in order into runs of at most `max_docs` documents and `max_bytes` of records
+/// (`len` gives a document's record size; a longer record is a run of its own).
+fn chunks(
+    docs: &[DocIdx],
+    len: impl Fn(DocIdx) -> u64,
+    max_docs: usize,
+    max_bytes: u64,
+) -> Vec<&[DocIdx]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &d) in docs.iter().enumerate() {
+        let l = len(d);
+        if i > start && (i - start == max_docs || bytes + l > max_bytes) {
+            out.push(&docs[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += l;
+    }
+    if start < docs.len() {
+        out.push(&docs[start..]);
+    }
+    out
+}
+
 /// Bytes a loaded document takes, by its shingle count and text size (for the budget).
 pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
     let mut w = 64;
@@ -181,37 +207,86 @@ impl Scan<'_> {
         self.det.config.verify == VerifyMode::Exact && !self.det.needs.word_tokens
     }
 
+    /// `docs` cut into the chunks read again at a time (see [`chunks`]).
+    fn fetch_chunks<'a>(&self, docs: &'a [DocIdx]) -> Vec<&'a [DocIdx]> {
+        let origins = &self.store.origins;
+        chunks(
+            docs,
+            |d| origins[d as usize].len(),
+            FETCH_CHUNK,
+            FETCH_BYTES,
+        )
+    }
+
     /// The budget weight of document `d` when loaded with `make`.
     pub(super) fn weight(&self, d: DocIdx, make: Make) -> u64 {
         let s = &self.store;
         load_weight(make, s.sizes[d as usize], s.bytes[d as usize])
     }
 
-    /// Loads `docs` (sorted, distinct) with what `make` asks for. Texts are read again only
-    /// when something needs them; sets made from kept token hashes or not needed (under
-    /// `--verify estimate`, similarities come from the signatures) are not read.
+    /// Loads `docs` (sorted, distinct) with what `make` asks for (one batch of
+    /// [`Scan::load_each`]).
+    #[cfg(test)]
     pub(super) fn load(&self, docs: Vec<DocIdx>, make: Make, texts: &Texts) -> Result<Loaded> {
-        let from_texts = make.sets && self.sets_from_texts();
-        let mut out = Loaded {
+        let batch = [Batch {
             docs,
-            ..Loaded::default()
+            pairs: Vec::new(),
+        }];
+        let mut out = None;
+        self.load_each(&batch, make, texts, |_, loaded| {
+            out = Some(loaded);
+            Ok(())
+        })?;
+        Ok(out.unwrap_or_default())
+    }
+
+    /// Loads the batches of `plan` in order with what `make` asks for, and hands each to
+    /// `f`. Texts are read again only when something needs them; sets made from kept token
+    /// hashes or not needed (under `--verify estimate`, similarities come from the
+    /// signatures) are not read.
+    ///
+    /// Records are read a chunk at a time ([`FETCH_CHUNK`] documents, [`FETCH_BYTES`]) on a
+    /// thread of their own, up to two chunks ahead of the work and across batches, and each
+    /// chunk is made into what is kept right away: a batch never holds all its texts, and
+    /// reading (from disk, when the input does not fit the page cache) overlaps with making
+    /// and with `f`.
+    pub(super) fn load_each(
+        &self,
+        plan: &[Batch],
+        make: Make,
+        texts: &Texts,
+        mut f: impl FnMut(&Batch, Loaded) -> Result<()>,
+    ) -> Result<()> {
+        let from_texts = make.sets && self.sets_from_texts();
+        let start = |docs: &[DocIdx]| {
+            let mut out = Loaded {
+                docs: docs.to_vec(),
+                ..Loaded::default()
+            };
+            if make.sets
+                && self.det.needs.word_tokens
+                && self.det.config.verify == VerifyMode::Exact
+            {
+                let boiler = &self.boiler;
+                out.sets = out
+                    .docs
+                    .par_iter()
+                    .map(|&d| {
+                        let mut v = Vec::new();
+                        self.doc_shingles(d as usize, boiler, &mut v);
+                        v.sort_unstable();
+                        v.dedup();
+                        v.into_boxed_slice()
+                    })
+                    .collect();
+            }
+            out
         };
-        if make.sets && self.det.needs.word_tokens && self.det.config.verify == VerifyMode::Exact {
-            let boiler = &self.boiler;
-            out.sets = out
-                .docs
-                .par_iter()
-                .map(|&d| {
-                    let mut v = Vec::new();
-                    self.doc_shingles(d as usize, boiler, &mut v);
-                    v.sort_unstable();
-                    v.dedup();
-                    v.into_boxed_slice()
-                })
-                .collect();
-        }
         if !(from_texts || make.passages || make.meta) {
-            return Ok(out);
+            for batch in plan {
+                f(batch, start(&batch.docs))?;
+            }
+            return Ok(());
         }
         let c = &self.det.config;
         let k = match c.shingle {
@@ -221,59 +296,81 @@ impl Scan<'_> {
         };
         let sketcher = &self.det.sketcher;
         type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
-        // Texts are read a chunk at a time and made into what is kept right away, so a batch
-        // never holds all its texts.
-        for chunk in out.docs.chunks(FETCH_CHUNK) {
-            let wanted: Vec<usize> = chunk.iter().map(|&d| d as usize).collect();
-            let fetched = self.fetch_records(&wanted, texts)?;
-            let made: Vec<Made> = fetched
-                .into_par_iter()
-                .zip(chunk.par_iter())
-                .map_init(
-                    || (sketcher.worker(), Tokenizer::new()),
-                    |(w, tok), (f, &d)| {
-                        let set = if from_texts {
-                            let raw = RawRecord {
-                                path: "",
-                                line: None,
-                                bytes: f.text.as_bytes(),
-                            };
-                            let want = Want {
-                                order: Order::Set,
-                                spans: false,
-                                sign: false,
-                            };
-                            // The text signed before, so it has shingles; an empty set would
-                            // only make its pairs fail verification.
-                            let id = &self.store.ids[d as usize];
-                            let _ = sketcher.sign(w, &raw, id, &f.text, want);
-                            w.shingles.clone().into_boxed_slice()
-                        } else {
-                            Box::default()
-                        };
-                        let prepared = make.passages.then(|| Prepared::from_text(tok, &f.text, k));
-                        let title = match &f.title {
-                            Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
-                            _ => snippet(&f.text),
-                        };
-                        (set, prepared, title, f.date)
-                    },
-                )
-                .collect();
-            for (set, prepared, title, date) in made {
-                if from_texts {
-                    out.sets.push(set);
+        let make_one =
+            |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
+                let set = if from_texts {
+                    let raw = RawRecord {
+                        path: "",
+                        line: None,
+                        bytes: f.text.as_bytes(),
+                    };
+                    let want = Want {
+                        order: Order::Set,
+                        spans: false,
+                        sign: false,
+                    };
+                    // The text signed before, so it has shingles; an empty set would
+                    // only make its pairs fail verification.
+                    let id = &self.store.ids[d as usize];
+                    let _ = sketcher.sign(w, &raw, id, &f.text, want);
+                    w.shingles.clone().into_boxed_slice()
+                } else {
+                    Box::default()
+                };
+                let prepared = make.passages.then(|| Prepared::from_text(tok, &f.text, k));
+                let title = match &f.title {
+                    Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
+                    _ => snippet(&f.text),
+                };
+                (set, prepared, title, f.date)
+            };
+        // Every batch's chunks, in order: what the reading thread walks.
+        let chunks: Vec<Vec<&[DocIdx]>> = plan.iter().map(|b| self.fetch_chunks(&b.docs)).collect();
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Fetched>>>(1);
+            let all = &chunks;
+            scope.spawn(move || {
+                for &chunk in all.iter().flatten() {
+                    let wanted: Vec<usize> = chunk.iter().map(|&d| d as usize).collect();
+                    let fetched = self.fetch_records(&wanted, texts);
+                    let failed = fetched.is_err();
+                    // A closed channel: the work stopped (an error); so does reading.
+                    if tx.send(fetched).is_err() || failed {
+                        break;
+                    }
                 }
-                if let Some(p) = prepared {
-                    out.prepared.push(p);
+            });
+            for (batch, parts) in plan.iter().zip(&chunks) {
+                let mut out = start(&batch.docs);
+                for &chunk in parts {
+                    let fetched = rx
+                        .recv()
+                        .map_err(|_| crate::Error::internal("the reading thread stopped"))??;
+                    let made: Vec<Made> = fetched
+                        .into_par_iter()
+                        .zip(chunk.par_iter())
+                        .map_init(
+                            || (sketcher.worker(), Tokenizer::new()),
+                            |(w, tok), (f, &d)| make_one(w, tok, f, d),
+                        )
+                        .collect();
+                    for (set, prepared, title, date) in made {
+                        if from_texts {
+                            out.sets.push(set);
+                        }
+                        if let Some(p) = prepared {
+                            out.prepared.push(p);
+                        }
+                        if make.meta {
+                            out.titles.push(title);
+                            out.dates.push(date);
+                        }
+                    }
                 }
-                if make.meta {
-                    out.titles.push(title);
-                    out.dates.push(date);
-                }
+                f(batch, out)?;
             }
-        }
-        Ok(out)
+            Ok(())
+        })
     }
 
     /// The similarity of `a` and `b`: exact from the loaded sets, or estimated from the
@@ -292,6 +389,20 @@ mod tests {
 
     fn docs_of(batches: &[Batch]) -> Vec<Vec<DocIdx>> {
         batches.iter().map(|b| b.docs.clone()).collect()
+    }
+
+    #[test]
+    fn records_are_read_again_in_chunks_bounded_by_count_and_bytes() {
+        let docs: Vec<DocIdx> = (0..10).collect();
+        // Document 4 alone is over the byte bound: a chunk of its own.
+        let len = |d: DocIdx| if d == 4 { 100 } else { 10 };
+        let got = chunks(&docs, len, 3, 25);
+        let want: Vec<&[DocIdx]> = vec![&[0, 1], &[2, 3], &[4], &[5, 6], &[7, 8], &[9]];
+        assert_eq!(got, want);
+        let got = chunks(&docs, |_| 1, 4, 1000);
+        let want: Vec<&[DocIdx]> = vec![&[0, 1, 2, 3], &[4, 5, 6, 7], &[8, 9]];
+        assert_eq!(got, want);
+        assert!(chunks(&[], |_| 1, 4, 10).is_empty());
     }
 
     #[test]

@@ -244,15 +244,15 @@ impl Scan<'_> {
         let n = self.store.ids.len();
         let plan = batches::plan(n, pairs, |d| self.weight(d, make), self.budget(), false);
         let mut out = Vec::new();
-        for batch in plan {
-            let loaded = self.load(batch.docs, make, texts)?;
+        self.load_each(&plan, make, texts, |batch, loaded| {
             out.par_extend(
                 batch
                     .pairs
                     .par_iter()
                     .filter_map(|&i| check(&loaded, &pairs[i as usize])),
             );
-        }
+            Ok(())
+        })?;
         out.par_sort_unstable_by_key(|m| (m.a, m.b));
         Ok(out)
     }

@@ -35,6 +35,7 @@
 mod assemble;
 mod batches;
 mod compare;
+mod held;
 mod matching;
 mod read;
 mod sentences;
@@ -65,6 +66,8 @@ pub enum Stage {
     Read,
     /// Finding LSH candidates.
     Candidates,
+    /// Finding containment candidates (among the verified near-duplicate classes).
+    Containment,
     /// Verifying candidates.
     Verify,
     /// Clustering matches.
@@ -99,6 +102,8 @@ pub struct Timings {
     pub read: Duration,
     /// LSH candidates.
     pub candidates: Duration,
+    /// The containment candidate search (its verification counts as `verify`).
+    pub containment: Duration,
     /// Verification.
     pub verify: Duration,
     /// Clustering and building the report.
@@ -282,6 +287,33 @@ impl Detector {
 
     /// Scans files, directories and standard input.
     pub fn scan(&self, sources: &[Source], progress: &dyn Progress) -> Result<Outcome> {
+        self.scan_to(sources, progress, None)
+    }
+
+    /// Scans like [`Detector::scan`] and writes the report to `out` as JSON Lines
+    /// ([`crate::report::Format::Jsonl`], byte for byte what writing [`Detector::scan`]'s
+    /// report gives), streaming its clusters and pairs: they are written as they are put in
+    /// order and never held together in memory. With [`Config::tmp_dir`] set, they wait for
+    /// their order in a temporary file there (12 bytes of memory each); without one, in
+    /// memory. The returned report has no clusters and no pairs (`stats` counts them);
+    /// everything else is in it. `name` names `out` in errors. A failed scan may leave a
+    /// partial report in `out`.
+    pub fn scan_jsonl(
+        &self,
+        sources: &[Source],
+        progress: &dyn Progress,
+        out: &mut dyn std::io::Write,
+        name: &str,
+    ) -> Result<Outcome> {
+        self.scan_to(sources, progress, Some((out, name)))
+    }
+
+    fn scan_to(
+        &self,
+        sources: &[Source],
+        progress: &dyn Progress,
+        jsonl: Option<(&mut dyn std::io::Write, &str)>,
+    ) -> Result<Outcome> {
         let expanded = input::expand(sources);
         let files = expanded.files;
         let total = files
@@ -352,7 +384,7 @@ impl Detector {
             spool.finish()?;
         }
         let read_time = start.elapsed();
-        let mut outcome = st.finish(progress, Texts::Files(&files))?;
+        let mut outcome = st.finish(progress, Texts::Files(&files), jsonl)?;
         outcome.timings.read += read_time;
         progress.finish();
         Ok(outcome)
@@ -369,7 +401,7 @@ impl Detector {
         let docs: Vec<Document> = docs.into_iter().collect();
         st.read_documents(&docs)?;
         let read_time = start.elapsed();
-        let mut outcome = st.finish(&NoProgress, Texts::Memory(&docs))?;
+        let mut outcome = st.finish(&NoProgress, Texts::Memory(&docs), None)?;
         outcome.timings.read += read_time;
         Ok(outcome)
     }
@@ -443,8 +475,14 @@ impl<'d> Scan<'d> {
         memory.saturating_sub(store).max(MIN_BATCH.min(memory / 4))
     }
 
-    /// Everything after reading, stage by stage (see the module documentation).
-    fn finish(mut self, progress: &dyn Progress, texts: Texts) -> Result<Outcome> {
+    /// Everything after reading, stage by stage (see the module documentation); the report
+    /// streamed to `jsonl` when one is given (see [`Detector::scan_jsonl`]).
+    fn finish(
+        mut self,
+        progress: &dyn Progress,
+        texts: Texts,
+        jsonl: Option<(&mut dyn std::io::Write, &str)>,
+    ) -> Result<Outcome> {
         let det = self.det;
         let c = &det.config;
         let mut timings = Timings::default();
@@ -474,9 +512,11 @@ impl<'d> Scan<'d> {
         let mut matches = self.verify(&pairs, &criteria, &texts)?;
         timings.verify = t.elapsed();
         if let Some(threshold) = c.containment.threshold {
+            progress.stage(Stage::Containment);
             let t = Instant::now();
             let extra = self.containment_candidates(threshold, &matches, &pairs, &criteria);
-            timings.candidates += t.elapsed();
+            timings.containment = t.elapsed();
+            progress.stage(Stage::Verify);
             let t = Instant::now();
             matches.extend(self.verify(&extra, &criteria, &texts)?);
             matches.par_sort_unstable_by_key(|m| (m.a, m.b));
@@ -489,7 +529,20 @@ impl<'d> Scan<'d> {
         // more read of each matched document (see `assemble`).
         progress.stage(Stage::Cluster);
         let t = Instant::now();
-        let mut assembled = self.assemble(&matches, criteria, &texts)?;
+        let mut out = match jsonl {
+            None => held::Out::Report {
+                clusters: Vec::new(),
+                pairs: Vec::new(),
+            },
+            Some((w, name)) => {
+                let parameters = self.report_parameters();
+                let tool = report::Tool::current();
+                report::json::write_jsonl_begin(w, report::FORMAT_VERSION, &tool, &parameters)
+                    .map_err(|e| Error::io(name, e))?;
+                held::Out::Jsonl { w, name }
+            }
+        };
+        let assembled = self.assemble(&matches, criteria, &texts, &mut out)?;
         timings.cluster = t.elapsed().saturating_sub(assembled.passages_time);
         timings.passages = assembled.passages_time;
         self.store.shingles = Vec::new();
@@ -505,8 +558,16 @@ impl<'d> Scan<'d> {
         } else {
             self.within_repeats()
         };
-        let clusters = std::mem::take(&mut assembled.clusters);
-        let report = self.report(clusters, assembled.pairs, repeats);
+        let (clusters, pairs, stream) = match out {
+            held::Out::Report { clusters, pairs } => (clusters, pairs, None),
+            held::Out::Jsonl { w, name } => (Vec::new(), Vec::new(), Some((w, name))),
+        };
+        let report = self.report(clusters, pairs, repeats);
+        if let Some((w, name)) = stream {
+            report::json::write_jsonl_end(&report, w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Error::io(name, e))?;
+        }
         Ok(Outcome { report, timings })
     }
 }

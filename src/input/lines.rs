@@ -452,8 +452,9 @@ fn read_jsonl(
     Ok(true)
 }
 
-/// Threads reading records again at once at most (see [`read_ranges`]).
-const READ_THREADS: usize = 8;
+/// Threads reading records again at once at most (see [`read_ranges`]): random 3.6 KB reads
+/// of a 36 GB file not in the page cache went from 39k to 48k a second with 8 to 32 threads.
+const READ_THREADS: usize = 32;
 
 /// Reads the byte ranges `wanted` (`(offset, length)`, in any order) of `f`, in order.
 ///

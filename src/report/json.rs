@@ -29,33 +29,50 @@ struct Begin<'a> {
     parameters: &'a super::Parameters,
 }
 
-fn line<T: Serialize>(out: &mut dyn Write, kind: &str, data: T) -> std::io::Result<()> {
+/// Writes one JSON Lines message: `{"type": kind, "data": data}` and a newline.
+pub fn write_jsonl_line<T: Serialize>(
+    out: &mut dyn Write,
+    kind: &str,
+    data: T,
+) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, &Message { kind, data })?;
     out.write_all(b"\n")
 }
 
-/// Writes the report as JSON Lines messages.
-pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    line(
-        out,
-        "begin",
-        Begin {
-            format_version: report.format_version,
-            tool: &report.tool,
-            parameters: &report.parameters,
-        },
-    )?;
-    for c in &report.clusters {
-        line(out, "cluster", c)?;
-    }
-    for p in &report.pairs {
-        line(out, "pair", p)?;
-    }
+/// Writes the `begin` message of a JSON Lines report.
+pub fn write_jsonl_begin(
+    out: &mut dyn Write,
+    format_version: u32,
+    tool: &super::Tool,
+    parameters: &super::Parameters,
+) -> std::io::Result<()> {
+    let begin = Begin {
+        format_version,
+        tool,
+        parameters,
+    };
+    write_jsonl_line(out, "begin", begin)
+}
+
+/// Writes the messages that follow the pairs: repeats, problems and the summary.
+pub fn write_jsonl_end(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for r in &report.repeats {
-        line(out, "repeat", r)?;
+        write_jsonl_line(out, "repeat", r)?;
     }
     for p in &report.problems {
-        line(out, "problem", p)?;
+        write_jsonl_line(out, "problem", p)?;
     }
-    line(out, "summary", &report.stats)
+    write_jsonl_line(out, "summary", &report.stats)
+}
+
+/// Writes the report as JSON Lines messages.
+pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    write_jsonl_begin(out, report.format_version, &report.tool, &report.parameters)?;
+    for c in &report.clusters {
+        write_jsonl_line(out, "cluster", c)?;
+    }
+    for p in &report.pairs {
+        write_jsonl_line(out, "pair", p)?;
+    }
+    write_jsonl_end(report, out)
 }
