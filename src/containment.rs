@@ -202,8 +202,8 @@ const PART_BYTES: usize = 128 << 20;
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and
-/// counts (by sorting the documents it meets) how many it shares with every document B that
-/// has at least as many samples (so each pair is counted once, from its smaller side). A pair is a
+/// counts, in a dense per-thread array, how many it shares with every document B that has at
+/// least as many samples (so each pair is counted once, from its smaller side). A pair is a
 /// candidate when that count reaches `slack x threshold` of A's samples. Posting lists longer
 /// than `max_df` are not walked. The work is the sum over samples of their document frequency.
 ///
@@ -222,9 +222,6 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
 ) -> Vec<(u32, u32)> {
     let n = samples.documents();
     let size = |d: usize| samples.of(d).len();
-    let sizes: Vec<u32> = (0..n).map(|d| size(d) as u32).collect();
-    // (samples, index): the smaller side of a pair is the one that probes.
-    let key = |d: usize| (sizes[d], d as u32);
     let total: usize = (0..n).map(size).sum();
     let top = (0..n)
         .filter_map(|d| samples.of(d).last().copied())
@@ -233,9 +230,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     let parts = (total * 8).div_ceil(part_bytes.max(1)).max(1) as u128;
     let part_of = |h: u32| (h as u128 * parts / (top as u128 + 1)) as usize;
     // Runs of one hash in at least two documents, in hash order: (document frequency, start
-    // in `post`); `post` holds each run's documents in `key` order, so the documents a
-    // probing document counts with (the larger ones) are a suffix of the run, found by
-    // binary search: no document's size is looked up per posting.
+    // in `post`); `post` holds each run's documents, increasing.
     let mut runs: Vec<(u32, usize)> = Vec::new();
     let mut post: Vec<u32> = Vec::new();
     // Where each document's next part starts: its keys are sorted and `part_of` is monotone,
@@ -256,10 +251,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
         buf.par_sort_unstable();
         for run in buf.chunk_by(|x, y| x.0 == y.0) {
             if run.len() >= 2 {
-                let start = post.len();
-                runs.push((run.len() as u32, start));
+                runs.push((run.len() as u32, post.len()));
                 post.extend(run.iter().map(|x| x.1));
-                post[start..].sort_unstable_by_key(|&d| key(d as usize));
             }
         }
     }
@@ -303,15 +296,18 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     }
     drop(fill);
     let of = |d: usize| &ranks[first[d]..first[d + 1]];
+    let sizes: Vec<u32> = (0..n).map(|d| size(d) as u32).collect();
     let need = (p.slack * p.threshold).max(0.0);
-    // Documents in blocks (each with its own buffers). The shared counts are made by sorting
-    // the documents met on the walked lists, not in an array over every document: such an
-    // array is 40 MB at 10 million documents, and each posting would be a cache miss in it.
+    // (samples, index): the smaller side of a pair is the one that probes.
+    let key = |d: usize| (sizes[d], d);
+    // Documents in blocks, each block with one dense counter array (allocating one per
+    // rayon split would spend more time zeroing pages than counting).
     let block = (n / 64).max(1024);
     let mut out: Vec<(u32, u32)> = (0..n.div_ceil(block))
         .into_par_iter()
         .flat_map_iter(|bi| {
-            let mut met: Vec<u32> = Vec::new();
+            let mut count = vec![0u32; n];
+            let mut touched: Vec<u32> = Vec::new();
             let mut found = Vec::new();
             for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
@@ -326,25 +322,28 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                     continue;
                 }
                 // Prefix filtering: a document sharing `m` of the `walk` samples shares one
-                // of the rarest `walk - m + 1`. Their lists are walked, meeting every
-                // document that has more samples (or as many and a larger index): the
-                // suffix of each list after `a` in `key` order ...
+                // of the rarest `walk - m + 1`. Their lists are walked, counting shared
+                // samples with every document that has at least as many samples (`count`
+                // is all zeros between documents) ...
                 let prefix = walk - m + 1;
-                let ka = key(a);
-                met.clear();
                 for &r in &mine[..prefix] {
                     let (df, start) = runs[r as usize];
-                    let list = &post[start..start + df as usize];
-                    let from = list.partition_point(|&b| key(b as usize) <= ka);
-                    met.extend_from_slice(&list[from..]);
+                    for &b in &post[start..start + df as usize] {
+                        if key(b as usize) > key(a) {
+                            let c = &mut count[b as usize];
+                            if *c == 0 {
+                                touched.push(b);
+                            }
+                            *c += 1;
+                        }
+                    }
                 }
-                met.sort_unstable();
-                // ... each counted by its run in `met`; the common rest is looked up in each
-                // such document's own list (sorted ranks), never walked.
+                // ... and the common rest is looked up in each such document's own list
+                // (sorted ranks), never walked.
                 let rest = &mine[prefix..walk];
-                for same in met.chunk_by(|x, y| x == y) {
-                    let b = same[0];
-                    let mut c = same.len();
+                for &b in touched.iter() {
+                    let mut c = count[b as usize] as usize;
+                    count[b as usize] = 0;
                     if c < m {
                         let theirs = of(b as usize);
                         for (i, r) in rest.iter().enumerate() {
@@ -361,6 +360,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                         found.push((a.min(b as usize) as u32, a.max(b as usize) as u32));
                     }
                 }
+                touched.clear();
             }
             found
         })
