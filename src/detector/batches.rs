@@ -125,7 +125,7 @@ pub(super) fn plan(
 }
 
 /// The most documents whose texts are read again at a time while a batch is loaded.
-const FETCH_CHUNK: usize = 4096;
+pub(super) const FETCH_CHUNK: usize = 4096;
 /// The most record bytes read again at a time (two chunks are held: one read, one made).
 const FETCH_BYTES: u64 = 32 << 20;
 
@@ -202,13 +202,18 @@ pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
 }
 
 impl Scan<'_> {
-    /// Whether exact sets must come from texts read again (not kept, not made from tokens).
+    /// Whether exact sets must come from texts read again (not made from kept tokens).
     pub(super) fn sets_from_texts(&self) -> bool {
-        self.det.config.verify == VerifyMode::Exact && !self.det.needs.word_tokens
+        self.det.config.verify == VerifyMode::Exact && !self.sets_from_tokens()
+    }
+
+    /// Whether exact sets are made from kept token hashes (see `Scan::keep_tokens`).
+    fn sets_from_tokens(&self) -> bool {
+        self.det.needs.word_tokens && self.keep_tokens
     }
 
     /// `docs` cut into the chunks read again at a time (see [`chunks`]).
-    fn fetch_chunks<'a>(&self, docs: &'a [DocIdx]) -> Vec<&'a [DocIdx]> {
+    pub(super) fn fetch_chunks<'a>(&self, docs: &'a [DocIdx]) -> Vec<&'a [DocIdx]> {
         let origins = &self.store.origins;
         chunks(
             docs,
@@ -263,9 +268,7 @@ impl Scan<'_> {
                 docs: docs.to_vec(),
                 ..Loaded::default()
             };
-            if make.sets
-                && self.det.needs.word_tokens
-                && self.det.config.verify == VerifyMode::Exact
+            if make.sets && self.sets_from_tokens() && self.det.config.verify == VerifyMode::Exact
             {
                 let boiler = &self.boiler;
                 out.sets = out
@@ -298,7 +301,17 @@ impl Scan<'_> {
         type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
         let make_one =
             |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
-                let set = if from_texts {
+                let set = if from_texts && self.det.needs.word_tokens {
+                    // Word shingles from the tokens, without boilerplate windows, as signed.
+                    let mut buf = Vec::new();
+                    w.tokens.clear();
+                    tok.tokens_into(&f.text, &mut w.tokens);
+                    let hashes: Vec<u64> = w.tokens.iter().map(|t| t.hash).collect();
+                    self.doc_shingles_of(d as usize, &hashes, &self.boiler, &mut buf);
+                    buf.sort_unstable();
+                    buf.dedup();
+                    buf.into_boxed_slice()
+                } else if from_texts {
                     let raw = RawRecord {
                         path: "",
                         line: None,
@@ -326,11 +339,63 @@ impl Scan<'_> {
             };
         // Every batch's chunks, in order: what the reading thread walks.
         let chunks: Vec<Vec<&[DocIdx]>> = plan.iter().map(|b| self.fetch_chunks(&b.docs)).collect();
+        let mut batches = plan.iter().zip(&chunks);
+        // The batch being made, and how many of its chunks are still to come.
+        let mut cur: Option<(&Batch, Loaded, usize)> = None;
+        self.fetch_each(chunks.iter().flatten().copied().collect(), texts, |chunk, fetched| {
+            let (_, out, left) = match &mut cur {
+                Some(c) => c,
+                None => {
+                    let (batch, parts) = batches
+                        .next()
+                        .ok_or_else(|| crate::Error::internal("more chunks than batches"))?;
+                    cur.insert((batch, start(&batch.docs), parts.len()))
+                }
+            };
+            let made: Vec<Made> = fetched
+                .into_par_iter()
+                .zip(chunk.par_iter())
+                .map_init(
+                    || (sketcher.worker(), Tokenizer::new()),
+                    |(w, tok), (f, &d)| make_one(w, tok, f, d),
+                )
+                .collect();
+            for (set, prepared, title, date) in made {
+                if from_texts {
+                    out.sets.push(set);
+                }
+                if let Some(p) = prepared {
+                    out.prepared.push(p);
+                }
+                if make.meta {
+                    out.titles.push(title);
+                    out.dates.push(date);
+                }
+            }
+            *left -= 1;
+            if *left == 0 {
+                let (batch, out, _) = cur.take().expect("a batch is being made");
+                f(batch, out)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Reads the records of `chunks` again (documents in input order within each), on a
+    /// thread of their own up to two chunks ahead of the work, and hands each chunk with its
+    /// records to `f`, in order. Reading (from disk, when the input does not fit the page
+    /// cache) overlaps with the work; memory holds at most three chunks of records.
+    pub(super) fn fetch_each<'c>(
+        &self,
+        chunks: Vec<&'c [DocIdx]>,
+        texts: &Texts,
+        mut f: impl FnMut(&'c [DocIdx], Vec<Fetched>) -> Result<()>,
+    ) -> Result<()> {
         std::thread::scope(|scope| -> Result<()> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Fetched>>>(1);
             let all = &chunks;
             scope.spawn(move || {
-                for &chunk in all.iter().flatten() {
+                for &chunk in all {
                     let wanted: Vec<usize> = chunk.iter().map(|&d| d as usize).collect();
                     let fetched = self.fetch_records(&wanted, texts);
                     let failed = fetched.is_err();
@@ -340,34 +405,11 @@ impl Scan<'_> {
                     }
                 }
             });
-            for (batch, parts) in plan.iter().zip(&chunks) {
-                let mut out = start(&batch.docs);
-                for &chunk in parts {
-                    let fetched = rx
-                        .recv()
-                        .map_err(|_| crate::Error::internal("the reading thread stopped"))??;
-                    let made: Vec<Made> = fetched
-                        .into_par_iter()
-                        .zip(chunk.par_iter())
-                        .map_init(
-                            || (sketcher.worker(), Tokenizer::new()),
-                            |(w, tok), (f, &d)| make_one(w, tok, f, d),
-                        )
-                        .collect();
-                    for (set, prepared, title, date) in made {
-                        if from_texts {
-                            out.sets.push(set);
-                        }
-                        if let Some(p) = prepared {
-                            out.prepared.push(p);
-                        }
-                        if make.meta {
-                            out.titles.push(title);
-                            out.dates.push(date);
-                        }
-                    }
-                }
-                f(batch, out)?;
+            for &chunk in &chunks {
+                let fetched = rx
+                    .recv()
+                    .map_err(|_| crate::Error::internal("the reading thread stopped"))??;
+                f(chunk, fetched)?;
             }
             Ok(())
         })

@@ -16,6 +16,7 @@ use crate::document::DocIdx;
 use crate::error::Result;
 use crate::lsh;
 use crate::minhash;
+use crate::normalize::Tokenizer;
 use crate::repeat::{self, Boilerplate};
 use crate::shingle;
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
@@ -44,12 +45,24 @@ impl Scan<'_> {
         Similarity::estimated(j, s.sizes[a], s.sizes[b])
     }
 
-    /// The word shingles of document `d` from its kept token hashes, in text order, without
-    /// the windows that touch a boilerplate sentence (all of them when that would leave fewer
-    /// than half). Returns the number of windows left out.
+    /// The word shingles of document `d` from its kept token hashes (see
+    /// [`Scan::doc_shingles_of`]).
     pub(super) fn doc_shingles(&self, d: usize, boiler: &[Boilerplate], out: &mut Vec<u64>) -> u64 {
+        self.doc_shingles_of(d, &self.store.tokens[d], boiler, out)
+    }
+
+    /// The word shingles of document `d` with token hashes `tokens` (kept, or made again from
+    /// its text read again), in text order, without the windows that touch a boilerplate
+    /// sentence (all of them when that would leave fewer than half). Returns the number of
+    /// windows left out.
+    pub(super) fn doc_shingles_of(
+        &self,
+        d: usize,
+        tokens: &[u64],
+        boiler: &[Boilerplate],
+        out: &mut Vec<u64>,
+    ) -> u64 {
         let s = &self.store;
-        let tokens = &s.tokens[d];
         let k = self.det.config.ngram;
         out.clear();
         if !self.det.needs.exclude || boiler.is_empty() || tokens.len() <= k {
@@ -94,75 +107,130 @@ impl Scan<'_> {
     }
 
     /// Signs the documents whose signing waited until boilerplate was known (word shingles
-    /// without the windows that touch it), with their containment samples.
-    pub(super) fn sign_deferred(&mut self, boiler: &[Boilerplate]) {
+    /// without the windows that touch it), with their band keys and containment samples.
+    ///
+    /// Their token hashes are the kept ones when the scan keeps them (`Scan::keep_tokens`);
+    /// otherwise each text is read again, in input order a chunk at a time on a thread of its
+    /// own (see [`Scan::fetch_each`]), and tokenised again: memory holds one chunk of texts,
+    /// not every document's words (8 bytes a word, 44 GB for 10M news articles).
+    pub(super) fn sign_deferred(&mut self, boiler: &[Boilerplate], texts: &Texts) -> Result<()> {
         let det = self.det;
         let c = &det.config;
         let needs = det.needs;
         let n = self.store.ids.len();
-        let k = c.num_perm;
-        let bands = det.sketcher.params().bands;
-        let mut sigs = vec![0u32; n * k];
-        let this = &self;
+        let params = det.sketcher.params();
         let rate = c.containment.sample_rate();
         let estimate = c.verify == VerifyMode::Estimate;
-        // Per document: shingle count, windows left out, containment sample, short set.
-        type Signed = (u32, u64, Vec<u64>, Box<[u64]>);
-        let per_doc: Vec<Signed> = sigs
-            .par_chunks_mut(k)
-            .enumerate()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(buf, sig): &mut (Vec<u64>, Vec<u32>), (d, out)| {
-                    let left_out = this.doc_shingles(d, boiler, buf);
-                    if c.verify == VerifyMode::Estimate {
-                        buf.sort_unstable();
-                        buf.dedup();
-                    }
-                    sig.clear();
-                    det.sketcher.signer().sign_into(buf, sig);
-                    out.copy_from_slice(sig);
-                    let sample = if needs.samples {
-                        containment::sample(buf, rate)
-                    } else {
-                        Vec::new()
-                    };
-                    // Short documents keep their set under estimates (see `similarity`).
-                    let small = if estimate && buf.len() < minhash::MIN_ESTIMATE_SHINGLES {
-                        buf.clone().into_boxed_slice()
-                    } else {
-                        Box::default()
-                    };
-                    (buf.len() as u32, left_out, sample, small)
-                },
-            )
-            .collect();
-        if estimate {
-            self.store.shingles = Vec::with_capacity(n);
+        /// What signing leaves of one document.
+        struct Signed {
+            size: u32,
+            left_out: u64,
+            keys: Vec<u64>,
+            sample: Vec<u64>,
+            /// The signature, kept only under `--verify estimate`.
+            sig: Vec<u32>,
+            /// The set of a short document, kept only under estimates (see `similarity`).
+            small: Box<[u64]>,
         }
-        for (d, (size, left_out, sample, small)) in per_doc.into_iter().enumerate() {
+        let this = &*self;
+        let sign_one = |buf: &mut Vec<u64>, sig: &mut Vec<u32>, d: usize, tokens: &[u64]| {
+            let left_out = this.doc_shingles_of(d, tokens, boiler, buf);
             if estimate {
-                self.store.shingles.push(small);
+                buf.sort_unstable();
+                buf.dedup();
             }
-            self.store.sizes[d] = size;
-            self.stats.shingles += size as u64;
-            self.stats.boilerplate_shingles += left_out;
-            if needs.samples {
-                self.store.samples.push(&sample);
+            sig.clear();
+            det.sketcher.signer().sign_into(buf, sig);
+            Signed {
+                size: buf.len() as u32,
+                left_out,
+                keys: params.band_keys(sig),
+                sample: if needs.samples {
+                    containment::sample(buf, rate)
+                } else {
+                    Vec::new()
+                },
+                sig: if estimate { sig.clone() } else { Vec::new() },
+                small: if estimate && buf.len() < minhash::MIN_ESTIMATE_SHINGLES {
+                    buf.clone().into_boxed_slice()
+                } else {
+                    Box::default()
+                },
             }
+        };
+        // What is kept, appended a chunk at a time (no per-document allocation outlives it).
+        let mut sizes: Vec<u32> = Vec::with_capacity(n);
+        let mut left_out = 0u64;
+        let mut keys: Vec<u64> = Vec::with_capacity(n * params.bands);
+        let mut samples = containment::Samples::default();
+        let mut sigs: Vec<u32> = Vec::new();
+        let mut small: Vec<Box<[u64]>> = Vec::new();
+        let mut absorb = |signed: Vec<Signed>| {
+            for one in signed {
+                sizes.push(one.size);
+                left_out += one.left_out;
+                keys.extend_from_slice(&one.keys);
+                if needs.samples {
+                    samples.push(&one.sample);
+                }
+                if estimate {
+                    sigs.extend_from_slice(&one.sig);
+                    small.push(one.small);
+                }
+            }
+        };
+        if self.keep_tokens {
+            let all: Vec<usize> = (0..n).collect();
+            for chunk in all.chunks(batches::FETCH_CHUNK) {
+                absorb(
+                    chunk
+                        .par_iter()
+                        .map_init(
+                            || (Vec::new(), Vec::new()),
+                            |(buf, sig), &d| sign_one(buf, sig, d, &this.store.tokens[d]),
+                        )
+                        .collect(),
+                );
+            }
+        } else {
+            let all: Vec<DocIdx> = (0..n as DocIdx).collect();
+            this.fetch_each(this.fetch_chunks(&all), texts, |chunk, fetched| {
+                absorb(
+                    chunk
+                        .par_iter()
+                        .zip(fetched.into_par_iter())
+                        .map_init(
+                            || (Tokenizer::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+                            |(tok, spans, tokens, buf, sig), (&d, f)| {
+                                spans.clear();
+                                tok.tokens_into(&f.text, spans);
+                                tokens.clear();
+                                tokens.extend(spans.iter().map(|t| t.hash));
+                                sign_one(buf, sig, d as usize, tokens)
+                            },
+                        )
+                        .collect(),
+                );
+                Ok(())
+            })?;
         }
-        self.store.keys = sigs
-            .par_chunks(k)
-            .flat_map_iter(|sig| det.sketcher.params().band_keys(sig))
-            .collect();
-        debug_assert_eq!(self.store.keys.len(), n * bands);
+        self.stats.shingles += sizes.iter().map(|&x| x as u64).sum::<u64>();
+        self.stats.boilerplate_shingles += left_out;
+        self.store.sizes = sizes;
+        self.store.keys = keys;
+        if needs.samples {
+            self.store.samples = samples;
+        }
         if estimate {
             self.store.sigs = sigs;
+            self.store.shingles = small;
         }
+        debug_assert_eq!(self.store.keys.len(), n * params.bands);
         // Estimates need no shingle sets, and only `full` mode reads tokens again.
         if c.verify == VerifyMode::Estimate && c.sentences.mode != SentenceMode::Full {
             self.store.tokens = Vec::new();
         }
+        Ok(())
     }
 
     /// LSH candidate pairs that `--window` and `--group-pairs` allow.

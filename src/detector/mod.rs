@@ -12,15 +12,18 @@
 //! found and quoted right there; nothing else about its sentences is kept. With the full
 //! sentence stage (`--sentences`), their hashes and word counts are kept, and near-repeats
 //! inside the document are found right there. Boilerplate needs the whole corpus,
-//! so with word shingles the document keeps its token hashes and is shingled and signed once
-//! reading is over, without the windows that touch boilerplate. After clustering, repeats are
-//! grouped, and the texts of the occurrences to report are read again: plain files by seeking
-//! to the record, compressed ones by decompressing up to it (standard input's texts are kept).
+//! so with word shingles the documents are shingled and signed once reading is over, without
+//! the windows that touch boilerplate, from their texts read again in input order and
+//! tokenised again (or from token hashes kept while reading, in `full` mode and for inputs that
+//! cannot be read again by offset). After clustering, repeats are grouped, and the texts of the
+//! occurrences to report are read again a chunk at a time: plain files by seeking to the
+//! record, compressed ones from the spool or by decompressing up to it (standard input's texts
+//! are kept).
 //!
 //! Memory: per document its id (in one arena), origin, sizes, date key, group, text hash, LSH
 //! band keys and containment sample (see `read::Store`; the signature too under `--verify
-//! estimate`); with the sentence stage, token hashes (8 bytes per word, unless
-//! `--keep-boilerplate` with exact verification) plus 12 bytes per sentence. No text, shingle
+//! estimate`); with the sentence stage, 12 bytes per sentence (and token hashes, 8 bytes per
+//! word, only in `full` mode or for inputs not read again by offset). No text, shingle
 //! set, title or date is kept: the documents of candidate pairs are read again in batches
 //! within [`Config::memory`] (`batches`), and records that cannot be read again by offset are
 //! spooled (`spool`).
@@ -143,9 +146,10 @@ struct Needs {
     within: bool,
     /// Boilerplate is left out of document shingles (word shingles only).
     exclude: bool,
-    /// Word shingles are made from kept token hashes (not kept themselves).
+    /// Word shingles are made from token hashes (not kept themselves): the kept ones, or
+    /// made again from texts read again (see `Scan::keep_tokens`).
     word_tokens: bool,
-    /// Token hashes are kept (for `word_tokens`, or for `full` mode).
+    /// Token hashes are kept whatever the input (`full` mode compares sentences by them).
     tokens: bool,
     /// The numbers of sentences are kept (`full` mode).
     numbers: bool,
@@ -168,7 +172,7 @@ impl Needs {
             within,
             exclude,
             word_tokens,
-            tokens: word_tokens || (sentences && full),
+            tokens: sentences && full,
             numbers: sentences && full,
             defer_sign: exclude,
             samples: c.containment.threshold.is_some(),
@@ -357,6 +361,16 @@ impl Detector {
             .zip(&st.spooled)
             .map(|(f, &spooled)| f.reads_once() && !spooled)
             .collect();
+        // Texts read again by offset (or kept) are cheap; others keep their tokens.
+        st.keep_tokens |= self.needs.word_tokens
+            && files.iter().zip(&st.spooled).any(|(f, &spooled)| {
+                !spooled
+                    && !f.reads_once()
+                    && !matches!(
+                        f.kind,
+                        InputKind::Jsonl(input::Compression::None) | InputKind::Text
+                    )
+            });
         st.names = names.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let max = self.config.max_doc_bytes;
@@ -416,6 +430,11 @@ struct Scan<'d> {
     names: Vec<String>,
     /// The corpus's boilerplate sentences (see [`sentences`]), once known.
     boiler: Vec<crate::repeat::Boilerplate>,
+    /// Token hashes are kept in the store: in `full` mode, and for word shingles made from
+    /// tokens (`Needs::word_tokens`) when an input cannot be read again by offset (gzip or
+    /// Zstandard without a spool, Parquet). Otherwise texts are read again and tokenised
+    /// again where tokens are needed, so memory does not grow by 8 bytes a word.
+    keep_tokens: bool,
     /// Per input file: its records are read again from the spool.
     spooled: Vec<bool>,
     spool: Option<spool::Spool>,
@@ -437,6 +456,7 @@ impl<'d> Scan<'d> {
             problems: Vec::new(),
             names: Vec::new(),
             boiler: Vec::new(),
+            keep_tokens: det.needs.tokens,
             spooled: Vec::new(),
             spool: None,
             store_high: 0,
@@ -494,7 +514,7 @@ impl<'d> Scan<'d> {
         if det.needs.defer_sign {
             let t = Instant::now();
             let boiler = std::mem::take(&mut self.boiler);
-            self.sign_deferred(&boiler);
+            self.sign_deferred(&boiler, &texts)?;
             self.boiler = boiler;
             timings.read += t.elapsed();
         }
@@ -603,6 +623,42 @@ mod tests {
         let mut st = Scan::new(&det);
         st.read_documents(docs).unwrap();
         f(&mut st)
+    }
+
+    #[test]
+    fn texts_read_again_instead_of_kept_tokens_change_nothing() {
+        // Pairs of near-copies, each page with a template line (boilerplate: in every page),
+        // one with a sentence said twice: boilerplate left out of the shingles, pairs
+        // verified exactly, repeats quoted.
+        let template = "Sign up for the morning briefing and get the news first";
+        let mut docs = Vec::new();
+        for i in 0..12 {
+            let body = words(i * 100, 60);
+            docs.push(doc(&format!("a{i}"), &format!("{template}. {body}.")));
+            docs.push(doc(&format!("b{i}"), &format!("{body} w9999. {template}.")));
+        }
+        let said = "The council voted on Tuesday to close the old river bridge for repairs";
+        let again = "The council voted on Tuesday to shut the old river bridge for repairs";
+        let mid = "Drivers will use the ferry while the work lasts, officials said";
+        docs.push(doc("r", &format!("{said} next spring. {mid}. {again} in spring.")));
+        let mut c = Config::default();
+        c.sentences.mode = SentenceMode::Standard;
+        let det = Detector::new(c).unwrap();
+        let run = |keep: bool| {
+            let mut st = Scan::new(&det);
+            st.keep_tokens = keep;
+            st.read_documents(&docs).unwrap();
+            assert_eq!(st.store.tokens.len(), if keep { docs.len() } else { 0 });
+            st.finish(&NoProgress, Texts::Memory(&docs), None).unwrap().report
+        };
+        let (read_again, kept) = (run(false), run(true));
+        assert!(read_again.stats.boilerplate_shingles > 0, "{:?}", read_again.stats);
+        assert_eq!(read_again.pairs.len(), 12);
+        assert!(read_again.repeats.iter().any(|r| r.occurrences[0].text.contains("bridge")), "{:?}", read_again.repeats);
+        assert_eq!(
+            serde_json::to_string(&read_again).unwrap(),
+            serde_json::to_string(&kept).unwrap()
+        );
     }
 
     #[test]

@@ -428,7 +428,7 @@ impl Scan<'_> {
             }
             VerifyMode::Estimate => {}
         }
-        if needs.tokens {
+        if self.keep_tokens {
             s.tokens.push(p.tokens.into_boxed_slice());
         }
         s.sigs.extend_from_slice(&p.sig);
@@ -562,7 +562,7 @@ impl Scan<'_> {
                 out.shingles = std::mem::take(&mut sk.shingles);
             }
         }
-        if needs.tokens {
+        if self.keep_tokens {
             out.tokens = std::mem::take(&mut sk.hashes);
         }
         Ok(out)

@@ -251,31 +251,60 @@ impl Scan<'_> {
         };
         pending.sort_by_key(|p| (p.0, rank(p.1.kind)));
 
-        // The texts of the listed occurrences.
-        let mut wanted: Vec<usize> = pending
+        // The texts of the listed occurrences, read again a chunk at a time (in document
+        // order), each quoted where it is listed: (document, report, position, sentence).
+        let this = &*self;
+        let mut slots: Vec<(u32, u32, u32, u32)> = pending
             .iter()
-            .flat_map(|p| p.2.iter().map(|&i| self.doc_of(i)))
+            .enumerate()
+            .flat_map(|(r, p)| {
+                p.2.iter()
+                    .enumerate()
+                    .map(move |(k, &i)| (this.doc_of(i) as u32, r as u32, k as u32, i))
+            })
             .collect();
-        wanted.sort_unstable();
+        slots.sort_unstable();
+        let mut wanted: Vec<u32> = slots.iter().map(|x| x.0).collect();
         wanted.dedup();
-        let found = self.fetch(&wanted, texts)?;
-        let mut out = Vec::with_capacity(pending.len());
-        for (_, mut r, members) in pending {
-            for i in members {
-                let d = self.doc_of(i);
-                let local = (i - s.sent_first[d]) as usize;
-                let (text, spans) = &found[wanted.binary_search(&d).unwrap_or(0)];
-                let sp = spans.get(local).copied().unwrap_or_default();
-                r.occurrences.push(Occurrence {
-                    doc: s.ids[d].to_string(),
-                    start: sp.start as u64,
-                    end: sp.end as u64,
-                    text: text[sp.start..sp.end].to_string(),
-                });
+        let mut quoted: Vec<Vec<Option<Occurrence>>> =
+            pending.iter().map(|p| vec![None; p.2.len()]).collect();
+        let mut next = 0; // the first slot not filled yet
+        let mut tok = Tokenizer::new();
+        let mut tokens = Vec::new();
+        let mut worker = repeat::SentenceWorker::default();
+        this.fetch_each(this.fetch_chunks(&wanted), texts, |chunk, fetched| {
+            for (&d, f) in chunk.iter().zip(fetched) {
+                tokens.clear();
+                tok.tokens_into(&f.text, &mut tokens);
+                worker.sentences(&f.text, &tokens);
+                while next < slots.len() && slots[next].0 == d {
+                    let (_, r, k, i) = slots[next];
+                    let local = (i - s.sent_first[d as usize]) as usize;
+                    let sp = worker
+                        .sentences
+                        .get(local)
+                        .map(|x| x.span)
+                        .unwrap_or_default();
+                    quoted[r as usize][k as usize] = Some(Occurrence {
+                        doc: s.ids[d as usize].to_string(),
+                        start: sp.start as u64,
+                        end: sp.end as u64,
+                        text: f.text[sp.start..sp.end].to_string(),
+                    });
+                    next += 1;
+                }
             }
-            out.push(r);
-        }
-        Ok(out)
+            Ok(())
+        })?;
+        Ok(pending
+            .into_iter()
+            .zip(quoted)
+            .map(|((_, mut r, _), occurrences)| {
+                // Every slot is filled: each listed document was read again.
+                r.occurrences = occurrences.into_iter().flatten().collect();
+                r
+            })
+            .collect())
     }
 
     /// Fuzzy cross-document near-repeats (`full` mode): MinHash LSH over sentences, verified
@@ -422,27 +451,6 @@ impl Scan<'_> {
         out.fill(tokens, nums);
     }
 
-    /// The texts of documents `wanted` (sorted) with their sentence spans, read again from
-    /// the input (or memory).
-    pub(super) fn fetch(
-        &self,
-        wanted: &[usize],
-        texts: &Texts,
-    ) -> Result<Vec<(String, Vec<crate::sentence::Span>)>> {
-        let found = self.fetch_texts(wanted, texts)?;
-        let mut out = Vec::with_capacity(wanted.len());
-        let mut tok = Tokenizer::new();
-        let mut tokens = Vec::new();
-        let mut worker = repeat::SentenceWorker::default();
-        for text in found {
-            tokens.clear();
-            tok.tokens_into(&text, &mut tokens);
-            worker.sentences(&text, &tokens);
-            let spans = worker.sentences.iter().map(|x| x.span).collect();
-            out.push((text, spans));
-        }
-        Ok(out)
-    }
 }
 
 /// True when `hash` is one of the (sorted) boilerplate sentences.

@@ -51,16 +51,6 @@ pub(super) enum Texts<'a> {
 }
 
 impl Scan<'_> {
-    /// The texts of documents `wanted` (sorted), read again and checked against the hash
-    /// taken during the scan.
-    pub(super) fn fetch_texts(&self, wanted: &[usize], texts: &Texts) -> Result<Vec<String>> {
-        Ok(self
-            .fetch_records(wanted, texts)?
-            .into_iter()
-            .map(|f| f.text)
-            .collect())
-    }
-
     /// The records of documents `wanted` (sorted), read again and checked against the hash
     /// taken during the scan: their texts, titles and dates.
     pub(super) fn fetch_records(&self, wanted: &[usize], texts: &Texts) -> Result<Vec<Fetched>> {
@@ -169,11 +159,12 @@ mod tests {
     fn texts_read_again_are_checked_against_the_scan() {
         let docs = vec![doc("a", &words(0, 50)), doc("b", &words(10, 50))];
         with_scan(Config::default(), &docs, |st| {
-            let got = st.fetch_texts(&[1], &Texts::Memory(&docs)).unwrap();
-            assert_eq!(got, vec![words(10, 50)]);
+            let got = st.fetch_records(&[1], &Texts::Memory(&docs)).unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!(got[0].text, words(10, 50));
             let mut changed = docs.clone();
             changed[1].text.push_str(" edited");
-            let err = st.fetch_texts(&[1], &Texts::Memory(&changed)).unwrap_err();
+            let err = st.fetch_records(&[1], &Texts::Memory(&changed)).unwrap_err();
             assert!(err.to_string().contains("changed during the scan"), "{err}");
             assert!(matches!(err.kind(), crate::ErrorKind::Input(_)), "{err:?}");
         });
