@@ -268,8 +268,7 @@ impl Scan<'_> {
                 docs: docs.to_vec(),
                 ..Loaded::default()
             };
-            if make.sets && self.sets_from_tokens() && self.det.config.verify == VerifyMode::Exact
-            {
+            if make.sets && self.sets_from_tokens() && self.det.config.verify == VerifyMode::Exact {
                 let boiler = &self.boiler;
                 out.sets = out
                     .docs
@@ -342,43 +341,47 @@ impl Scan<'_> {
         let mut batches = plan.iter().zip(&chunks);
         // The batch being made, and how many of its chunks are still to come.
         let mut cur: Option<(&Batch, Loaded, usize)> = None;
-        self.fetch_each(chunks.iter().flatten().copied().collect(), texts, |chunk, fetched| {
-            let (_, out, left) = match &mut cur {
-                Some(c) => c,
-                None => {
-                    let (batch, parts) = batches
-                        .next()
-                        .ok_or_else(|| crate::Error::internal("more chunks than batches"))?;
-                    cur.insert((batch, start(&batch.docs), parts.len()))
+        self.fetch_each(
+            chunks.iter().flatten().copied().collect(),
+            texts,
+            |chunk, fetched| {
+                let (_, out, left) = match &mut cur {
+                    Some(c) => c,
+                    None => {
+                        let (batch, parts) = batches
+                            .next()
+                            .ok_or_else(|| crate::Error::internal("more chunks than batches"))?;
+                        cur.insert((batch, start(&batch.docs), parts.len()))
+                    }
+                };
+                let made: Vec<Made> = fetched
+                    .into_par_iter()
+                    .zip(chunk.par_iter())
+                    .map_init(
+                        || (sketcher.worker(), Tokenizer::new()),
+                        |(w, tok), (f, &d)| make_one(w, tok, f, d),
+                    )
+                    .collect();
+                for (set, prepared, title, date) in made {
+                    if from_texts {
+                        out.sets.push(set);
+                    }
+                    if let Some(p) = prepared {
+                        out.prepared.push(p);
+                    }
+                    if make.meta {
+                        out.titles.push(title);
+                        out.dates.push(date);
+                    }
                 }
-            };
-            let made: Vec<Made> = fetched
-                .into_par_iter()
-                .zip(chunk.par_iter())
-                .map_init(
-                    || (sketcher.worker(), Tokenizer::new()),
-                    |(w, tok), (f, &d)| make_one(w, tok, f, d),
-                )
-                .collect();
-            for (set, prepared, title, date) in made {
-                if from_texts {
-                    out.sets.push(set);
+                *left -= 1;
+                if *left == 0 {
+                    let (batch, out, _) = cur.take().expect("a batch is being made");
+                    f(batch, out)?;
                 }
-                if let Some(p) = prepared {
-                    out.prepared.push(p);
-                }
-                if make.meta {
-                    out.titles.push(title);
-                    out.dates.push(date);
-                }
-            }
-            *left -= 1;
-            if *left == 0 {
-                let (batch, out, _) = cur.take().expect("a batch is being made");
-                f(batch, out)?;
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
     }
 
     /// Reads the records of `chunks` again (documents in input order within each), on a

@@ -200,7 +200,15 @@ impl Scan<'_> {
                         .par_iter()
                         .zip(fetched.into_par_iter())
                         .map_init(
-                            || (Tokenizer::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+                            || {
+                                (
+                                    Tokenizer::new(),
+                                    Vec::new(),
+                                    Vec::new(),
+                                    Vec::new(),
+                                    Vec::new(),
+                                )
+                            },
                             |(tok, spans, tokens, buf, sig), (&d, f)| {
                                 spans.clear();
                                 tok.tokens_into(&f.text, spans);

@@ -640,7 +640,10 @@ mod tests {
         let said = "The council voted on Tuesday to close the old river bridge for repairs";
         let again = "The council voted on Tuesday to shut the old river bridge for repairs";
         let mid = "Drivers will use the ferry while the work lasts, officials said";
-        docs.push(doc("r", &format!("{said} next spring. {mid}. {again} in spring.")));
+        docs.push(doc(
+            "r",
+            &format!("{said} next spring. {mid}. {again} in spring."),
+        ));
         let mut c = Config::default();
         c.sentences.mode = SentenceMode::Standard;
         let det = Detector::new(c).unwrap();
@@ -649,12 +652,25 @@ mod tests {
             st.keep_tokens = keep;
             st.read_documents(&docs).unwrap();
             assert_eq!(st.store.tokens.len(), if keep { docs.len() } else { 0 });
-            st.finish(&NoProgress, Texts::Memory(&docs), None).unwrap().report
+            st.finish(&NoProgress, Texts::Memory(&docs), None)
+                .unwrap()
+                .report
         };
         let (read_again, kept) = (run(false), run(true));
-        assert!(read_again.stats.boilerplate_shingles > 0, "{:?}", read_again.stats);
+        assert!(
+            read_again.stats.boilerplate_shingles > 0,
+            "{:?}",
+            read_again.stats
+        );
         assert_eq!(read_again.pairs.len(), 12);
-        assert!(read_again.repeats.iter().any(|r| r.occurrences[0].text.contains("bridge")), "{:?}", read_again.repeats);
+        assert!(
+            read_again
+                .repeats
+                .iter()
+                .any(|r| r.occurrences[0].text.contains("bridge")),
+            "{:?}",
+            read_again.repeats
+        );
         assert_eq!(
             serde_json::to_string(&read_again).unwrap(),
             serde_json::to_string(&kept).unwrap()

@@ -450,7 +450,6 @@ impl Scan<'_> {
         }
         out.fill(tokens, nums);
     }
-
 }
 
 /// True when `hash` is one of the (sorted) boilerplate sentences.

@@ -164,7 +164,9 @@ mod tests {
             assert_eq!(got[0].text, words(10, 50));
             let mut changed = docs.clone();
             changed[1].text.push_str(" edited");
-            let err = st.fetch_records(&[1], &Texts::Memory(&changed)).unwrap_err();
+            let err = st
+                .fetch_records(&[1], &Texts::Memory(&changed))
+                .unwrap_err();
             assert!(err.to_string().contains("changed during the scan"), "{err}");
             assert!(matches!(err.kind(), crate::ErrorKind::Input(_)), "{err:?}");
         });
