@@ -302,14 +302,12 @@ impl Scan<'_> {
             |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
                 let set = if from_texts && self.det.needs.word_tokens {
                     // Word shingles from the tokens, without boilerplate windows, as signed.
-                    let mut buf = Vec::new();
-                    w.tokens.clear();
-                    tok.tokens_into(&f.text, &mut w.tokens);
-                    let hashes: Vec<u64> = w.tokens.iter().map(|t| t.hash).collect();
-                    self.doc_shingles_of(d as usize, &hashes, &self.boiler, &mut buf);
-                    buf.sort_unstable();
-                    buf.dedup();
-                    buf.into_boxed_slice()
+                    w.hashes.clear();
+                    tok.hashes_into(&f.text, &mut w.hashes);
+                    self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
+                    w.shingles.sort_unstable();
+                    w.shingles.dedup();
+                    w.shingles.clone().into_boxed_slice()
                 } else if from_texts {
                     let raw = RawRecord {
                         path: "",

@@ -200,20 +200,10 @@ impl Scan<'_> {
                         .par_iter()
                         .zip(fetched.into_par_iter())
                         .map_init(
-                            || {
-                                (
-                                    Tokenizer::new(),
-                                    Vec::new(),
-                                    Vec::new(),
-                                    Vec::new(),
-                                    Vec::new(),
-                                )
-                            },
-                            |(tok, spans, tokens, buf, sig), (&d, f)| {
-                                spans.clear();
-                                tok.tokens_into(&f.text, spans);
+                            || (Tokenizer::new(), Vec::new(), Vec::new(), Vec::new()),
+                            |(tok, tokens, buf, sig), (&d, f)| {
                                 tokens.clear();
-                                tokens.extend(spans.iter().map(|t| t.hash));
+                                tok.hashes_into(&f.text, tokens);
                                 sign_one(buf, sig, d as usize, tokens)
                             },
                         )
