@@ -33,9 +33,16 @@ pub fn sample(shingles: &[u64], rate: u64) -> Vec<u64> {
 pub struct Params {
     /// Directed containment at or above which a pair is wanted.
     pub threshold: f64,
-    /// Candidates need an estimate of at least `slack * threshold` (recall margin for the
-    /// sampling error; verification is exact).
+    /// Candidates need an estimate of at least `slack * threshold` whatever their sample size
+    /// (the floor for small samples; verification is exact).
     pub slack: f64,
+    /// ... and of at least `threshold - z x` the standard error of the estimate at the
+    /// threshold, `sqrt(threshold x (1 - threshold) / samples)`: a document whose sample is
+    /// large enough for a precise estimate is not a candidate of every text it shares a few
+    /// stories with. At 3, a pair exactly at the threshold is missed with probability 0.13%
+    /// (normal approximation of the sampled count), a pair at `threshold + 0.05` with 100
+    /// samples with under 0.001%.
+    pub z: f64,
     /// Sampled hashes present in more documents than this are ignored.
     pub max_df: usize,
     /// Minimum shared samples (guards against single chance matches of tiny samples).
@@ -47,9 +54,26 @@ impl Default for Params {
         Params {
             threshold: 0.7,
             slack: 0.6,
+            z: 3.0,
             max_df: 200,
             min_shared: 2,
         }
+    }
+}
+
+impl Params {
+    /// The shared samples a pair needs to be a candidate when its smaller side has `samples`
+    /// of them: `ceil(samples x max(slack x threshold, threshold - z x sqrt(threshold x (1 -
+    /// threshold) / samples)))`, at least `min(min_shared, samples)` and 1. The engine's SQL
+    /// (`dist/driver.py`) computes the same expression, operation by operation.
+    pub fn needed(&self, samples: usize) -> usize {
+        let t = self.threshold;
+        let n = samples as f64;
+        let error = (t * (1.0 - t) / n).sqrt();
+        let need = (self.slack * t).max(t - self.z * error).max(0.0);
+        ((need * n).ceil() as usize)
+            .max(self.min_shared.min(samples))
+            .max(1)
     }
 }
 
@@ -199,26 +223,36 @@ impl SampleSet for Samples {
 /// for every sample at once.
 const PART_BYTES: usize = 128 << 20;
 
+/// How many postings walking the rest of a document's lists may read per lookup it saves
+/// (a lookup is a binary search in another document's list, a cache miss or two; a posting
+/// one increment). Measured on the 100k peer corpus and the 1M scale corpus: walking always
+/// is best at 100k (lists of ~26 documents, a counter array in cache) and 1.6x slower at 1M
+/// (lists up to `max_df`, 4 MB of counters); looking up always is the reverse.
+const WALK_FACTOR: usize = 2;
+
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and
 /// counts, in a dense per-thread array, how many it shares with every document B that has at
-/// least as many samples (so each pair is counted once, from its smaller side). A pair is a
-/// candidate when that count reaches `slack x threshold` of A's samples. Posting lists longer
-/// than `max_df` are not walked. The work is the sum over samples of their document frequency.
+/// least as many samples (so each pair is counted once, from its smaller side). Posting lists
+/// longer than `max_df` are not walked, and their samples are left out of A's: a pair is a
+/// candidate when the count reaches [`Params::needed`] of A's other samples (A's visible
+/// samples). The work is the sum over samples of their document frequency.
 ///
 /// The inverted index keeps only hashes found in two documents or more (4 bytes a posting):
 /// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
 /// on their own within 128 MiB.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
-    candidates_in_parts(samples, p, PART_BYTES)
+    candidates_in_parts(samples, p, PART_BYTES, WALK_FACTOR)
 }
 
-/// [`candidates`] with the inverted index built `part_bytes` of postings at a time.
+/// [`candidates`] with the inverted index built `part_bytes` of postings at a time, and
+/// `walk_factor` in place of [`WALK_FACTOR`].
 fn candidates_in_parts<T: SampleSet + ?Sized>(
     samples: &T,
     p: &Params,
     part_bytes: usize,
+    walk_factor: usize,
 ) -> Vec<(u32, u32)> {
     let n = samples.documents();
     let size = |d: usize| samples.of(d).len();
@@ -297,7 +331,6 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     drop(fill);
     let of = |d: usize| &ranks[first[d]..first[d + 1]];
     let sizes: Vec<u32> = (0..n).map(|d| size(d) as u32).collect();
-    let need = (p.slack * p.threshold).max(0.0);
     // (samples, index): the smaller side of a pair is the one that probes.
     let key = |d: usize| (sizes[d], d);
     // Documents in blocks, each block with one dense counter array (allocating one per
@@ -312,12 +345,11 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
             for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
                 let sa = size(a);
-                let m = ((need * sa as f64).ceil() as usize)
-                    .max(p.min_shared.min(sa))
-                    .max(1);
                 // The samples whose lists are walked (rarest first, so those over `max_df`
-                // come last); only they count.
+                // come last); only they count. The others (boilerplate) are left out of the
+                // estimate: it is the share of A's visible samples found in B.
                 let walk = mine.partition_point(|&r| runs[r as usize].0 as usize <= p.max_df);
+                let m = p.needed(sa - (mine.len() - walk));
                 if walk < m {
                     continue;
                 }
@@ -338,26 +370,42 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                         }
                     }
                 }
-                // ... and the common rest is looked up in each such document's own list
-                // (sorted ranks), never walked.
+                // ... and the common rest counted for those documents only: by walking the
+                // rest's lists when that reads fewer postings than looking each sample up in
+                // every touched document's own list (sorted ranks) would.
                 let rest = &mine[prefix..walk];
-                for &b in touched.iter() {
-                    let mut c = count[b as usize] as usize;
-                    count[b as usize] = 0;
-                    if c < m {
+                let walked: usize = rest.iter().map(|&r| runs[r as usize].0 as usize).sum();
+                let searches: usize = touched
+                    .iter()
+                    .map(|&b| rest.len().min(2 * count[b as usize] as usize))
+                    .sum();
+                let pair = |b: u32| (a.min(b as usize) as u32, a.max(b as usize) as u32);
+                if walked <= walk_factor.saturating_mul(searches) {
+                    for &r in rest {
+                        let (df, start) = runs[r as usize];
+                        for &b in &post[start..start + df as usize] {
+                            let c = &mut count[b as usize];
+                            *c += (*c != 0) as u32;
+                        }
+                    }
+                    for &b in touched.iter() {
+                        if std::mem::take(&mut count[b as usize]) as usize >= m {
+                            found.push(pair(b));
+                        }
+                    }
+                } else {
+                    for &b in touched.iter() {
+                        let mut c = std::mem::take(&mut count[b as usize]) as usize;
                         let theirs = of(b as usize);
                         for (i, r) in rest.iter().enumerate() {
-                            if c + (rest.len() - i) < m {
+                            if c >= m || c + (rest.len() - i) < m {
                                 break;
                             }
                             c += theirs.binary_search(r).is_ok() as usize;
-                            if c >= m {
-                                break;
-                            }
                         }
-                    }
-                    if c >= m {
-                        found.push((a.min(b as usize) as u32, a.max(b as usize) as u32));
+                        if c >= m {
+                            found.push(pair(b));
+                        }
                     }
                 }
                 touched.clear();
@@ -461,36 +509,52 @@ mod tests {
             })
             .collect();
         let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
-        for threshold in [0.2, 0.5, 0.7, 0.9] {
+        let mut df: std::collections::HashMap<u32, usize> = Default::default();
+        for d in 0..samples.documents() {
+            for &h in samples.of(d) {
+                *df.entry(h).or_default() += 1;
+            }
+        }
+        for (threshold, max_df) in [
+            (0.2, usize::MAX),
+            (0.5, usize::MAX),
+            (0.5, 28),
+            (0.7, 30),
+            (0.9, 34),
+        ] {
             let p = Params {
                 threshold,
-                max_df: usize::MAX,
+                max_df,
                 ..Params::default()
             };
-            let need = p.slack * p.threshold;
             let mut brute = Vec::new();
             for a in 0..samples.documents() {
                 for b in a + 1..samples.documents() {
                     let (x, y) = (samples.of(a), samples.of(b));
-                    let shared = x.iter().filter(|h| y.binary_search(h).is_ok()).count();
-                    let small = x.len().min(y.len());
-                    let m = ((need * small as f64).ceil() as usize)
-                        .max(p.min_shared.min(small))
-                        .max(1);
-                    if shared >= m {
+                    // The smaller side (the first at equal sizes) without its common samples.
+                    let small = if x.len() <= y.len() { x } else { y };
+                    let visible = small.iter().filter(|h| df[h] <= max_df).count();
+                    let shared = x
+                        .iter()
+                        .filter(|h| df[h] <= max_df && y.binary_search(h).is_ok())
+                        .count();
+                    if shared >= p.needed(visible) {
                         brute.push((a as u32, b as u32));
                     }
                 }
             }
-            assert!(!brute.is_empty());
+            assert!(brute.len() > 5, "{} pairs", brute.len());
             assert_eq!(candidates(&samples, &p), brute, "threshold {threshold}");
-            // The index built in many parts of the key range finds the same pairs.
+            // The index built in many parts of the key range, and the rest of each document's
+            // samples counted by walking lists or by lookups, give the same pairs.
             for part_bytes in [7, 64, 4096] {
-                assert_eq!(
-                    candidates_in_parts(&samples, &p, part_bytes),
-                    brute,
-                    "threshold {threshold}, parts of {part_bytes} bytes"
-                );
+                for walk_factor in [0, 2, usize::MAX] {
+                    assert_eq!(
+                        candidates_in_parts(&samples, &p, part_bytes, walk_factor),
+                        brute,
+                        "threshold {threshold}, parts of {part_bytes} bytes, {walk_factor}"
+                    );
+                }
             }
         }
     }
@@ -517,5 +581,55 @@ mod tests {
             }
         )
         .is_empty());
+    }
+
+    #[test]
+    fn boilerplate_samples_do_not_hide_a_copied_story() {
+        // 300 pages share 60 boilerplate shingles (over max_df); page 0 is that boilerplate
+        // around a 30-shingle story, and page 300 quotes the story in a longer text.
+        let boiler = doc(0..60);
+        let story = doc(500..530);
+        let mut docs: Vec<Vec<u64>> = (0..300u64)
+            .map(|i| {
+                let own = if i == 0 {
+                    story.clone()
+                } else {
+                    doc(1000 * (i + 1)..1000 * (i + 1) + 200)
+                };
+                boiler.iter().copied().chain(own).collect()
+            })
+            .collect();
+        docs.push(story.iter().copied().chain(doc(900_000..900_200)).collect());
+        let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
+        let p = Params {
+            max_df: 100,
+            ..Params::default()
+        };
+        // 30 of page 0's 90 samples are shared (0.33 < 0.42), but all 30 it does not share
+        // with every page are.
+        assert_eq!(candidates(&samples, &p), vec![(0, 300)]);
+    }
+
+    #[test]
+    fn large_samples_need_an_estimate_near_the_threshold_and_small_ones_a_margin() {
+        let p = Params::default();
+        // 400 samples: the standard error at 0.7 is 0.023, so 0.7 - 3 x 0.023 = 0.631.
+        assert_eq!(p.needed(400), 253);
+        // 20 samples: the error is 0.102, and the floor 0.6 x 0.7 = 0.42 applies.
+        assert_eq!(p.needed(20), 9);
+        assert_eq!(p.needed(1), 1);
+        assert_eq!(p.needed(0), 1);
+        let half = |size: u64| -> Vec<Vec<u64>> {
+            let a = doc(0..size);
+            let b = doc(0..size / 2)
+                .into_iter()
+                .chain(doc(10_000..10_000 + size))
+                .collect();
+            [a, b].iter().map(|d| sample(d, 1)).collect()
+        };
+        // Half of a long text inside another is not a candidate; half of a short one is
+        // (its estimate is too rough to tell 0.5 from 0.7).
+        assert!(candidates(&flat(&half(400)), &p).is_empty());
+        assert_eq!(candidates(&flat(&half(20)), &p), vec![(0, 1)]);
     }
 }

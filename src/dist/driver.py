@@ -278,10 +278,11 @@ def verify(F, pairs, docs, params):
 def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     """syndup's containment::class_candidates in SQL: the near-duplicate classes (components
     of the Jaccard matches) are searched through their smallest member; sampled hashes in 2 to
-    max_df of those documents are joined on; a pair sharing at least
-    max(ceil(0.42 x samples of its smaller side), min(2, that), 1) hashes is a candidate
-    (slack 0.6 x threshold, as containment::Params); every pair across the two classes is
-    then a candidate unless LSH made it one already."""
+    max_df of those documents are joined on; a pair sharing at least containment::Params::needed
+    of the visible samples of its smaller side (those in max_df documents or fewer) is a
+    candidate: max(ceil(v x max(0.6 t, t - 3 sqrt(t (1 - t) / v))), min(2, v), 1) for v visible
+    samples and threshold t, computed operation by operation as in Rust; every pair across the
+    two classes is then a candidate unless LSH made it one already."""
     classes, _ = components(spark, F, near, join(work, "_class_rounds"), args.max_rounds)
     classes_path = join(work, "_classes")
     write(classes, classes_path)
@@ -295,30 +296,45 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     # and the documents' sample sizes are written once; the join then runs in passes, each
     # over the pairs whose smaller document is in one slice (pmod(a, passes)), so each pass
     # counts whole pairs (no partial counts to add up) and holds about --join-rows rows.
+    max_df = int(c["max_df"])
+    all_df_path = join(work, "_containment_all_df")
+    write(roots.groupBy("hash").agg(F.count(F.lit(1)).alias("df")), all_df_path)
+    all_df = read_back(spark, all_df_path, "hash long, df long")
+    # Per document: its samples (n) and those not in more than max_df documents (v).
     sizes_path = join(work, "_containment_sizes")
-    write(roots.groupBy("doc").agg(F.count(F.lit(1)).alias("n")), sizes_path)
-    sizes = read_back(spark, sizes_path, "doc long, n long")
-    df_path = join(work, "_containment_df")
     write(
-        roots.groupBy("hash")
-        .agg(F.count(F.lit(1)).alias("df"))
-        .where((F.col("df") >= 2) & (F.col("df") <= int(c["max_df"]))),
-        df_path,
+        roots.join(all_df, "hash")
+        .groupBy("doc")
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum(F.when(F.col("df") <= max_df, 1).otherwise(0)).cast("long").alias("v"),
+        ),
+        sizes_path,
     )
-    df = read_back(spark, df_path, "hash long, df long")
+    sizes = read_back(spark, sizes_path, "doc long, n long, v long")
+    df = all_df.where((F.col("df") >= 2) & (F.col("df") <= max_df))
     post_path = join(work, "_containment_postings")
     write(roots.join(df.select("hash"), "hash").select("hash", "doc"), post_path)
     post = read_back(spark, post_path, "hash long, doc long")
     joined = df.agg(F.sum(F.col("df") * (F.col("df") - 1) / 2).alias("n")).collect()[0]["n"] or 0
     passes = max(1, math.ceil(joined / max(args.join_rows, 1)))
     log(f"containment: {int(joined)} rows of the sample self-join in {passes} pass(es)")
-    small = F.least(F.col("na"), F.col("nb"))
-    need = 0.6 * float(c["threshold"])
+    # The smaller side probes (the first at equal sizes, a < b): its visible samples.
+    v = F.when(F.col("na") <= F.col("nb"), F.col("va")).otherwise(F.col("vb"))
+    t = float(c["threshold"])
+    vd = v.cast("double")
+    error = F.sqrt(F.lit(t * (1.0 - t)) / vd)
+    need = F.greatest(F.greatest(F.lit(0.6 * t), F.lit(t) - F.lit(3.0) * error), F.lit(0.0))
     wanted = F.greatest(
-        F.ceil(F.lit(need) * small.cast("double")).cast("long"),
-        F.least(F.lit(2).cast("long"), small),
+        F.ceil(need * vd).cast("long"),
+        F.least(F.lit(2).cast("long"), v),
         F.lit(1).cast("long"),
     )
+    def side(x):
+        return sizes.select(
+            F.col("doc").alias(x), F.col("n").alias("n" + x), F.col("v").alias("v" + x)
+        )
+
     y = post.select("hash", F.col("doc").alias("b"))
     found_paths = []
     for i in range(passes):
@@ -333,8 +349,8 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
         )
         path = join(work, "_containment_found", f"pass-{i:05d}")
         write(
-            shared.join(sizes.select(F.col("doc").alias("a"), F.col("n").alias("na")), "a")
-            .join(sizes.select(F.col("doc").alias("b"), F.col("n").alias("nb")), "b")
+            shared.join(side("a"), "a")
+            .join(side("b"), "b")
             .where(F.col("shared") >= wanted)
             .select("a", "b"),
             path,
