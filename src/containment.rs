@@ -227,8 +227,15 @@ const PART_BYTES: usize = 128 << 20;
 /// (a lookup is a binary search in another document's list, a cache miss or two; a posting
 /// one increment). Measured on the 100k peer corpus and the 1M scale corpus: walking always
 /// is best at 100k (lists of ~26 documents, a counter array in cache) and 1.6x slower at 1M
-/// (lists up to `max_df`, 4 MB of counters); looking up always is the reverse.
+/// (lists up to `max_df`, 4 MB of counters); looking up always is the reverse. Past
+/// [`WALK_MAX_DOCUMENTS`] every posting walked is a miss in a counter array far larger than
+/// the cache (40 MB at 10M documents), so the rest is always looked up.
 const WALK_FACTOR: usize = 2;
+
+/// Documents up to which walking the rest may be chosen (a counter array of 8 MB). The 10M
+/// scale run with walking allowed took 168.6 s in the containment stage against 102.2 s
+/// without it (different days, so an upper bound on the harm, not a measure of it).
+const WALK_MAX_DOCUMENTS: usize = 1 << 21;
 
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
@@ -243,7 +250,12 @@ const WALK_FACTOR: usize = 2;
 /// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
 /// on their own within 128 MiB.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
-    candidates_in_parts(samples, p, PART_BYTES, WALK_FACTOR)
+    let walk = if samples.documents() <= WALK_MAX_DOCUMENTS {
+        WALK_FACTOR
+    } else {
+        0
+    };
+    candidates_in_parts(samples, p, PART_BYTES, walk)
 }
 
 /// [`candidates`] with the inverted index built `part_bytes` of postings at a time, and
