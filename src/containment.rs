@@ -28,6 +28,21 @@ pub fn sample(shingles: &[u64], rate: u64) -> Vec<u64> {
     v
 }
 
+/// The [`key`]s of a document's sampled shingles (see [`sample`]), sorted and distinct: what
+/// [`Samples::push_keys`] takes. Made where the document is signed (in parallel), so the
+/// sequential append only copies them.
+pub fn sample_keys(shingles: &[u64], rate: u64) -> Vec<u32> {
+    let cut = u64::MAX / rate.max(1);
+    let mut v: Vec<u32> = shingles
+        .iter()
+        .filter(|&&h| h <= cut)
+        .map(|&h| key(h))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// Settings of the candidate search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
@@ -62,18 +77,25 @@ impl Default for Params {
 }
 
 impl Params {
-    /// The shared samples a pair needs to be a candidate when its smaller side has `samples`
-    /// of them: `ceil(samples x max(slack x threshold, threshold - z x sqrt(threshold x (1 -
-    /// threshold) / samples)))`, at least `min(min_shared, samples)` and 1. The engine's SQL
-    /// (`dist/driver.py`) computes the same expression, operation by operation.
-    pub fn needed(&self, samples: usize) -> usize {
+    /// The shared samples a pair needs to be a candidate when its smaller side has `all`
+    /// samples, `visible` of them in at most `max_df` documents: the estimate over the visible
+    /// samples within `z` standard errors of the threshold, `ceil(visible x max(0, threshold -
+    /// z x sqrt(threshold x (1 - threshold) / visible)))`, and never less than `ceil(all x
+    /// slack x threshold)` (the floor for small samples, over all of them so that a document
+    /// with much boilerplate does not probe more lists than it ever did), at least
+    /// `min(min_shared, all)` and 1. The engine's SQL (`dist/driver.py`) computes the same
+    /// expression, operation by operation.
+    pub fn needed(&self, visible: usize, all: usize) -> usize {
         let t = self.threshold;
-        let n = samples as f64;
-        let error = (t * (1.0 - t) / n).sqrt();
-        let need = (self.slack * t).max(t - self.z * error).max(0.0);
-        ((need * n).ceil() as usize)
-            .max(self.min_shared.min(samples))
-            .max(1)
+        let floor = ((self.slack * t).max(0.0) * all as f64).ceil() as usize;
+        let near = if visible == 0 {
+            0
+        } else {
+            let v = visible as f64;
+            let error = (t * (1.0 - t) / v).sqrt();
+            ((t - self.z * error).max(0.0) * v).ceil() as usize
+        };
+        floor.max(near).max(self.min_shared.min(all)).max(1)
     }
 }
 
@@ -180,6 +202,14 @@ impl Samples {
         self.ends.push(self.keys.len() as u64);
     }
 
+    /// Appends the next document's sample as keys already sorted and distinct (from
+    /// [`sample_keys`]).
+    pub fn push_keys(&mut self, keys: &[u32]) {
+        debug_assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        self.keys.extend_from_slice(keys);
+        self.ends.push(self.keys.len() as u64);
+    }
+
     /// Empties the samples of the documents for which `keep` is false, in place.
     pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
         let mut write = 0usize;
@@ -274,9 +304,21 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
         .max()
         .unwrap_or(0);
     let parts = (total * 8).div_ceil(part_bytes.max(1)).max(1) as u128;
+    // Documents are numbered again by (samples, index), the order in which the smaller side
+    // of a pair probes: a document's probe then walks only the tail of each list (the
+    // documents after it), and `pos`/`order` map between the two numberings.
+    let order: Vec<u32> = {
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by_key(|&d| (size(d as usize), d));
+        order
+    };
+    let mut pos = vec![0u32; n];
+    for (i, &d) in order.iter().enumerate() {
+        pos[d as usize] = i as u32;
+    }
     let part_of = |h: u32| (h as u128 * parts / (top as u128 + 1)) as usize;
     // Runs of one hash in at least two documents, in hash order: (document frequency, start
-    // in `post`); `post` holds each run's documents, increasing.
+    // in `post`); `post` holds each run's documents (new numbers), increasing.
     let mut runs: Vec<(u32, usize)> = Vec::new();
     let mut post: Vec<u32> = Vec::new();
     // Where each document's next part starts: its keys are sorted and `part_of` is monotone,
@@ -291,7 +333,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 let keys = &samples.of(d)[*at as usize..];
                 let len = keys.partition_point(|&h| part_of(h) <= part);
                 *at += len as u32;
-                keys[..len].iter().map(move |&h| (h, d as u32))
+                let p = pos[d];
+                keys[..len].iter().map(move |&h| (h, p))
             })
             .collect();
         buf.par_sort_unstable();
@@ -303,6 +346,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
         }
     }
     drop(next);
+    drop(pos);
     post.shrink_to_fit();
     // Rarest first: a stable counting sort by frequency keeps hash order within one
     // frequency (the runs come in hash order), with no random access into `post`.
@@ -322,7 +366,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
         }
         sorted
     };
-    // Each document's shared samples as ranks, rarest first (CSR layout).
+    // Each document's shared samples as ranks, rarest first (CSR layout, by new number).
     let mut first = vec![0usize; n + 1];
     for &(df, start) in &runs {
         for &d in &post[start..start + df as usize] {
@@ -342,9 +386,10 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     }
     drop(fill);
     let of = |d: usize| &ranks[first[d]..first[d + 1]];
-    let sizes: Vec<u32> = (0..n).map(|d| size(d) as u32).collect();
-    // (samples, index): the smaller side of a pair is the one that probes.
-    let key = |d: usize| (sizes[d], d);
+    // Samples per document by new number (non-decreasing).
+    let size = |d: usize| size(order[d] as usize);
+    // The documents after `a` in a list (new numbers): the ones `a` probes.
+    let after = |a: usize, list: &'_ [u32]| -> usize { list.partition_point(|&b| b as usize <= a) };
     // Documents in blocks, each block with one dense counter array (allocating one per
     // rayon split would spend more time zeroing pages than counting).
     let block = (n / 64).max(1024);
@@ -361,7 +406,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // come last); only they count. The others (boilerplate) are left out of the
                 // estimate: it is the share of A's visible samples found in B.
                 let walk = mine.partition_point(|&r| runs[r as usize].0 as usize <= p.max_df);
-                let m = p.needed(sa - (mine.len() - walk));
+                let m = p.needed(sa - (mine.len() - walk), sa);
                 if walk < m {
                     continue;
                 }
@@ -372,30 +417,37 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 let prefix = walk - m + 1;
                 for &r in &mine[..prefix] {
                     let (df, start) = runs[r as usize];
-                    for &b in &post[start..start + df as usize] {
-                        if key(b as usize) > key(a) {
-                            let c = &mut count[b as usize];
-                            if *c == 0 {
-                                touched.push(b);
-                            }
-                            *c += 1;
+                    let list = &post[start..start + df as usize];
+                    for &b in &list[after(a, list)..] {
+                        let c = &mut count[b as usize];
+                        if *c == 0 {
+                            touched.push(b);
                         }
+                        *c += 1;
                     }
                 }
                 // ... and the common rest counted for those documents only: by walking the
                 // rest's lists when that reads fewer postings than looking each sample up in
                 // every touched document's own list (sorted ranks) would.
                 let rest = &mine[prefix..walk];
-                let walked: usize = rest.iter().map(|&r| runs[r as usize].0 as usize).sum();
+                let walked: usize = rest
+                    .iter()
+                    .map(|&r| runs[r as usize].0 as usize)
+                    .sum::<usize>()
+                    / 2;
                 let searches: usize = touched
                     .iter()
                     .map(|&b| rest.len().min(2 * count[b as usize] as usize))
                     .sum();
-                let pair = |b: u32| (a.min(b as usize) as u32, a.max(b as usize) as u32);
+                let pair = |b: u32| {
+                    let (x, y) = (order[a], order[b as usize]);
+                    (x.min(y), x.max(y))
+                };
                 if walked <= walk_factor.saturating_mul(searches) {
                     for &r in rest {
                         let (df, start) = runs[r as usize];
-                        for &b in &post[start..start + df as usize] {
+                        let list = &post[start..start + df as usize];
+                        for &b in &list[after(a, list)..] {
                             let c = &mut count[b as usize];
                             *c += (*c != 0) as u32;
                         }
@@ -460,6 +512,18 @@ mod tests {
             flat.push(s);
         }
         flat
+    }
+
+    #[test]
+    fn keys_made_in_the_worker_are_the_keys_push_makes() {
+        let shingles: Vec<u64> = (0..500u64).map(mix64).chain((0..50).map(mix64)).collect();
+        for rate in [1, 4, 8] {
+            let (mut a, mut b) = (Samples::default(), Samples::default());
+            a.push(&sample(&shingles, rate));
+            b.push_keys(&sample_keys(&shingles, rate));
+            assert_eq!(a, b, "rate {rate}");
+            assert!(a.total() > 500 / rate as usize / 2);
+        }
     }
 
     #[test]
@@ -550,7 +614,7 @@ mod tests {
                         .iter()
                         .filter(|h| df[h] <= max_df && y.binary_search(h).is_ok())
                         .count();
-                    if shared >= p.needed(visible) {
+                    if shared >= p.needed(visible, small.len()) {
                         brute.push((a as u32, b as u32));
                     }
                 }
@@ -596,41 +660,54 @@ mod tests {
     }
 
     #[test]
-    fn boilerplate_samples_do_not_hide_a_copied_story() {
-        // 300 pages share 60 boilerplate shingles (over max_df); page 0 is that boilerplate
-        // around a 30-shingle story, and page 300 quotes the story in a longer text.
-        let boiler = doc(0..60);
-        let story = doc(500..530);
-        let mut docs: Vec<Vec<u64>> = (0..300u64)
-            .map(|i| {
-                let own = if i == 0 {
-                    story.clone()
-                } else {
-                    doc(1000 * (i + 1)..1000 * (i + 1) + 200)
-                };
-                boiler.iter().copied().chain(own).collect()
-            })
-            .collect();
-        docs.push(story.iter().copied().chain(doc(900_000..900_200)).collect());
-        let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
-        let p = Params {
-            max_df: 100,
-            ..Params::default()
+    fn boilerplate_is_left_out_of_the_estimate_down_to_the_old_floor() {
+        // 300 pages share `common` boilerplate shingles (over max_df); page 0 is that
+        // boilerplate around a `story`-shingle story, and page 300 quotes the story in a
+        // longer text.
+        let pages = |common: u64, story: u64| -> Vec<(u32, u32)> {
+            let boiler = doc(0..common);
+            let story = doc(500..500 + story);
+            let mut docs: Vec<Vec<u64>> = (0..300u64)
+                .map(|i| {
+                    let own = if i == 0 {
+                        story.clone()
+                    } else {
+                        doc(1000 * (i + 1)..1000 * (i + 1) + 200)
+                    };
+                    boiler.iter().copied().chain(own).collect()
+                })
+                .collect();
+            docs.push(story.iter().copied().chain(doc(900_000..900_200)).collect());
+            let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
+            let p = Params {
+                max_df: 100,
+                ..Params::default()
+            };
+            candidates(&samples, &p)
         };
-        // 30 of page 0's 90 samples are shared (0.33 < 0.42), but all 30 it does not share
-        // with every page are.
-        assert_eq!(candidates(&samples, &p), vec![(0, 300)]);
+        // 60 of page 0's 80 samples are shared: 0.75 of all, enough.
+        assert_eq!(pages(20, 60), vec![(0, 300)]);
+        // 20 of 40: the boilerplate is left out of the estimate (20 of 20 visible samples),
+        // and the floor over all of them (0.42 x 40 = 17) is met.
+        assert_eq!(pages(20, 20), vec![(0, 300)]);
+        // 30 of 90 is under the floor (38): a page that is mostly boilerplate is not a
+        // candidate of every text quoting its story.
+        assert!(pages(60, 30).is_empty());
     }
 
     #[test]
     fn large_samples_need_an_estimate_near_the_threshold_and_small_ones_a_margin() {
         let p = Params::default();
         // 400 samples: the standard error at 0.7 is 0.023, so 0.7 - 3 x 0.023 = 0.631.
-        assert_eq!(p.needed(400), 253);
+        assert_eq!(p.needed(400, 400), 253);
         // 20 samples: the error is 0.102, and the floor 0.6 x 0.7 = 0.42 applies.
-        assert_eq!(p.needed(20), 9);
-        assert_eq!(p.needed(1), 1);
-        assert_eq!(p.needed(0), 1);
+        assert_eq!(p.needed(20, 20), 9);
+        assert_eq!(p.needed(1, 1), 1);
+        assert_eq!(p.needed(0, 0), 1);
+        // 100 samples, 60 of them visible: 0.7 - 3 x 0.059 = 0.522 of 60 is 32, under the
+        // floor over all 100 (42).
+        assert_eq!(p.needed(60, 100), 42);
+        assert_eq!(p.needed(0, 100), 42);
         let half = |size: u64| -> Vec<Vec<u64>> {
             let a = doc(0..size);
             let b = doc(0..size / 2)

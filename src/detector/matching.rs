@@ -126,7 +126,7 @@ impl Scan<'_> {
             size: u32,
             left_out: u64,
             keys: Vec<u64>,
-            sample: Vec<u64>,
+            sample: Vec<u32>,
             /// The signature, kept only under `--verify estimate`.
             sig: Vec<u32>,
             /// The set of a short document, kept only under estimates (see `similarity`).
@@ -146,7 +146,7 @@ impl Scan<'_> {
                 left_out,
                 keys: params.band_keys(sig),
                 sample: if needs.samples {
-                    containment::sample(buf, rate)
+                    containment::sample_keys(buf, rate)
                 } else {
                     Vec::new()
                 },
@@ -171,7 +171,7 @@ impl Scan<'_> {
                 left_out += one.left_out;
                 keys.extend_from_slice(&one.keys);
                 if needs.samples {
-                    samples.push(&one.sample);
+                    samples.push_keys(&one.sample);
                 }
                 if estimate {
                     sigs.extend_from_slice(&one.sig);

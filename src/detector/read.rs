@@ -195,7 +195,8 @@ pub(super) struct Processed {
     pub(super) size: u32,
     pub(super) sig: Vec<u32>,
     pub(super) keys: Vec<u64>,
-    pub(super) sample: Vec<u64>,
+    /// Containment sample keys (see [`containment::sample_keys`]).
+    pub(super) sample: Vec<u32>,
     pub(super) tokens: Vec<u64>,
     pub(super) repeats: DocRepeats,
     /// `within` mode: the document's near-repeats, quoted.
@@ -434,7 +435,7 @@ impl Scan<'_> {
         s.sigs.extend_from_slice(&p.sig);
         s.keys.extend_from_slice(&p.keys);
         if needs.samples && !needs.defer_sign {
-            s.samples.push(&p.sample);
+            s.samples.push_keys(&p.sample);
         }
         s.text_hashes.push(p.text_hash);
         if let Some(k) = p.kept {
@@ -556,7 +557,7 @@ impl Scan<'_> {
                 out.sig = sk.signature.clone();
             }
             if needs.samples {
-                out.sample = containment::sample(&sk.shingles, c.containment.sample_rate());
+                out.sample = containment::sample_keys(&sk.shingles, c.containment.sample_rate());
             }
             if c.verify == VerifyMode::Estimate {
                 out.shingles = std::mem::take(&mut sk.shingles);

@@ -279,9 +279,9 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     """syndup's containment::class_candidates in SQL: the near-duplicate classes (components
     of the Jaccard matches) are searched through their smallest member; sampled hashes in 2 to
     max_df of those documents are joined on; a pair sharing at least containment::Params::needed
-    of the visible samples of its smaller side (those in max_df documents or fewer) is a
-    candidate: max(ceil(v x max(0.6 t, t - 3 sqrt(t (1 - t) / v))), min(2, v), 1) for v visible
-    samples and threshold t, computed operation by operation as in Rust; every pair across the
+    of its smaller side's samples is a candidate: max(ceil(0.6 t x n), ceil(v x max(0, t - 3
+    sqrt(t (1 - t) / v))), min(2, n), 1) for n samples, v of them visible (in max_df documents
+    or fewer), and threshold t, computed operation by operation as in Rust; every pair across the
     two classes is then a candidate unless LSH made it one already."""
     classes, _ = components(spark, F, near, join(work, "_class_rounds"), args.max_rounds)
     classes_path = join(work, "_classes")
@@ -319,15 +319,22 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     joined = df.agg(F.sum(F.col("df") * (F.col("df") - 1) / 2).alias("n")).collect()[0]["n"] or 0
     passes = max(1, math.ceil(joined / max(args.join_rows, 1)))
     log(f"containment: {int(joined)} rows of the sample self-join in {passes} pass(es)")
-    # The smaller side probes (the first at equal sizes, a < b): its visible samples.
-    v = F.when(F.col("na") <= F.col("nb"), F.col("va")).otherwise(F.col("vb"))
+    # The smaller side probes (the first at equal sizes, a < b): its samples and the visible
+    # ones.
+    small = F.col("na") <= F.col("nb")
+    n = F.when(small, F.col("na")).otherwise(F.col("nb"))
+    v = F.when(small, F.col("va")).otherwise(F.col("vb"))
     t = float(c["threshold"])
     vd = v.cast("double")
     error = F.sqrt(F.lit(t * (1.0 - t)) / vd)
-    need = F.greatest(F.greatest(F.lit(0.6 * t), F.lit(t) - F.lit(3.0) * error), F.lit(0.0))
+    floor = F.ceil(F.greatest(F.lit(0.6 * t), F.lit(0.0)) * n.cast("double")).cast("long")
+    near = F.when(
+        v > 0, F.ceil(F.greatest(F.lit(t) - F.lit(3.0) * error, F.lit(0.0)) * vd).cast("long")
+    ).otherwise(F.lit(0).cast("long"))
     wanted = F.greatest(
-        F.ceil(need * vd).cast("long"),
-        F.least(F.lit(2).cast("long"), v),
+        floor,
+        near,
+        F.least(F.lit(2).cast("long"), n),
         F.lit(1).cast("long"),
     )
     def side(x):
