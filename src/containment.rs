@@ -326,23 +326,87 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     // (not once per part: the parts grow with the corpus).
     let mut next: Vec<u32> = vec![0; n];
     for part in 0..parts as usize {
-        let mut buf: Vec<(u32, u32)> = next
+        // This part's keys of each document (they come next in its sorted keys).
+        let slices: Vec<(u32, u32)> = next
             .par_iter_mut()
             .enumerate()
-            .flat_map_iter(|(d, at)| {
+            .map(|(d, at)| {
                 let keys = &samples.of(d)[*at as usize..];
                 let len = keys.partition_point(|&h| part_of(h) <= part);
+                let from = *at;
                 *at += len as u32;
-                let p = pos[d];
-                keys[..len].iter().map(move |&h| (h, p))
+                (from, len as u32)
             })
             .collect();
-        buf.par_sort_unstable();
-        for run in buf.chunk_by(|x, y| x.0 == y.0) {
-            if run.len() >= 2 {
-                runs.push((run.len() as u32, post.len()));
-                post.extend(run.iter().map(|x| x.1));
+        let keys_of = |d: usize| {
+            let (from, len) = slices[d];
+            &samples.of(d)[from as usize..(from + len) as usize]
+        };
+        let count: usize = slices.iter().map(|s| s.1 as usize).sum();
+        if count == 0 {
+            continue;
+        }
+        // Postings `key << 32 | new number`, put into buckets of about a thousand by the high
+        // bits of the key (a counting scatter), each bucket then sorted on its own and in
+        // parallel: no sort of the whole part, and one buffer.
+        let (lo, hi) = (0..n)
+            .filter_map(|d| Some((*keys_of(d).first()?, *keys_of(d).last()?)))
+            .fold((u32::MAX, 0), |(l, h), (a, b)| (l.min(a), h.max(b)));
+        let want = (count / 1024).max(1) as u64;
+        let mut shift = 0;
+        while (((hi - lo) as u64) >> shift) + 1 > want {
+            shift += 1;
+        }
+        let bucket = |h: u32| ((h - lo) as u64 >> shift) as usize;
+        let mut at = vec![0usize; bucket(hi) + 2];
+        for d in 0..n {
+            for &h in keys_of(d) {
+                at[bucket(h) + 1] += 1;
             }
+        }
+        for b in 1..at.len() {
+            at[b] += at[b - 1];
+        }
+        let bounds = at.clone();
+        let mut buf = vec![0u64; count];
+        for (d, &p) in pos.iter().enumerate() {
+            for &h in keys_of(d) {
+                let b = bucket(h);
+                buf[at[b]] = (h as u64) << 32 | p as u64;
+                at[b] += 1;
+            }
+        }
+        drop(at);
+        let mut pieces: Vec<&mut [u64]> = Vec::with_capacity(bounds.len() - 1);
+        let mut rest = buf.as_mut_slice();
+        for w in bounds.windows(2) {
+            let (piece, tail) = rest.split_at_mut(w[1] - w[0]);
+            pieces.push(piece);
+            rest = tail;
+        }
+        // Per bucket: its runs of one key in two documents or more (frequency, documents).
+        let found: Vec<(Vec<u32>, Vec<u32>)> = pieces
+            .into_par_iter()
+            .map(|piece| {
+                piece.sort_unstable();
+                let (mut dfs, mut docs) = (Vec::new(), Vec::new());
+                for run in piece.chunk_by(|x, y| x >> 32 == y >> 32) {
+                    if run.len() >= 2 {
+                        dfs.push(run.len() as u32);
+                        docs.extend(run.iter().map(|&x| x as u32));
+                    }
+                }
+                (dfs, docs)
+            })
+            .collect();
+        drop(buf);
+        for (dfs, docs) in found {
+            let mut start = post.len();
+            for df in dfs {
+                runs.push((df, start));
+                start += df as usize;
+            }
+            post.extend_from_slice(&docs);
         }
     }
     drop(next);
