@@ -279,7 +279,7 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     """syndup's containment::class_candidates in SQL: the near-duplicate classes (components
     of the Jaccard matches) are searched through their smallest member; sampled hashes in 2 to
     max_df of those documents are joined on; a pair sharing at least containment::Params::needed
-    of its smaller side's samples is a candidate: max(ceil(0.6 t x n), ceil(v x max(0, t - 3
+    of its smaller side's samples is a candidate: max(ceil(0.6 t x n), ceil(v x max(0, t - 4
     sqrt(t (1 - t) / v))), min(2, n), 1) for n samples, v of them visible (in max_df documents
     or fewer), and threshold t, computed operation by operation as in Rust; every pair across the
     two classes is then a candidate unless LSH made it one already."""
@@ -329,7 +329,7 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     error = F.sqrt(F.lit(t * (1.0 - t)) / vd)
     floor = F.ceil(F.greatest(F.lit(0.6 * t), F.lit(0.0)) * n.cast("double")).cast("long")
     near = F.when(
-        v > 0, F.ceil(F.greatest(F.lit(t) - F.lit(3.0) * error, F.lit(0.0)) * vd).cast("long")
+        v > 0, F.ceil(F.greatest(F.lit(t) - F.lit(4.0) * error, F.lit(0.0)) * vd).cast("long")
     ).otherwise(F.lit(0).cast("long"))
     wanted = F.greatest(
         floor,
