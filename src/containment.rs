@@ -10,8 +10,9 @@
 //! sample; Manber 1994): a shingle is sampled when its hash is in the lowest `1/rate` of the
 //! range, so a shingle is sampled in every document that has it. Then `|S(A) ∩ S(B)| / |S(A)|`
 //! estimates the containment of A in B. An inverted index from sampled hash to documents finds
-//! the pairs that share samples; a pair is a candidate when the estimate reaches
-//! `slack x threshold` for its smaller side (see [`candidates`]). Posting lists of hashes in
+//! the pairs that share samples; a pair is a candidate when the estimate for its smaller side
+//! is within `z` standard errors of the threshold, and at least `slack x threshold` (see
+//! [`Params::needed`] and [`candidates`]). Posting lists of hashes in
 //! more than `max_df` documents (boilerplate) are never walked. Deterministic: sorted
 //! postings, sorted output.
 
@@ -271,15 +272,17 @@ const WALK_MAX_DOCUMENTS: usize = 1 << 21;
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and
-/// counts, in a dense per-thread array, how many it shares with every document B that has at
-/// least as many samples (so each pair is counted once, from its smaller side). Posting lists
+/// counts, in a dense per-thread array, how many it shares with every document B that comes
+/// after it in the order (samples, index) (so each pair is counted once, from its smaller
+/// side): documents are numbered again in that order, so that is the tail of each list. Posting lists
 /// longer than `max_df` are not walked, and their samples are left out of A's: a pair is a
 /// candidate when the count reaches [`Params::needed`] of A's other samples (A's visible
 /// samples). The work is the sum over samples of their document frequency.
 ///
 /// The inverted index keeps only hashes found in two documents or more (4 bytes a posting):
-/// it is built part by part of the hash range, each part's `(hash, document)` postings sorted
-/// on their own within 128 MiB.
+/// it is built part by part of the hash range, each part's `(hash, document)` postings (128
+/// MiB at most) put into buckets of about a thousand by the high bits of the hash and each
+/// bucket sorted on its own.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
     let walk = if samples.documents() <= WALK_MAX_DOCUMENTS {
         WALK_FACTOR
