@@ -89,7 +89,6 @@ impl Params {
     /// expression, operation by operation.
     pub fn needed(&self, visible: usize, all: usize) -> usize {
         let t = self.threshold;
-        let floor = ((self.slack * t).max(0.0) * all as f64).ceil() as usize;
         let near = if visible == 0 {
             0
         } else {
@@ -97,7 +96,15 @@ impl Params {
             let error = (t * (1.0 - t) / v).sqrt();
             ((t - self.z * error).max(0.0) * v).ceil() as usize
         };
-        floor.max(near).max(self.min_shared.min(all)).max(1)
+        self.floor(all).max(near)
+    }
+
+    /// The count [`Params::needed`] never goes under: `ceil(all x slack x threshold)`, at
+    /// least `min(min_shared, all)` and 1.
+    pub fn floor(&self, all: usize) -> usize {
+        (((self.slack * self.threshold).max(0.0) * all as f64).ceil() as usize)
+            .max(self.min_shared.min(all))
+            .max(1)
     }
 }
 
@@ -479,10 +486,14 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                     continue;
                 }
                 // Prefix filtering: a document sharing `m` of the `walk` samples shares one
-                // of the rarest `walk - m + 1`. Their lists are walked, counting shared
-                // samples with every document that has at least as many samples (`count`
-                // is all zeros between documents) ...
-                let prefix = walk - m + 1;
+                // of the rarest `walk - m + 1`. A longer prefix is as correct, and the one
+                // of the floor count (`floor <= m`) is walked: walking a list is cheap, and
+                // every touched document then looks up at most `floor - 1` samples (at 10M
+                // documents each lookup is a cache miss; the prefix of `m` itself made the
+                // containment stage twice as slow). Their lists are walked, counting shared
+                // samples with every document after this one (`count` is all zeros between
+                // documents) ...
+                let prefix = walk - p.floor(sa).min(m) + 1;
                 for &r in &mine[..prefix] {
                     let (df, start) = runs[r as usize];
                     let list = &post[start..start + df as usize];
