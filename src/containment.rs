@@ -22,18 +22,23 @@ use rayon::prelude::*;
 /// the hash range (`rate` 1 keeps them all). The hashes are well mixed, so that is one shingle
 /// in `rate`, and a shingle sampled at rate 8 is also sampled at rate 4.
 pub fn sample(shingles: &[u64], rate: u64) -> Vec<u64> {
-    let cut = u64::MAX / rate.max(1);
+    let cut = sample_cut(rate);
     let mut v: Vec<u64> = shingles.iter().copied().filter(|&h| h <= cut).collect();
     v.sort_unstable();
     v.dedup();
     v
 }
 
+/// The largest sampled hash at `rate`: the lowest `1/rate` of the range.
+fn sample_cut(rate: u64) -> u64 {
+    u64::MAX / rate.max(1)
+}
+
 /// The [`key`]s of a document's sampled shingles (see [`sample`]), sorted and distinct: what
 /// [`Samples::push_keys`] takes. Made where the document is signed (in parallel), so the
 /// sequential append only copies them.
 pub fn sample_keys(shingles: &[u64], rate: u64) -> Vec<u32> {
-    let cut = u64::MAX / rate.max(1);
+    let cut = sample_cut(rate);
     let mut v: Vec<u32> = shingles
         .iter()
         .filter(|&&h| h <= cut)
