@@ -13,8 +13,9 @@
 //! the pairs that share samples; a pair is a candidate when the estimate for its smaller side
 //! is within `z` standard errors of the threshold, and at least `slack x threshold` (see
 //! [`Params::needed`] and [`candidates`]). Posting lists of hashes in
-//! more than `max_df` documents (boilerplate) are never walked. Deterministic: sorted
-//! postings, sorted output.
+//! more than `max_df` documents (boilerplate) are never walked. Before exact verification (which
+//! reads both texts again), a candidate is confirmed on a sample twice as dense, kept as 16-bit
+//! fingerprints ([`fingerprints`], [`confirm`]). Deterministic: sorted postings, sorted output.
 
 use rayon::prelude::*;
 
@@ -34,19 +35,32 @@ fn sample_cut(rate: u64) -> u64 {
     u64::MAX / rate.max(1)
 }
 
-/// The [`key`]s of a document's sampled shingles (see [`sample`]), sorted and distinct: what
-/// [`Samples::push_keys`] takes. Made where the document is signed (in parallel), so the
+/// The [`key`]s of a document's sampled shingles (see [`sample`]) and its [`fingerprints`],
+/// each sorted and distinct, in one pass over the shingles: what [`Samples::push_keys`] and
+/// [`Fingerprints::push_keys`] take. Made where the document is signed (in parallel), so the
 /// sequential append only copies them.
-pub fn sample_keys(shingles: &[u64], rate: u64) -> Vec<u32> {
-    let cut = sample_cut(rate);
-    let mut v: Vec<u32> = shingles
-        .iter()
-        .filter(|&&h| h <= cut)
-        .map(|&h| key(h))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+pub fn sample_keys(shingles: &[u64], rate: u64) -> (Vec<u32>, Vec<u16>) {
+    let (cut, fine_cut) = (sample_cut(rate), sample_cut(fine_rate(rate)));
+    // Without a branch per shingle (which one is sampled is a coin toss, so a branch would be
+    // mispredicted often): every shingle is written at the next place of both buffers, and
+    // the place moves on only when it is sampled.
+    let mut fine = vec![0u16; shingles.len() + 1];
+    let mut keys = vec![0u32; shingles.len() + 1];
+    let (mut nf, mut nk) = (0, 0);
+    for &h in shingles {
+        fine[nf] = fingerprint(h);
+        nf += (h <= fine_cut) as usize;
+        keys[nk] = key(h);
+        nk += (h <= cut) as usize;
+    }
+    let (fine, keys) = (&mut fine[..nf], &mut keys[..nk]);
+    fine.sort_unstable();
+    keys.sort_unstable();
+    let mut fine = fine.to_vec();
+    let mut keys = keys.to_vec();
+    keys.dedup();
+    fine.dedup();
+    (keys, fine)
 }
 
 /// Settings of the candidate search.
@@ -93,15 +107,20 @@ impl Params {
     /// `min(min_shared, all)` and 1. The engine's SQL (`dist/driver.py`) computes the same
     /// expression, operation by operation.
     pub fn needed(&self, visible: usize, all: usize) -> usize {
+        self.floor(all).max(self.confirmed(visible))
+    }
+
+    /// The shared samples that put an estimate over `samples` within `z` standard errors
+    /// of the threshold: `ceil(samples x max(0, threshold - z x sqrt(threshold x (1 -
+    /// threshold) / samples)))`, 0 for no samples.
+    pub fn confirmed(&self, samples: usize) -> usize {
+        if samples == 0 {
+            return 0;
+        }
         let t = self.threshold;
-        let near = if visible == 0 {
-            0
-        } else {
-            let v = visible as f64;
-            let error = (t * (1.0 - t) / v).sqrt();
-            ((t - self.z * error).max(0.0) * v).ceil() as usize
-        };
-        self.floor(all).max(near)
+        let v = samples as f64;
+        let error = (t * (1.0 - t) / v).sqrt();
+        ((t - self.z * error).max(0.0) * v).ceil() as usize
     }
 
     /// The count [`Params::needed`] never goes under: `ceil(all x slack x threshold)`, at
@@ -190,76 +209,157 @@ pub fn key(hash: u64) -> u32 {
     hash as u32
 }
 
-/// Samples of many documents back to back in one vector: 4 bytes a sampled hash (its
-/// [`key`]) and 8 a document, with no allocation per document.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Samples {
-    keys: Vec<u32>,
+/// Per-document runs of items held back to back in one vector, with no allocation per
+/// document: [`Samples`] (4 bytes a sampled key) and [`Fingerprints`] (2 bytes a
+/// fingerprint), 8 bytes a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packed<T> {
+    items: Vec<T>,
     ends: Vec<u64>,
 }
 
-impl Samples {
-    /// Appends the next document's sample (hashes from [`sample`]), as sorted, distinct keys.
-    pub fn push(&mut self, sample: &[u64]) {
-        let start = self.keys.len();
-        self.keys.extend(sample.iter().map(|&h| key(h)));
-        let mine = &mut self.keys[start..];
-        mine.sort_unstable();
-        let mut w = 0;
-        for i in 0..mine.len() {
-            if i == 0 || mine[i] != mine[w - 1] {
-                mine[w] = mine[i];
-                w += 1;
-            }
+impl<T> Default for Packed<T> {
+    fn default() -> Packed<T> {
+        Packed {
+            items: Vec::new(),
+            ends: Vec::new(),
         }
-        self.keys.truncate(start + w);
-        self.ends.push(self.keys.len() as u64);
+    }
+}
+
+/// Each document's sampled keys (see [`key`]), sorted and distinct.
+pub type Samples = Packed<u32>;
+
+/// Each document's fingerprints (see [`fingerprints`]), sorted and distinct.
+pub type Fingerprints = Packed<u16>;
+
+impl<T: Copy + Ord> Packed<T> {
+    /// Appends the next document's items, already sorted and distinct (from [`sample_keys`]
+    /// or [`fingerprints`]).
+    pub fn push_keys(&mut self, items: &[T]) {
+        debug_assert!(items.windows(2).all(|w| w[0] < w[1]));
+        self.items.extend_from_slice(items);
+        self.ends.push(self.items.len() as u64);
     }
 
-    /// Appends the next document's sample as keys already sorted and distinct (from
-    /// [`sample_keys`]).
-    pub fn push_keys(&mut self, keys: &[u32]) {
-        debug_assert!(keys.windows(2).all(|w| w[0] < w[1]));
-        self.keys.extend_from_slice(keys);
-        self.ends.push(self.keys.len() as u64);
+    /// The number of documents.
+    pub fn documents(&self) -> usize {
+        self.ends.len()
     }
 
-    /// Empties the samples of the documents for which `keep` is false, in place.
+    /// Document `d`'s items.
+    pub fn of(&self, d: usize) -> &[T] {
+        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
+        &self.items[start..self.ends[d] as usize]
+    }
+
+    /// Empties the items of the documents for which `keep` is false, in place.
     pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
         let mut write = 0usize;
         let mut start = 0usize;
         for d in 0..self.ends.len() {
             let end = self.ends[d] as usize;
             if keep(d) {
-                self.keys.copy_within(start..end, write);
+                self.items.copy_within(start..end, write);
                 write += end - start;
             }
             start = end;
             self.ends[d] = write as u64;
         }
-        self.keys.truncate(write);
-        self.keys.shrink_to_fit();
+        self.items.truncate(write);
+        self.items.shrink_to_fit();
     }
 
-    /// The number of sampled keys in all.
+    /// The number of items in all.
     pub fn total(&self) -> usize {
-        self.keys.len()
+        self.items.len()
     }
 
     /// Bytes held.
     pub fn heap_bytes(&self) -> u64 {
-        4 * self.keys.capacity() as u64 + 8 * self.ends.capacity() as u64
+        (std::mem::size_of::<T>() * self.items.capacity()) as u64 + 8 * self.ends.capacity() as u64
+    }
+}
+
+impl Samples {
+    /// Appends the next document's sample (hashes from [`sample`]), as sorted, distinct keys.
+    pub fn push(&mut self, sample: &[u64]) {
+        let mut keys: Vec<u32> = sample.iter().map(|&h| key(h)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        self.push_keys(&keys);
     }
 }
 
 impl SampleSet for Samples {
     fn documents(&self) -> usize {
-        self.ends.len()
+        Packed::documents(self)
     }
     fn of(&self, d: usize) -> &[u32] {
-        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
-        &self.keys[start..self.ends[d] as usize]
+        Packed::of(self, d)
     }
+}
+
+/// The fingerprint of a sampled hash: 16 bits of it (bits 32 to 47), independent of the
+/// bits that choose the sample and of the index [`key`].
+#[inline]
+pub fn fingerprint(hash: u64) -> u16 {
+    (hash >> 32) as u16
+}
+
+/// The rate of the finer sample that confirms candidates: half the search's `rate` (twice
+/// the shingles), at least 1.
+pub fn fine_rate(rate: u64) -> u64 {
+    (rate / 2).max(1)
+}
+
+/// The [`fingerprint`]s of a document's shingles sampled at [`fine_rate`] of `rate` (those of
+/// [`sample`] among them), sorted and distinct: what [`confirm`] estimates containment from.
+/// 2 bytes a fingerprint; for a news story about as many bytes as its [`sample_keys`].
+pub fn fingerprints(shingles: &[u64], rate: u64) -> Vec<u16> {
+    let cut = sample_cut(fine_rate(rate));
+    let mut v: Vec<u16> = shingles
+        .iter()
+        .filter(|&&h| h <= cut)
+        .map(|&h| fingerprint(h))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The candidates (sorted) whose estimate on the finer sample could still reach the
+/// threshold: the fingerprints two documents share are at least [`Params::confirmed`] of one
+/// side's. The search's sample is sparse for short texts (20 samples cannot tell a
+/// containment of 0.3 from 0.5, so the floor lets through pairs that are far below the
+/// threshold), and exact verification reads both texts again; twice the samples, in 2 bytes
+/// each, rule most of those pairs out first. A fingerprint shared by chance (16 bits) only
+/// adds to the count, so it never rules a pair out. Order kept.
+pub fn confirm(pairs: Vec<(u32, u32)>, fine: &Fingerprints, p: &Params) -> Vec<(u32, u32)> {
+    pairs
+        .into_par_iter()
+        .filter(|&(a, b)| {
+            let (x, y) = (fine.of(a as usize), fine.of(b as usize));
+            shared(x, y) >= p.confirmed(x.len()).min(p.confirmed(y.len()))
+        })
+        .collect()
+}
+
+/// The number of items two sorted, distinct slices share.
+fn shared<T: Ord>(x: &[T], y: &[T]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Bytes of `(key, document)` postings sorted at a time while the inverted index is built:
@@ -598,13 +698,84 @@ mod tests {
         flat
     }
 
+    /// Fingerprints of each document's shingles at `rate`, as the scan keeps them.
+    fn fine_of(docs: &[Vec<u64>], rate: u64) -> Fingerprints {
+        let mut fine = Fingerprints::default();
+        for d in docs {
+            fine.push_keys(&fingerprints(d, rate));
+        }
+        fine
+    }
+
+    #[test]
+    fn the_finer_sample_holds_the_search_sample_and_twice_as_many() {
+        let shingles = doc(0..4000);
+        let coarse = sample(&shingles, 8);
+        let fine = fingerprints(&shingles, 8);
+        assert!(coarse
+            .iter()
+            .all(|&h| fine.binary_search(&fingerprint(h)).is_ok()));
+        // About 1,000 of 4,000 at half of rate 8 (a few fingerprints may coincide).
+        assert!((900..1100).contains(&fine.len()), "{}", fine.len());
+        assert!(fine.len() > coarse.len() * 3 / 2);
+        assert_eq!(fine_rate(8), 4);
+        assert_eq!(fine_rate(1), 1);
+        assert_eq!(
+            fingerprints(&shingles, 1).len(),
+            fingerprints(&shingles, 2).len()
+        );
+    }
+
+    #[test]
+    fn confirmation_keeps_contained_pairs_and_drops_those_far_under_the_threshold() {
+        let p = Params::default();
+        // 0: a story; 1: a page holding all of it; 2: a page holding a third of it; 3: a
+        // page holding 80% of it; 4: an empty document.
+        let docs = vec![
+            doc(0..300),
+            doc(0..300).into_iter().chain(doc(1000..1500)).collect(),
+            doc(0..100).into_iter().chain(doc(2000..2400)).collect(),
+            doc(60..300).into_iter().chain(doc(3000..3100)).collect(),
+            Vec::new(),
+        ];
+        let fine = fine_of(&docs, 8);
+        let pairs = vec![(0, 1), (0, 2), (0, 3), (0, 4), (1, 2)];
+        assert_eq!(confirm(pairs, &fine, &p), vec![(0, 1), (0, 3), (0, 4)]);
+    }
+
+    #[test]
+    fn a_document_inside_another_is_always_confirmed() {
+        // Whatever the sizes: a subset shares all its fingerprints, and `confirmed` of n is
+        // never more than n.
+        let p = Params::default();
+        for n in [0u64, 1, 5, 20, 57, 300, 2000] {
+            let inner = doc(0..n);
+            let outer: Vec<u64> = doc(0..n)
+                .into_iter()
+                .chain(doc(10_000..10_000 + 3 * n))
+                .collect();
+            let fine = fine_of(&[inner, outer], 8);
+            assert_eq!(confirm(vec![(0, 1)], &fine, &p), vec![(0, 1)], "n {n}");
+        }
+        for n in 0..5000 {
+            assert!(p.confirmed(n) <= n);
+            assert!(p.confirmed(n) <= p.confirmed(n + 1), "monotone at {n}");
+        }
+        assert_eq!(p.confirmed(0), 0);
+        assert_eq!(p.confirmed(6), 0);
+        // 100 samples: ceil(100 x (0.7 - 4 x sqrt(0.21 / 100))) = ceil(51.67).
+        assert_eq!(p.confirmed(100), 52);
+    }
+
     #[test]
     fn keys_made_in_the_worker_are_the_keys_push_makes() {
         let shingles: Vec<u64> = (0..500u64).map(mix64).chain((0..50).map(mix64)).collect();
         for rate in [1, 4, 8] {
             let (mut a, mut b) = (Samples::default(), Samples::default());
             a.push(&sample(&shingles, rate));
-            b.push_keys(&sample_keys(&shingles, rate));
+            let (keys, fine) = sample_keys(&shingles, rate);
+            b.push_keys(&keys);
+            assert_eq!(fine, fingerprints(&shingles, rate), "rate {rate}");
             assert_eq!(a, b, "rate {rate}");
             assert!(a.total() > 500 / rate as usize / 2);
         }

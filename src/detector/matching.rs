@@ -127,6 +127,7 @@ impl Scan<'_> {
             left_out: u64,
             keys: Vec<u64>,
             sample: Vec<u32>,
+            fine: Vec<u16>,
             /// The signature, kept only under `--verify estimate`.
             sig: Vec<u32>,
             /// The set of a short document, kept only under estimates (see `similarity`).
@@ -141,15 +142,17 @@ impl Scan<'_> {
             }
             sig.clear();
             det.sketcher.signer().sign_into(buf, sig);
+            let (sample, fine) = if needs.samples {
+                containment::sample_keys(buf, rate)
+            } else {
+                Default::default()
+            };
             Signed {
                 size: buf.len() as u32,
                 left_out,
                 keys: params.band_keys(sig),
-                sample: if needs.samples {
-                    containment::sample_keys(buf, rate)
-                } else {
-                    Vec::new()
-                },
+                sample,
+                fine,
                 sig: if estimate { sig.clone() } else { Vec::new() },
                 small: if estimate && buf.len() < minhash::MIN_ESTIMATE_SHINGLES {
                     buf.clone().into_boxed_slice()
@@ -163,6 +166,7 @@ impl Scan<'_> {
         let mut left_out = 0u64;
         let mut keys: Vec<u64> = Vec::with_capacity(n * params.bands);
         let mut samples = containment::Samples::default();
+        let mut fine = containment::Fingerprints::default();
         let mut sigs: Vec<u32> = Vec::new();
         let mut small: Vec<Box<[u64]>> = Vec::new();
         let mut absorb = |signed: Vec<Signed>| {
@@ -172,6 +176,7 @@ impl Scan<'_> {
                 keys.extend_from_slice(&one.keys);
                 if needs.samples {
                     samples.push_keys(&one.sample);
+                    fine.push_keys(&one.fine);
                 }
                 if estimate {
                     sigs.extend_from_slice(&one.sig);
@@ -218,6 +223,7 @@ impl Scan<'_> {
         self.store.keys = keys;
         if needs.samples {
             self.store.samples = samples;
+            self.store.fine = fine;
         }
         if estimate {
             self.store.sigs = sigs;
@@ -265,6 +271,9 @@ impl Scan<'_> {
         let samples = std::mem::take(&mut self.store.samples);
         let mut extra = containment::class_candidates_of(samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
+        let fine = std::mem::take(&mut self.store.fine);
+        let extra = containment::confirm(extra, &fine, &params);
+        drop(fine);
         let extra = self.comparable_only(extra);
         self.stats.containment_candidates = extra.len() as u64;
         extra

@@ -543,6 +543,7 @@ impl<'d> Scan<'d> {
             timings.verify += t.elapsed();
         }
         self.store.samples = Default::default();
+        self.store.fine = Default::default();
         drop(pairs);
 
         // Clusters, sources and roles, with the passages of every pair when they are on: one

@@ -122,6 +122,9 @@ pub(super) struct Store {
     pub(super) keys: Vec<u64>,
     /// Containment samples (see [`crate::containment::sample`]).
     pub(super) samples: containment::Samples,
+    /// Fingerprints of the finer sample that confirms containment candidates (see
+    /// [`crate::containment::fingerprints`]).
+    pub(super) fine: containment::Fingerprints,
     /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
     pub(super) groups: Vec<u32>,
     pub(super) group_index: ahash::AHashMap<Box<str>, u32>,
@@ -166,6 +169,7 @@ impl Store {
             + v(&self.sigs)
             + v(&self.keys)
             + self.samples.heap_bytes()
+            + self.fine.heap_bytes()
             + v(&self.groups)
             + v(&self.origins)
             + v(&self.text_hashes)
@@ -197,6 +201,8 @@ pub(super) struct Processed {
     pub(super) keys: Vec<u64>,
     /// Containment sample keys (see [`containment::sample_keys`]).
     pub(super) sample: Vec<u32>,
+    /// Containment fingerprints (see [`containment::fingerprints`]).
+    pub(super) fine: Vec<u16>,
     pub(super) tokens: Vec<u64>,
     pub(super) repeats: DocRepeats,
     /// `within` mode: the document's near-repeats, quoted.
@@ -436,6 +442,7 @@ impl Scan<'_> {
         s.keys.extend_from_slice(&p.keys);
         if needs.samples && !needs.defer_sign {
             s.samples.push_keys(&p.sample);
+            s.fine.push_keys(&p.fine);
         }
         s.text_hashes.push(p.text_hash);
         if let Some(k) = p.kept {
@@ -523,6 +530,7 @@ impl Scan<'_> {
             sig: Vec::new(),
             keys: Vec::new(),
             sample: Vec::new(),
+            fine: Vec::new(),
             recoded: rec.recoded,
             tokens: Vec::new(),
             repeats: DocRepeats::default(),
@@ -557,7 +565,8 @@ impl Scan<'_> {
                 out.sig = sk.signature.clone();
             }
             if needs.samples {
-                out.sample = containment::sample_keys(&sk.shingles, c.containment.sample_rate());
+                (out.sample, out.fine) =
+                    containment::sample_keys(&sk.shingles, c.containment.sample_rate());
             }
             if c.verify == VerifyMode::Estimate {
                 out.shingles = std::mem::take(&mut sk.shingles);

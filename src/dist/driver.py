@@ -41,7 +41,7 @@ import sys
 import time
 
 # The manifest and file layouts this driver reads (syndup::dist::FORMAT_VERSION).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def parse_args(argv=None):
@@ -282,7 +282,24 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     of its smaller side's samples is a candidate: max(ceil(0.6 t x n), ceil(v x max(0, t - 4
     sqrt(t (1 - t) / v))), min(2, n), 1) for n samples, v of them visible (in max_df documents
     or fewer), and threshold t, computed operation by operation as in Rust; every pair across the
-    two classes is then a candidate unless LSH made it one already."""
+    two classes is then a candidate unless LSH made it one already, and unless the
+    fingerprints of the finer sample rule it out (containment::confirm: the sample rows are
+    the finer sample, half the rate; the search uses those at the rate itself)."""
+    t = float(c["threshold"])
+    rate = int(c["sample"])
+    # containment::Params::confirmed: ceil(n x max(0, t - 4 sqrt(t (1 - t) / n))), 0 for n = 0.
+    def confirmed(count):
+        nd = count.cast("double")
+        error = F.sqrt(F.lit(t * (1.0 - t)) / nd)
+        return F.when(
+            count > 0, F.ceil(F.greatest(F.lit(t) - F.lit(4.0) * error, F.lit(0.0)) * nd).cast("long")
+        ).otherwise(F.lit(0).cast("long"))
+
+    fine = samples
+    # The hashes sampled at the rate (u64 at most u64::MAX / rate, stored as i64 bits).
+    cut = (2**64 - 1) // max(rate, 1)
+    if cut <= 2**63 - 1:
+        samples = samples.where((F.col("hash") >= 0) & (F.col("hash") <= F.lit(cut)))
     classes, _ = components(spark, F, near, join(work, "_class_rounds"), args.max_rounds)
     classes_path = join(work, "_classes")
     write(classes, classes_path)
@@ -324,13 +341,8 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     small = F.col("na") <= F.col("nb")
     n = F.when(small, F.col("na")).otherwise(F.col("nb"))
     v = F.when(small, F.col("va")).otherwise(F.col("vb"))
-    t = float(c["threshold"])
-    vd = v.cast("double")
-    error = F.sqrt(F.lit(t * (1.0 - t)) / vd)
     floor = F.ceil(F.greatest(F.lit(0.6 * t), F.lit(0.0)) * n.cast("double")).cast("long")
-    near = F.when(
-        v > 0, F.ceil(F.greatest(F.lit(t) - F.lit(4.0) * error, F.lit(0.0)) * vd).cast("long")
-    ).otherwise(F.lit(0).cast("long"))
+    near = confirmed(v)
     wanted = F.greatest(
         floor,
         near,
@@ -377,7 +389,38 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
         .select(F.least("x", "y").alias("a"), F.greatest("x", "y").alias("b"))
         .distinct()
     )
-    return expanded.join(lsh_pairs, ["a", "b"], "left_anti"), passes
+    candidates_path = join(work, "_containment_unconfirmed")
+    write(expanded.join(lsh_pairs, ["a", "b"], "left_anti"), candidates_path)
+    candidates = read_back(spark, candidates_path, PAIRS)
+    # Each document's distinct fingerprints (containment::fingerprint: bits 32 to 47 of the
+    # hash), their number, and the fingerprints each candidate's two documents share.
+    fine_path = join(work, "_containment_fingerprints")
+    write(
+        fine.select("doc", F.pmod(F.shiftright(F.col("hash"), 32), F.lit(65536)).alias("fp"))
+        .distinct(),
+        fine_path,
+    )
+    fine = read_back(spark, fine_path, "doc long, fp long")
+    counts = fine.groupBy("doc").agg(F.count(F.lit(1)).alias("n"))
+    fa = fine.select(F.col("doc").alias("a"), "fp")
+    fb = fine.select(F.col("doc").alias("b"), "fp")
+    shared = (
+        candidates.join(fa, "a")
+        .join(fb, ["b", "fp"])
+        .groupBy("a", "b")
+        .agg(F.count(F.lit(1)).alias("shared"))
+    )
+    na = counts.select(F.col("doc").alias("a"), F.col("n").alias("na"))
+    nb = counts.select(F.col("doc").alias("b"), F.col("n").alias("nb"))
+    kept = (
+        candidates.join(shared, ["a", "b"], "left")
+        .join(na, "a", "left")
+        .join(nb, "b", "left")
+        .fillna(0, ["shared", "na", "nb"])
+        .where(F.col("shared") >= F.least(confirmed(F.col("na")), confirmed(F.col("nb"))))
+        .select("a", "b")
+    )
+    return kept, passes
 
 
 def large_star(F, e):

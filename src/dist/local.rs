@@ -305,8 +305,8 @@ fn candidates(
     Ok(pairs)
 }
 
-/// Each document's containment sample (dense indices; empty for documents in `skip`), back to
-/// back. The sample files are sorted by hash, not by document, so they are read twice: the
+/// Each document's containment sample at `rate` and the fingerprints of its finer sample (the
+/// rows: see [`super::sign`]; dense indices; empty for documents in `skip`), back to back. The sample files are sorted by hash, not by document, so they are read twice: the
 /// document column to count each document's rows, then both columns to put each hash at its
 /// document's place; memory holds 8 bytes a sample row (then 4 in [`containment::Samples`]),
 /// with no sort (a sort of `(document, hash)` rows took 16 bytes a row, and their 73 million
@@ -317,7 +317,8 @@ fn read_samples(
     index: &DocIndex,
     n: usize,
     skip: &[bool],
-) -> Result<containment::Samples> {
+    rate: u64,
+) -> Result<(containment::Samples, containment::Fingerprints)> {
     let files = paths(manifest, signed, "samples");
     let dense = |path: &Path, doc: i64| {
         index.get(doc).ok_or_else(|| {
@@ -369,10 +370,13 @@ fn read_samples(
     }
     drop(at);
     let mut out = containment::Samples::default();
+    let mut fine = containment::Fingerprints::default();
     for w in starts.windows(2) {
-        out.push(&flat[w[0] as usize..w[1] as usize]);
+        let rows = &flat[w[0] as usize..w[1] as usize];
+        out.push(&containment::sample(rows, rate));
+        fine.push_keys(&containment::fingerprints(rows, rate));
     }
-    Ok(out)
+    Ok((out, fine))
 }
 
 /// Reads the sets of the documents of `pairs` not read yet, then keeps the pairs that meet
@@ -442,7 +446,7 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
             .filter(|m| criteria.relation(&m.2) == Some(MatchKind::NearDuplicate))
             .map(|m| (m.0, m.1))
             .collect();
-        let samples = read_samples(manifest, signed, &index, n, &skip)?;
+        let (samples, fine) = read_samples(manifest, signed, &index, n, &skip, c.sample)?;
         let params = containment::Params {
             threshold: c.threshold,
             max_df: c.max_df,
@@ -450,6 +454,8 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
         };
         let mut extra = containment::class_candidates_of(samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
+        let extra = containment::confirm(extra, &fine, &params);
+        drop(fine);
         stats.containment_candidates = extra.len() as u64;
         found.extend(verify(
             manifest,

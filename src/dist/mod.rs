@@ -51,7 +51,7 @@ pub const DRIVER: &str = include_str!("driver.py");
 
 /// Version of the manifest and of every file layout of this module. Bumped when a column, a
 /// hash or a numbering changes; part of the fingerprint.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The document number of `row` in `shard`.
 #[inline]

@@ -50,7 +50,8 @@ pub struct ContainmentParameters {
     pub threshold: f64,
     /// Fewest distinct shingles of a contained document.
     pub min_shingles: u32,
-    /// One shingle in `sample` (by hash) is in the sample table.
+    /// One shingle in `sample` (by hash) is searched on; the sample table holds one in
+    /// [`crate::containment::fine_rate`] of it (the finer sample that confirms candidates).
     pub sample: u64,
     /// Sampled hashes in more documents than this are not joined on (posting lists capped as
     /// in `scan`).

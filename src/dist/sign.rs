@@ -7,8 +7,10 @@
 //! never dropped silently: it goes to `rejects/shard-N.jsonl` with its `path:line` and the
 //! reason, and is counted in the Parquet metadata. An id used twice in the shard keeps its first
 //! record, as in `scan`; ids used in two shards are found by the global stage (reported as
-//! problems there). The sample rows are each document's containment sample
-//! ([`crate::containment::sample`], the rate from the manifest), sorted by hash and document.
+//! problems there). The sample rows are each document's containment sample at the finer rate
+//! ([`crate::containment::sample`] at [`crate::containment::fine_rate`] of the manifest's rate:
+//! the search keeps the hashes sampled at the rate itself, and the fingerprints of all of them
+//! confirm its candidates), sorted by hash and document.
 //!
 //! Band rows are sorted by band, band hash and document, so an engine reading the files finds
 //! each band's buckets in order. All three files are written to hidden temporary names and
@@ -124,7 +126,7 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
     let mut keys: Vec<Buckets> = (0..bands)
         .map(|_| Buckets::new(BAND_BUCKET_BITS, i64::MIN, i64::MAX))
         .collect();
-    let rate = containment.map(|c| c.sample);
+    let rate = containment.map(|c| containment::fine_rate(c.sample));
     let mut samples = match rate.map(|r| u64::MAX / r.max(1)) {
         Some(cut) if cut <= i64::MAX as u64 => Buckets::new(SAMPLE_BUCKET_BITS, 0, cut as i64),
         _ => Buckets::new(SAMPLE_BUCKET_BITS, i64::MIN, i64::MAX),
@@ -459,7 +461,7 @@ fn sign_record(
         length: rec.text.len() as i64,
         text: rec.text.into_owned(),
         sample: sample_rate
-            .map(|r| containment::sample(&w.shingles, r))
+            .map(|r| containment::sample(&w.shingles, containment::fine_rate(r)))
             .unwrap_or_default(),
         id: rec.id,
         date: rec.date,
