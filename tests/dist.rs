@@ -297,7 +297,8 @@ fn check_signed(m: &Manifest, signed: &Path) {
                 for (band, k) in params.band_keys(&sig).into_iter().enumerate() {
                     want_bands.push((band as i64, k as i64, doc[j]));
                 }
-                for h in syndup::containment::sample(&sets[j], rate) {
+                for h in syndup::containment::sample(&sets[j], syndup::containment::fine_rate(rate))
+                {
                     want_samples.push((h as i64, doc[j]));
                 }
             }
@@ -327,7 +328,9 @@ fn check_signed(m: &Manifest, signed: &Path) {
         }
         assert!(
             !samples.is_empty() && samples == want_samples,
-            "shard {shard}: samples"
+            "shard {shard}: samples ({} rows, {} wanted, rate {rate})",
+            samples.len(),
+            want_samples.len()
         );
         // Hash columns plain and uncompressed, text and ids Snappy (parquet's own reader).
         use parquet::file::reader::{FileReader, SerializedFileReader};

@@ -126,6 +126,7 @@ pub fn sign_shard(manifest: &Manifest, shard: u32, out: &Path) -> Result<SignSta
     let mut keys: Vec<Buckets> = (0..bands)
         .map(|_| Buckets::new(BAND_BUCKET_BITS, i64::MIN, i64::MAX))
         .collect();
+    // The sample rows are the finer sample (see the module documentation).
     let rate = containment.map(|c| containment::fine_rate(c.sample));
     let mut samples = match rate.map(|r| u64::MAX / r.max(1)) {
         Some(cut) if cut <= i64::MAX as u64 => Buckets::new(SAMPLE_BUCKET_BITS, 0, cut as i64),
@@ -461,7 +462,7 @@ fn sign_record(
         length: rec.text.len() as i64,
         text: rec.text.into_owned(),
         sample: sample_rate
-            .map(|r| containment::sample(&w.shingles, containment::fine_rate(r)))
+            .map(|r| containment::sample(&w.shingles, r))
             .unwrap_or_default(),
         id: rec.id,
         date: rec.date,
