@@ -14,8 +14,8 @@
 //! is within `z` standard errors of the threshold, and at least `slack x threshold` (see
 //! [`Params::needed`] and [`candidates`]). Posting lists of hashes in
 //! more than `max_df` documents (boilerplate) are never walked. Before exact verification (which
-//! reads both texts again), a candidate is confirmed on a sample twice as dense, kept as 16-bit
-//! fingerprints ([`fingerprints`], [`confirm`]). Deterministic: sorted postings, sorted output.
+//! reads both texts again), a candidate is confirmed on a sample twice as dense: the sampled
+//! keys and 16-bit fingerprints of as many shingles again ([`fingerprints`], [`confirm`]). Deterministic: sorted postings, sorted output.
 
 use rayon::prelude::*;
 
@@ -49,7 +49,7 @@ pub fn sample_keys(shingles: &[u64], rate: u64) -> (Vec<u32>, Vec<u16>) {
     let (mut nf, mut nk) = (0, 0);
     for &h in shingles {
         fine[nf] = fingerprint(h);
-        nf += (h <= fine_cut) as usize;
+        nf += (h <= fine_cut && h > cut) as usize;
         keys[nk] = key(h);
         nk += (h <= cut) as usize;
     }
@@ -147,12 +147,12 @@ pub fn class_candidates(
     for s in samples {
         flat.push(&s);
     }
-    class_candidates_of(flat, near, p)
+    class_candidates_of(&flat, near, p)
 }
 
 /// [`class_candidates`] over samples held back to back ([`Samples`]).
 pub fn class_candidates_of(
-    mut samples: Samples,
+    samples: &Samples,
     near: impl IntoIterator<Item = (u32, u32)>,
     p: &Params,
 ) -> Vec<(u32, u32)> {
@@ -163,9 +163,13 @@ pub fn class_candidates_of(
     }
     let root: Vec<u32> = (0..n as u32).map(|d| uf.find(d)).collect();
     drop(uf);
-    samples.retain(|d| root[d] == d as u32);
-    let found = candidates(&samples, p);
-    drop(samples);
+    let found = candidates(
+        &Roots {
+            samples,
+            root: &root,
+        },
+        p,
+    );
     // Class members, by root.
     let mut by_root: Vec<(u32, u32)> = (0..n as u32).map(|d| (root[d as usize], d)).collect();
     by_root.sort_unstable();
@@ -300,6 +304,26 @@ impl SampleSet for Samples {
     }
 }
 
+/// The samples of the documents that are their class's root (`root[d] == d`); the others
+/// have none. The samples of all stay, for [`confirm`].
+struct Roots<'a> {
+    samples: &'a Samples,
+    root: &'a [u32],
+}
+
+impl SampleSet for Roots<'_> {
+    fn documents(&self) -> usize {
+        self.samples.documents()
+    }
+    fn of(&self, d: usize) -> &[u32] {
+        if self.root[d] == d as u32 {
+            self.samples.of(d)
+        } else {
+            &[]
+        }
+    }
+}
+
 /// The fingerprint of a sampled hash: 16 bits of it (bits 32 to 47), independent of the
 /// bits that choose the sample and of the index [`key`].
 #[inline]
@@ -313,14 +337,15 @@ pub fn fine_rate(rate: u64) -> u64 {
     (rate / 2).max(1)
 }
 
-/// The [`fingerprint`]s of a document's shingles sampled at [`fine_rate`] of `rate` (those of
-/// [`sample`] among them), sorted and distinct: what [`confirm`] estimates containment from.
-/// 2 bytes a fingerprint; for a news story about as many bytes as its [`sample_keys`].
+/// The [`fingerprint`]s of a document's shingles sampled at [`fine_rate`] of `rate` but not at
+/// `rate` (those are in [`sample`]), sorted and distinct: with the sample's keys, what
+/// [`confirm`] estimates containment from. 2 bytes a fingerprint, about as many fingerprints
+/// as sampled keys (none at rate 1).
 pub fn fingerprints(shingles: &[u64], rate: u64) -> Vec<u16> {
-    let cut = sample_cut(fine_rate(rate));
+    let (cut, fine_cut) = (sample_cut(rate), sample_cut(fine_rate(rate)));
     let mut v: Vec<u16> = shingles
         .iter()
-        .filter(|&&h| h <= cut)
+        .filter(|&&h| h <= fine_cut && h > cut)
         .map(|&h| fingerprint(h))
         .collect();
     v.sort_unstable();
@@ -329,18 +354,27 @@ pub fn fingerprints(shingles: &[u64], rate: u64) -> Vec<u16> {
 }
 
 /// The candidates (sorted) whose estimate on the finer sample could still reach the
-/// threshold: the fingerprints two documents share are at least [`Params::confirmed`] of one
-/// side's. The search's sample is sparse for short texts (20 samples cannot tell a
-/// containment of 0.3 from 0.5, so the floor lets through pairs that are far below the
-/// threshold), and exact verification reads both texts again; twice the samples, in 2 bytes
-/// each, rule most of those pairs out first. A fingerprint shared by chance (16 bits) only
-/// adds to the count, so it never rules a pair out. Order kept.
-pub fn confirm(pairs: Vec<(u32, u32)>, fine: &Fingerprints, p: &Params) -> Vec<(u32, u32)> {
+/// threshold: the sample keys and the fingerprints two documents share are at least
+/// [`Params::confirmed`] of one side's keys and fingerprints. The search's sample is sparse
+/// for short texts (20 samples cannot tell a containment of 0.3 from 0.5, so the floor lets
+/// through pairs that are far below the threshold), and exact verification reads both texts
+/// again; twice the samples rule most of those pairs out first, for 2 bytes a fingerprint.
+/// A key or fingerprint shared by chance only adds to the count, so it never rules a pair
+/// out. Order kept.
+pub fn confirm(
+    pairs: Vec<(u32, u32)>,
+    samples: &Samples,
+    fine: &Fingerprints,
+    p: &Params,
+) -> Vec<(u32, u32)> {
     pairs
         .into_par_iter()
         .filter(|&(a, b)| {
-            let (x, y) = (fine.of(a as usize), fine.of(b as usize));
-            shared(x, y) >= p.confirmed(x.len()).min(p.confirmed(y.len()))
+            let (a, b) = (a as usize, b as usize);
+            let (ka, kb, fa, fb) = (samples.of(a), samples.of(b), fine.of(a), fine.of(b));
+            let both = shared(ka, kb) + shared(fa, fb);
+            let (na, nb) = (ka.len() + fa.len(), kb.len() + fb.len());
+            both >= p.confirmed(na).min(p.confirmed(nb))
         })
         .collect()
 }
@@ -698,32 +732,36 @@ mod tests {
         flat
     }
 
-    /// Fingerprints of each document's shingles at `rate`, as the scan keeps them.
-    fn fine_of(docs: &[Vec<u64>], rate: u64) -> Fingerprints {
-        let mut fine = Fingerprints::default();
+    /// Each document's sample keys and fingerprints at `rate`, as the scan keeps them.
+    fn both_of(docs: &[Vec<u64>], rate: u64) -> (Samples, Fingerprints) {
+        let (mut keys, mut fine) = (Samples::default(), Fingerprints::default());
         for d in docs {
-            fine.push_keys(&fingerprints(d, rate));
+            let (k, f) = sample_keys(d, rate);
+            keys.push_keys(&k);
+            fine.push_keys(&f);
         }
-        fine
+        (keys, fine)
     }
 
     #[test]
-    fn the_finer_sample_holds_the_search_sample_and_twice_as_many() {
+    fn the_fingerprints_are_the_finer_sample_without_the_search_sample() {
         let shingles = doc(0..4000);
         let coarse = sample(&shingles, 8);
+        let finer = sample(&shingles, 4);
         let fine = fingerprints(&shingles, 8);
-        assert!(coarse
+        let mut want: Vec<u16> = finer
             .iter()
-            .all(|&h| fine.binary_search(&fingerprint(h)).is_ok()));
-        // About 1,000 of 4,000 at half of rate 8 (a few fingerprints may coincide).
-        assert!((900..1100).contains(&fine.len()), "{}", fine.len());
-        assert!(fine.len() > coarse.len() * 3 / 2);
+            .filter(|h| coarse.binary_search(h).is_err())
+            .map(|&h| fingerprint(h))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(fine, want);
+        // About 500 of 4,000: one in 4 sampled, half of them at rate 8 already.
+        assert!((400..600).contains(&fine.len()), "{}", fine.len());
         assert_eq!(fine_rate(8), 4);
         assert_eq!(fine_rate(1), 1);
-        assert_eq!(
-            fingerprints(&shingles, 1).len(),
-            fingerprints(&shingles, 2).len()
-        );
+        assert!(fingerprints(&shingles, 1).is_empty());
     }
 
     #[test]
@@ -738,9 +776,18 @@ mod tests {
             doc(60..300).into_iter().chain(doc(3000..3100)).collect(),
             Vec::new(),
         ];
-        let fine = fine_of(&docs, 8);
+        let (keys, fine) = both_of(&docs, 8);
         let pairs = vec![(0, 1), (0, 2), (0, 3), (0, 4), (1, 2)];
-        assert_eq!(confirm(pairs, &fine, &p), vec![(0, 1), (0, 3), (0, 4)]);
+        assert_eq!(
+            confirm(pairs.clone(), &keys, &fine, &p),
+            vec![(0, 1), (0, 3), (0, 4)]
+        );
+        // At rate 1 the keys are the whole sets: the same answer, from exact counts.
+        let (keys, fine) = both_of(&docs, 1);
+        assert_eq!(
+            confirm(pairs, &keys, &fine, &p),
+            vec![(0, 1), (0, 3), (0, 4)]
+        );
     }
 
     #[test]
@@ -754,8 +801,12 @@ mod tests {
                 .into_iter()
                 .chain(doc(10_000..10_000 + 3 * n))
                 .collect();
-            let fine = fine_of(&[inner, outer], 8);
-            assert_eq!(confirm(vec![(0, 1)], &fine, &p), vec![(0, 1)], "n {n}");
+            let (keys, fine) = both_of(&[inner, outer], 8);
+            assert_eq!(
+                confirm(vec![(0, 1)], &keys, &fine, &p),
+                vec![(0, 1)],
+                "n {n}"
+            );
         }
         for n in 0..5000 {
             assert!(p.confirmed(n) <= n);

@@ -269,11 +269,11 @@ impl Scan<'_> {
             ..containment::Params::default()
         };
         let samples = std::mem::take(&mut self.store.samples);
-        let mut extra = containment::class_candidates_of(samples, near, &params);
-        extra.retain(|p| pairs.binary_search(p).is_err());
         let fine = std::mem::take(&mut self.store.fine);
-        let extra = containment::confirm(extra, &fine, &params);
-        drop(fine);
+        let mut extra = containment::class_candidates_of(&samples, near, &params);
+        extra.retain(|p| pairs.binary_search(p).is_err());
+        let extra = containment::confirm(extra, &samples, &fine, &params);
+        drop((samples, fine));
         let extra = self.comparable_only(extra);
         self.stats.containment_candidates = extra.len() as u64;
         extra

@@ -282,9 +282,10 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     of its smaller side's samples is a candidate: max(ceil(0.6 t x n), ceil(v x max(0, t - 4
     sqrt(t (1 - t) / v))), min(2, n), 1) for n samples, v of them visible (in max_df documents
     or fewer), and threshold t, computed operation by operation as in Rust; every pair across the
-    two classes is then a candidate unless LSH made it one already, and unless the
-    fingerprints of the finer sample rule it out (containment::confirm: the sample rows are
-    the finer sample, half the rate; the search uses those at the rate itself)."""
+    two classes is then a candidate unless LSH made it one already, and unless the finer
+    sample rules it out (containment::confirm: the sample rows are the finer sample, at half
+    the rate; the search uses those at the rate itself, the confirmation also the
+    fingerprints of the others)."""
     t = float(c["threshold"])
     rate = int(c["sample"])
     # containment::Params::confirmed: ceil(n x max(0, t - 4 sqrt(t (1 - t) / n))), 0 for n = 0.
@@ -298,8 +299,10 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     fine = samples
     # The hashes sampled at the rate (u64 at most u64::MAX / rate, stored as i64 bits).
     cut = (2**64 - 1) // max(rate, 1)
+    at_rate = F.lit(True)
     if cut <= 2**63 - 1:
-        samples = samples.where((F.col("hash") >= 0) & (F.col("hash") <= F.lit(cut)))
+        at_rate = (F.col("hash") >= 0) & (F.col("hash") <= F.lit(cut))
+    samples = samples.where(at_rate)
     classes, _ = components(spark, F, near, join(work, "_class_rounds"), args.max_rounds)
     classes_path = join(work, "_classes")
     write(classes, classes_path)
@@ -392,14 +395,15 @@ def containment_candidates(spark, F, args, samples, near, lsh_pairs, c, work):
     candidates_path = join(work, "_containment_unconfirmed")
     write(expanded.join(lsh_pairs, ["a", "b"], "left_anti"), candidates_path)
     candidates = read_back(spark, candidates_path, PAIRS)
-    # Each document's distinct fingerprints (containment::fingerprint: bits 32 to 47 of the
-    # hash), their number, and the fingerprints each candidate's two documents share.
-    fine_path = join(work, "_containment_fingerprints")
-    write(
-        fine.select("doc", F.pmod(F.shiftright(F.col("hash"), 32), F.lit(65536)).alias("fp"))
-        .distinct(),
-        fine_path,
+    # Each document's sample keys (containment::key: the low 32 bits of a hash sampled at the
+    # rate) and the fingerprints of the rest of its finer sample (containment::fingerprint:
+    # bits 32 to 47), told apart by 2^32 and distinct; their number, and the ones each
+    # candidate's two documents share.
+    value = F.when(at_rate, F.pmod(F.col("hash"), F.lit(2**32))).otherwise(
+        F.lit(2**32) + F.pmod(F.shiftright(F.col("hash"), 32), F.lit(65536))
     )
+    fine_path = join(work, "_containment_fingerprints")
+    write(fine.select("doc", value.alias("fp")).distinct(), fine_path)
     fine = read_back(spark, fine_path, "doc long, fp long")
     counts = fine.groupBy("doc").agg(F.count(F.lit(1)).alias("n"))
     fa = fine.select(F.col("doc").alias("a"), "fp")

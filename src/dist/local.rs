@@ -452,10 +452,10 @@ pub fn cluster_local(manifest: &Manifest, signed: &Path, out: &Path) -> Result<L
             max_df: c.max_df,
             ..containment::Params::default()
         };
-        let mut extra = containment::class_candidates_of(samples, near, &params);
+        let mut extra = containment::class_candidates_of(&samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
-        let extra = containment::confirm(extra, &fine, &params);
-        drop(fine);
+        let extra = containment::confirm(extra, &samples, &fine, &params);
+        drop((samples, fine));
         stats.containment_candidates = extra.len() as u64;
         found.extend(verify(
             manifest,

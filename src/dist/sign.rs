@@ -9,8 +9,8 @@
 //! record, as in `scan`; ids used in two shards are found by the global stage (reported as
 //! problems there). The sample rows are each document's containment sample at the finer rate
 //! ([`crate::containment::sample`] at [`crate::containment::fine_rate`] of the manifest's rate:
-//! the search keeps the hashes sampled at the rate itself, and the fingerprints of all of them
-//! confirm its candidates), sorted by hash and document.
+//! the search keeps the hashes sampled at the rate itself, and the fingerprints of the others
+//! help confirm its candidates), sorted by hash and document.
 //!
 //! Band rows are sorted by band, band hash and document, so an engine reading the files finds
 //! each band's buckets in order. All three files are written to hidden temporary names and
