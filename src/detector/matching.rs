@@ -133,6 +133,8 @@ impl Scan<'_> {
             /// The set of a short document, kept only under estimates (see `similarity`).
             small: Box<[u64]>,
         }
+        // Fingerprints go where the scan keeps them (memory or the spool), as read does.
+        let mut fine = std::mem::take(&mut self.store.fine);
         let this = &*self;
         let sign_one = |buf: &mut Vec<u64>, sig: &mut Vec<u32>, d: usize, tokens: &[u64]| {
             let left_out = this.doc_shingles_of(d, tokens, boiler, buf);
@@ -166,23 +168,23 @@ impl Scan<'_> {
         let mut left_out = 0u64;
         let mut keys: Vec<u64> = Vec::with_capacity(n * params.bands);
         let mut samples = containment::Samples::default();
-        let mut fine = containment::Fingerprints::default();
         let mut sigs: Vec<u32> = Vec::new();
         let mut small: Vec<Box<[u64]>> = Vec::new();
-        let mut absorb = |signed: Vec<Signed>| {
+        let mut absorb = |signed: Vec<Signed>| -> Result<()> {
             for one in signed {
                 sizes.push(one.size);
                 left_out += one.left_out;
                 keys.extend_from_slice(&one.keys);
                 if needs.samples {
                     samples.push_keys(&one.sample);
-                    fine.push_keys(&one.fine);
+                    fine.push(&one.fine)?;
                 }
                 if estimate {
                     sigs.extend_from_slice(&one.sig);
                     small.push(one.small);
                 }
             }
+            Ok(())
         };
         if self.keep_tokens {
             let all: Vec<usize> = (0..n).collect();
@@ -195,7 +197,7 @@ impl Scan<'_> {
                             |(buf, sig), &d| sign_one(buf, sig, d, &this.store.tokens[d]),
                         )
                         .collect(),
-                );
+                )?;
             }
         } else {
             let all: Vec<DocIdx> = (0..n as DocIdx).collect();
@@ -213,7 +215,7 @@ impl Scan<'_> {
                             },
                         )
                         .collect(),
-                );
+                )?;
                 Ok(())
             })?;
         }
@@ -223,8 +225,8 @@ impl Scan<'_> {
         self.store.keys = keys;
         if needs.samples {
             self.store.samples = samples;
-            self.store.fine = fine;
         }
+        self.store.fine = fine;
         if estimate {
             self.store.sigs = sigs;
             self.store.shingles = small;
@@ -257,7 +259,7 @@ impl Scan<'_> {
         matches: &[Match],
         pairs: &[(u32, u32)],
         criteria: &Criteria,
-    ) -> Vec<(u32, u32)> {
+    ) -> Result<Vec<(u32, u32)>> {
         let c = &self.det.config;
         let near = matches
             .iter()
@@ -269,14 +271,21 @@ impl Scan<'_> {
             ..containment::Params::default()
         };
         let samples = std::mem::take(&mut self.store.samples);
-        let fine = std::mem::take(&mut self.store.fine);
         let mut extra = containment::class_candidates_of(&samples, near, &params);
         extra.retain(|p| pairs.binary_search(p).is_err());
+        // Only the documents of candidates need their fingerprints.
+        let mut wanted = vec![false; samples.documents()];
+        for &(a, b) in &extra {
+            wanted[a as usize] = true;
+            wanted[b as usize] = true;
+        }
+        let fine = std::mem::take(&mut self.store.fine).load(&wanted)?;
+        drop(wanted);
         let extra = containment::confirm(extra, &samples, &fine, &params);
         drop((samples, fine));
         let extra = self.comparable_only(extra);
         self.stats.containment_candidates = extra.len() as u64;
-        extra
+        Ok(extra)
     }
 
     /// The pairs `--window` and `--group-pairs` allow (counting the others as skipped).
@@ -423,7 +432,9 @@ mod tests {
             let pairs = st.lsh_candidates();
             assert!(pairs.is_empty(), "J is 0.3: no LSH candidate");
             let criteria = st.det.criteria();
-            let extra = st.containment_candidates(0.7, &[], &pairs, &criteria);
+            let extra = st
+                .containment_candidates(0.7, &[], &pairs, &criteria)
+                .unwrap();
             assert_eq!(extra, vec![(0, 1)]);
             assert_eq!(st.stats.containment_candidates, 1);
         });

@@ -38,6 +38,7 @@
 mod assemble;
 mod batches;
 mod compare;
+mod fine;
 mod held;
 mod matching;
 mod read;
@@ -356,6 +357,10 @@ impl Detector {
         } else {
             st.spooled = vec![false; files.len()];
         }
+        // The containment fingerprints wait in --tmp-dir too (see `fine`).
+        if let (Some(dir), true) = (&self.config.tmp_dir, self.needs.samples) {
+            st.store.fine = fine::FineStore::spooled(dir)?;
+        }
         let keep: Vec<bool> = files
             .iter()
             .zip(&st.spooled)
@@ -534,7 +539,7 @@ impl<'d> Scan<'d> {
         if let Some(threshold) = c.containment.threshold {
             progress.stage(Stage::Containment);
             let t = Instant::now();
-            let extra = self.containment_candidates(threshold, &matches, &pairs, &criteria);
+            let extra = self.containment_candidates(threshold, &matches, &pairs, &criteria)?;
             timings.containment = t.elapsed();
             progress.stage(Stage::Verify);
             let t = Instant::now();

@@ -124,7 +124,7 @@ pub(super) struct Store {
     pub(super) samples: containment::Samples,
     /// Fingerprints of the finer sample that confirms containment candidates (see
     /// [`crate::containment::fingerprints`]).
-    pub(super) fine: containment::Fingerprints,
+    pub(super) fine: super::fine::FineStore,
     /// Group number per document (`u32::MAX`: none), numbered in order of first sight.
     pub(super) groups: Vec<u32>,
     pub(super) group_index: ahash::AHashMap<Box<str>, u32>,
@@ -442,7 +442,7 @@ impl Scan<'_> {
         s.keys.extend_from_slice(&p.keys);
         if needs.samples && !needs.defer_sign {
             s.samples.push_keys(&p.sample);
-            s.fine.push_keys(&p.fine);
+            s.fine.push(&p.fine)?;
         }
         s.text_hashes.push(p.text_hash);
         if let Some(k) = p.kept {

@@ -74,6 +74,26 @@ impl Spool {
         crate::input::read_ranges(&f, wanted).map_err(err)
     }
 
+    /// Reads what was appended from its start, in order (after [`Spool::finish`]): `f` gets
+    /// the index and bytes of each of the pieces `sizes` gives, one after the other.
+    pub(super) fn read_in_order(
+        &self,
+        sizes: impl Iterator<Item = usize>,
+        mut f: impl FnMut(usize, &[u8]),
+    ) -> Result<()> {
+        use std::io::Read;
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        let file = std::fs::File::open(&self.path).map_err(err)?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut buf = Vec::new();
+        for (i, len) in sizes.enumerate() {
+            buf.resize(len, 0);
+            r.read_exact(&mut buf).map_err(err)?;
+            f(i, &buf);
+        }
+        Ok(())
+    }
+
     /// Bytes written.
     #[cfg(test)]
     fn len(&self) -> u64 {
