@@ -49,7 +49,7 @@ stages = [
     ("read (input/)", r"^src/input/"),
     ("tokens (normalize)", r"^src/normalize"),
     ("sign (shingle, minhash, sketch, lsh)", r"^src/(shingle|minhash|sketch|lsh)\.rs"),
-    ("containment", r"^src/containment\.rs"),
+    ("containment", r"^src/containment"),
     ("verify and loading", r"^src/(verify\.rs|detector/(batches|matching)\.rs)"),
     ("sentence repeats", r"^src/(repeat|sentence)"),
     ("clusters and passages", r"^src/(align|cluster\.rs|roles\.rs|detector/assemble\.rs)"),

@@ -99,8 +99,9 @@ fn ratio(n: u32, d: u32) -> f64 {
     }
 }
 
-/// Size of the intersection of two sorted, deduplicated slices.
-pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+/// Size of the intersection of two sorted, deduplicated slices (shingle hashes, or the
+/// containment search's keys and fingerprints).
+pub fn intersection_size<T: Ord + Copy>(a: &[T], b: &[T]) -> usize {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0;
