@@ -399,6 +399,10 @@ const WALK_FACTOR: usize = 2;
 /// without it (different days, so an upper bound on the harm, not a measure of it).
 const WALK_MAX_DOCUMENTS: usize = 1 << 21;
 
+/// Lists up to this long record each document's place in them (one byte a posting), so a
+/// document walking the list starts after itself without a search.
+const LISTED: usize = u8::MAX as usize + 1;
+
 /// Candidate pairs from per-document samples (see [`sample`]).
 ///
 /// Each document A walks the posting lists of its samples that occur in other documents and
@@ -409,8 +413,9 @@ const WALK_MAX_DOCUMENTS: usize = 1 << 21;
 /// candidate when the count reaches [`Params::needed`] of A's other samples (A's visible
 /// samples). The work is the sum over samples of their document frequency.
 ///
-/// The inverted index keeps only hashes found in two documents or more (4 bytes a posting):
-/// it is built part by part of the hash range, each part's `(hash, document)` postings (128
+/// The inverted index keeps only hashes found in two documents or more (9 bytes a posting: the
+/// document in the hash's list, the hash's rank in the document's row, and the document's place
+/// in the list when the list is at most [`LISTED`] long): it is built part by part of the hash range, each part's `(hash, document)` postings (128
 /// MiB at most) put into buckets of about a thousand by the high bits of the hash and each
 /// bucket sorted on its own.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
@@ -604,11 +609,27 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 .map(move |&d| (d as usize, r as u32))
         })
     });
+    // ... and the place of the document in each of those lists, for the lists it may walk
+    // (at most `LISTED` long): finding it by binary search, once per list walked, was 40% of
+    // the stage at 100k documents (a dependent load per step).
+    let mut places = vec![0u8; first[n]];
+    scatter(&mut places, &first, || {
+        runs.iter()
+            .filter(|r| r.0 as usize <= LISTED)
+            .flat_map(|&(df, start)| {
+                post[start..start + df as usize]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &d)| (d as usize, k as u8))
+            })
+    });
     let of = |d: usize| &ranks[first[d]..first[d + 1]];
+    let places_of = |d: usize| &places[first[d]..first[d + 1]];
     // Samples per document by new number (non-decreasing).
     let size = |d: usize| size(order[d] as usize);
-    // The documents after `a` in a list (new numbers): the ones `a` probes.
-    let after = |a: usize, list: &'_ [u32]| -> usize { list.partition_point(|&b| b as usize <= a) };
+    // Ranks are in order of frequency, so the lists walked (at most `max_df` long) are the
+    // ranks under this one.
+    let walked_ranks = runs.partition_point(|r| r.0 as usize <= p.max_df);
     // Documents in blocks, each block with one dense counter array (allocating one per
     // rayon split would spend more time zeroing pages than counting).
     let block = (n / 64).max(1024);
@@ -618,17 +639,34 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
             let mut count = vec![0u32; n];
             let mut touched: Vec<u32> = Vec::new();
             let mut found = Vec::new();
+            // The tails of `a`'s lists walked: (from, end) in `post`.
+            let mut tails: Vec<(usize, usize)> = Vec::new();
             for a in bi * block..((bi + 1) * block).min(n) {
                 let mine = of(a);
                 let sa = size(a);
                 // The samples whose lists are walked (rarest first, so those over `max_df`
                 // come last); only they count. The others (boilerplate) are left out of the
                 // estimate: it is the share of A's visible samples found in B.
-                let walk = mine.partition_point(|&r| runs[r as usize].0 as usize <= p.max_df);
+                let walk = mine.partition_point(|&r| (r as usize) < walked_ranks);
                 let m = p.needed(sa - (mine.len() - walk), sa);
                 if walk < m {
                     continue;
                 }
+                // Where each list's documents after `a` are (the ones `a` probes): `a` is in
+                // the list, at the place recorded when the list is short enough. The lists
+                // are found first, all of them (independent loads, a cache miss each at
+                // scale, overlap), then walked.
+                tails.clear();
+                tails.extend(mine[..walk].iter().zip(places_of(a)).map(|(&r, &k)| {
+                    let (df, start) = runs[r as usize];
+                    let end = start + df as usize;
+                    let from = if df as usize <= LISTED {
+                        start + k as usize + 1
+                    } else {
+                        start + post[start..end].partition_point(|&b| b as usize <= a)
+                    };
+                    (from, end)
+                }));
                 // Prefix filtering: a document sharing `m` of the `walk` samples shares one
                 // of the rarest `walk - m + 1`. A longer prefix is as correct, and the one
                 // of the floor count (`floor <= m`) is walked: walking a list is cheap, and
@@ -638,10 +676,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // samples with every document after this one (`count` is all zeros between
                 // documents) ...
                 let prefix = walk - p.floor(sa).min(m) + 1;
-                for &r in &mine[..prefix] {
-                    let (df, start) = runs[r as usize];
-                    let list = &post[start..start + df as usize];
-                    for &b in &list[after(a, list)..] {
+                for &(from, end) in &tails[..prefix] {
+                    for &b in &post[from..end] {
                         let c = &mut count[b as usize];
                         if *c == 0 {
                             touched.push(b);
@@ -653,11 +689,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // rest's lists when that reads fewer postings than looking each sample up in
                 // every touched document's own list (sorted ranks) would.
                 let rest = &mine[prefix..walk];
-                let walked: usize = rest
-                    .iter()
-                    .map(|&r| runs[r as usize].0 as usize)
-                    .sum::<usize>()
-                    / 2;
+                let walked: usize = tails[prefix..].iter().map(|t| t.1 - t.0).sum();
                 let searches: usize = touched
                     .iter()
                     .map(|&b| rest.len().min(2 * count[b as usize] as usize))
@@ -667,10 +699,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                     (x.min(y), x.max(y))
                 };
                 if walked <= walk_factor.saturating_mul(searches) {
-                    for &r in rest {
-                        let (df, start) = runs[r as usize];
-                        let list = &post[start..start + df as usize];
-                        for &b in &list[after(a, list)..] {
+                    for &(from, end) in &tails[prefix..] {
+                        for &b in &post[from..end] {
                             let c = &mut count[b as usize];
                             *c += (*c != 0) as u32;
                         }

@@ -239,6 +239,46 @@ fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
 }
 
 #[test]
+fn lists_too_long_to_record_places_in_are_walked_from_the_right_place() {
+    // Over `LISTED` documents share one passage, so its samples' lists are walked without
+    // recorded places (max_df unbounded); the pairs are still exactly the brute force's.
+    let mut state = 11u64;
+    let mut next = || {
+        state = mix64(state.wrapping_add(1));
+        state
+    };
+    let docs: Vec<Vec<u64>> = (0..LISTED as u64 + 40)
+        .map(|i| {
+            let mut d = doc(0..40);
+            let b = 1 + next() % 30;
+            d.extend(doc(b * 100..b * 100 + 10 + i % 7));
+            d
+        })
+        .collect();
+    let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
+    let p = Params {
+        threshold: 0.9,
+        max_df: usize::MAX,
+        ..Params::default()
+    };
+    let mut brute = Vec::new();
+    for a in 0..samples.documents() {
+        for b in a + 1..samples.documents() {
+            let (x, y) = (samples.of(a), samples.of(b));
+            let small = if x.len() <= y.len() { x } else { y };
+            let shared = intersection_size(x, y);
+            if shared >= p.needed(small.len(), small.len()) {
+                brute.push((a as u32, b as u32));
+            }
+        }
+    }
+    assert!(brute.len() > 1000, "{} pairs", brute.len());
+    for walk_factor in [0, usize::MAX] {
+        assert_eq!(candidates_in_parts(&samples, &p, 4096, walk_factor), brute);
+    }
+}
+
+#[test]
 fn common_hashes_are_ignored() {
     // 300 documents share 20 boilerplate shingles, each has 200 of its own.
     let boiler = doc(0..20);
