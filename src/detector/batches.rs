@@ -298,9 +298,37 @@ impl Scan<'_> {
         };
         let sketcher = &self.det.sketcher;
         type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
+        // With passages and word shingles, each text is tokenised once (tokens with their
+        // spans): its set comes from the token hashes and its prepared form from the tokens.
+        let shared = from_texts && make.passages && c.shingle == ShingleKind::Word;
         let make_one =
             |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
-                let set = if from_texts && self.det.needs.word_tokens {
+                let raw = RawRecord {
+                    path: "",
+                    line: None,
+                    bytes: f.text.as_bytes(),
+                };
+                let id = &self.store.ids[d as usize];
+                // The text signed before, so it has shingles; an empty set would only make
+                // its pairs fail verification.
+                let set = if shared {
+                    let want = Want {
+                        order: Order::Set,
+                        spans: true,
+                        sign: false,
+                    };
+                    let _ = sketcher.sign(w, &raw, id, &f.text, want);
+                    w.shingles.clear();
+                    if self.det.needs.word_tokens {
+                        // Without boilerplate windows, as signed.
+                        self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
+                    } else {
+                        crate::shingle::word_shingles(&w.hashes, k, &mut w.shingles);
+                    }
+                    w.shingles.sort_unstable();
+                    w.shingles.dedup();
+                    w.shingles.clone().into_boxed_slice()
+                } else if from_texts && self.det.needs.word_tokens {
                     // Word shingles from the tokens, without boilerplate windows, as signed.
                     w.hashes.clear();
                     tok.hashes_into(&f.text, &mut w.hashes);
@@ -309,25 +337,23 @@ impl Scan<'_> {
                     w.shingles.dedup();
                     w.shingles.clone().into_boxed_slice()
                 } else if from_texts {
-                    let raw = RawRecord {
-                        path: "",
-                        line: None,
-                        bytes: f.text.as_bytes(),
-                    };
                     let want = Want {
                         order: Order::Set,
                         spans: false,
                         sign: false,
                     };
-                    // The text signed before, so it has shingles; an empty set would
-                    // only make its pairs fail verification.
-                    let id = &self.store.ids[d as usize];
                     let _ = sketcher.sign(w, &raw, id, &f.text, want);
                     w.shingles.clone().into_boxed_slice()
                 } else {
                     Box::default()
                 };
-                let prepared = make.passages.then(|| Prepared::from_text(tok, &f.text, k));
+                let prepared = make.passages.then(|| {
+                    if shared {
+                        Prepared::from_tokens(&w.tokens, k)
+                    } else {
+                        Prepared::from_text(tok, &f.text, k)
+                    }
+                });
                 let title = match &f.title {
                     Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
                     _ => snippet(&f.text),
