@@ -476,7 +476,7 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
             }
             None => (bytes.len(), bytes.len()),
         };
-        let (body, chars) = if next_in(&marks.high, i, end).is_none() {
+        let (body, chars) = if marks.ascii(i, end) {
             // ASCII: `trim_end` and a character count on bytes.
             let body = i + bytes[i..end]
                 .iter()
@@ -585,7 +585,7 @@ fn uax29_with(text: &str, marks: &Marks, out: &mut Vec<usize>) {
     while start < n {
         // The line: up to a CR or LF (CR LF together), which always ends a sentence (SB4).
         let j = next_in(&marks.eol, start, n).unwrap_or(n);
-        let ascii = next_in(&marks.high, start, j).is_none();
+        let ascii = marks.ascii(start, j);
         let next = if j < n && bytes[j] == b'\r' && j + 1 < n && bytes[j + 1] == b'\n' {
             j + 2
         } else {

@@ -413,9 +413,10 @@ const LISTED: usize = u8::MAX as usize + 1;
 /// candidate when the count reaches [`Params::needed`] of A's other samples (A's visible
 /// samples). The work is the sum over samples of their document frequency.
 ///
-/// The inverted index keeps only hashes found in two documents or more (9 bytes a posting: the
-/// document in the hash's list, the hash's rank in the document's row, and the document's place
-/// in the list when the list is at most [`LISTED`] long): it is built part by part of the hash range, each part's `(hash, document)` postings (128
+/// The inverted index keeps only hashes found in two documents or more (8 bytes a posting: the
+/// document in the hash's list and the hash's rank in the document's row; up to
+/// [`WALK_MAX_DOCUMENTS`], a ninth, the document's place in the list when the list is at most
+/// [`LISTED`] long): it is built part by part of the hash range, each part's `(hash, document)` postings (128
 /// MiB at most) put into buckets of about a thousand by the high bits of the hash and each
 /// bucket sorted on its own.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
@@ -612,19 +613,32 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     // ... and the place of the document in each of those lists, for the lists it may walk
     // (at most `LISTED` long): finding it by binary search, once per list walked, was 40% of
     // the stage at 100k documents (a dependent load per step).
-    let mut places = vec![0u8; first[n]];
-    scatter(&mut places, &first, || {
-        runs.iter()
-            .filter(|r| r.0 as usize <= LISTED)
-            .flat_map(|&(df, start)| {
-                post[start..start + df as usize]
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &d)| (d as usize, k as u8))
-            })
-    });
+    // Only where the rest may be walked ([`WALK_MAX_DOCUMENTS`]): past it every step is a
+    // cache miss in the counters anyway, and the places would add a byte a posting (about
+    // 490 MB to the peak of the 10M scale run, for no time saved).
+    let recorded = walk_factor > 0;
+    let mut places = Vec::new();
+    if recorded {
+        places = vec![0u8; first[n]];
+        scatter(&mut places, &first, || {
+            runs.iter()
+                .filter(|r| r.0 as usize <= LISTED)
+                .flat_map(|&(df, start)| {
+                    post[start..start + df as usize]
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &d)| (d as usize, k as u8))
+                })
+        });
+    }
     let of = |d: usize| &ranks[first[d]..first[d + 1]];
-    let places_of = |d: usize| &places[first[d]..first[d + 1]];
+    let places_of = |d: usize| {
+        if recorded {
+            &places[first[d]..first[d + 1]]
+        } else {
+            &places[..0]
+        }
+    };
     // Samples per document by new number (non-decreasing).
     let size = |d: usize| size(order[d] as usize);
     // Ranks are in order of frequency, so the lists walked (at most `max_df` long) are the
@@ -657,11 +671,12 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // are found first, all of them (independent loads, a cache miss each at
                 // scale, overlap), then walked.
                 tails.clear();
-                tails.extend(mine[..walk].iter().zip(places_of(a)).map(|(&r, &k)| {
+                let places = places_of(a);
+                tails.extend(mine[..walk].iter().enumerate().map(|(i, &r)| {
                     let (df, start) = runs[r as usize];
                     let end = start + df as usize;
-                    let from = if df as usize <= LISTED {
-                        start + k as usize + 1
+                    let from = if recorded && df as usize <= LISTED {
+                        start + places[i] as usize + 1
                     } else {
                         start + post[start..end].partition_point(|&b| b as usize <= a)
                     };

@@ -16,6 +16,8 @@ pub(super) struct Marks {
     pub(super) term: Vec<u64>,
     /// Bytes >= 0x80.
     pub(super) high: Vec<u64>,
+    /// Some byte is >= 0x80 (when none is, no line needs to look for one).
+    pub(super) any_high: bool,
 }
 
 impl Marks {
@@ -41,6 +43,13 @@ impl Marks {
             block[..rest.len()].copy_from_slice(rest);
             [lf[w], eol[w], term[w], high[w]] = block_marks(&block);
         }
+        self.any_high = high.iter().any(|&h| h != 0);
+    }
+
+    /// Whether `start..end` holds only ASCII bytes.
+    #[inline]
+    pub(super) fn ascii(&self, start: usize, end: usize) -> bool {
+        !self.any_high || next_in(&self.high, start, end).is_none()
     }
 
     /// Byte `p`, a line terminator, became a space: it no longer ends a line for
@@ -164,6 +173,10 @@ mod tests {
         assert_eq!(next_in(&m.term, 9, text.len()), Some(14));
         assert_eq!(next_in(&m.high, 0, text.len()), Some(16));
         assert_eq!(next_in(&m.high, 0, 16), None);
+        assert!(m.ascii(0, 16) && !m.ascii(0, 17) && !m.ascii(16, 18) && m.ascii(18, 20));
+        let mut plain = Marks::default();
+        plain.build(b"All ASCII. Every line.\nHere too.");
+        assert!(!plain.any_high && plain.ascii(0, 33));
         m.clear_line_end(10);
         // The line feed stays in `lf` (the original text's), and leaves `eol`.
         assert_eq!(next_in(&m.lf, 0, text.len()), Some(10));
