@@ -414,11 +414,11 @@ const LISTED: usize = u8::MAX as usize + 1;
 /// samples). The work is the sum over samples of their document frequency.
 ///
 /// The inverted index keeps only hashes found in two documents or more (8 bytes a posting: the
-/// document in the hash's list and the hash's rank in the document's row; up to
-/// [`WALK_MAX_DOCUMENTS`], a ninth, the document's place in the list when the list is at most
-/// [`LISTED`] long): it is built part by part of the hash range, each part's `(hash, document)` postings (128
-/// MiB at most) put into buckets of about a thousand by the high bits of the hash and each
-/// bucket sorted on its own.
+/// document in the hash's list and the hash's rank in the document's row; up to 2M documents,
+/// a ninth, the document's place in the list when the list is at most 256 long): it is built
+/// part by part of the hash range, each part's `(hash, document)` postings (128 MiB at most)
+/// put into buckets of about a thousand by the high bits of the hash and each bucket sorted on
+/// its own.
 pub fn candidates<T: SampleSet + ?Sized>(samples: &T, p: &Params) -> Vec<(u32, u32)> {
     let walk = if samples.documents() <= WALK_MAX_DOCUMENTS {
         WALK_FACTOR
