@@ -303,45 +303,35 @@ impl Scan<'_> {
         let shared = from_texts && make.passages && c.shingle == ShingleKind::Word;
         let make_one =
             |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
-                let raw = RawRecord {
-                    path: "",
-                    line: None,
-                    bytes: f.text.as_bytes(),
-                };
-                let id = &self.store.ids[d as usize];
                 // The text signed before, so it has shingles; an empty set would only make
                 // its pairs fail verification.
-                let set = if shared {
-                    let want = Want {
-                        order: Order::Set,
-                        spans: true,
-                        sign: false,
-                    };
-                    let _ = sketcher.sign(w, &raw, id, &f.text, want);
-                    w.shingles.clear();
-                    if self.det.needs.word_tokens {
-                        // Without boilerplate windows, as signed.
-                        self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
-                    } else {
-                        crate::shingle::word_shingles(&w.hashes, k, &mut w.shingles);
-                    }
-                    w.shingles.sort_unstable();
-                    w.shingles.dedup();
-                    w.shingles.clone().into_boxed_slice()
-                } else if from_texts && self.det.needs.word_tokens {
-                    // Word shingles from the tokens, without boilerplate windows, as signed.
+                let set = if from_texts && (shared || self.det.needs.word_tokens) {
+                    // Word shingles from the token hashes, without boilerplate windows (when
+                    // they are left out), as signed.
                     w.hashes.clear();
-                    tok.hashes_into(&f.text, &mut w.hashes);
+                    if shared {
+                        w.tokens.clear();
+                        tok.tokens_into(&f.text, &mut w.tokens);
+                        w.hashes.extend(w.tokens.iter().map(|t| t.hash));
+                    } else {
+                        tok.hashes_into(&f.text, &mut w.hashes);
+                    }
                     self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
                     w.shingles.sort_unstable();
                     w.shingles.dedup();
                     w.shingles.clone().into_boxed_slice()
                 } else if from_texts {
+                    let raw = RawRecord {
+                        path: "",
+                        line: None,
+                        bytes: f.text.as_bytes(),
+                    };
                     let want = Want {
                         order: Order::Set,
                         spans: false,
                         sign: false,
                     };
+                    let id = &self.store.ids[d as usize];
                     let _ = sketcher.sign(w, &raw, id, &f.text, want);
                     w.shingles.clone().into_boxed_slice()
                 } else {
