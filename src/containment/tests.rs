@@ -30,6 +30,42 @@ fn flat(samples: &[Vec<u64>]) -> Samples {
 }
 
 /// Each document's sample keys and fingerprints at `rate`, as the scan keeps them.
+/// A deterministic stream of well-mixed numbers from `seed`.
+fn counter_hash(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state = mix64(state.wrapping_add(1));
+        state
+    }
+}
+
+/// The candidate pairs by counting every pair's shared samples: the smaller side (the first
+/// at equal sizes) with its samples in more than `max_df` documents left out of the estimate.
+fn brute_force(samples: &Samples, p: &Params) -> Vec<(u32, u32)> {
+    let mut df: std::collections::HashMap<u32, usize> = Default::default();
+    for d in 0..samples.documents() {
+        for &h in samples.of(d) {
+            *df.entry(h).or_default() += 1;
+        }
+    }
+    let mut brute = Vec::new();
+    for a in 0..samples.documents() {
+        for b in a + 1..samples.documents() {
+            let (x, y) = (samples.of(a), samples.of(b));
+            let small = if x.len() <= y.len() { x } else { y };
+            let visible = small.iter().filter(|h| df[h] <= p.max_df).count();
+            let shared = x
+                .iter()
+                .filter(|h| df[h] <= p.max_df && y.binary_search(h).is_ok())
+                .count();
+            if shared >= p.needed(visible, small.len()) {
+                brute.push((a as u32, b as u32));
+            }
+        }
+    }
+    brute
+}
+
 fn both_of(docs: &[Vec<u64>], rate: u64) -> (Samples, Fingerprints) {
     let (mut keys, mut fine) = (Samples::default(), Fingerprints::default());
     for d in docs {
@@ -171,11 +207,7 @@ fn partial_overlap_below_the_threshold_is_not_a_candidate() {
 fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
     // Documents made of random blocks of a small vocabulary of shared passages, so pairs
     // overlap by every amount.
-    let mut state = 7u64;
-    let mut next = || {
-        state = mix64(state.wrapping_add(1));
-        state
-    };
+    let mut next = counter_hash(7);
     let docs: Vec<Vec<u64>> = (0..120)
         .map(|_| {
             let blocks = 1 + next() % 6;
@@ -188,12 +220,6 @@ fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
         })
         .collect();
     let samples = flat(&docs.iter().map(|d| sample(d, 1)).collect::<Vec<_>>());
-    let mut df: std::collections::HashMap<u32, usize> = Default::default();
-    for d in 0..samples.documents() {
-        for &h in samples.of(d) {
-            *df.entry(h).or_default() += 1;
-        }
-    }
     for (threshold, max_df) in [
         (0.2, usize::MAX),
         (0.5, usize::MAX),
@@ -206,22 +232,7 @@ fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
             max_df,
             ..Params::default()
         };
-        let mut brute = Vec::new();
-        for a in 0..samples.documents() {
-            for b in a + 1..samples.documents() {
-                let (x, y) = (samples.of(a), samples.of(b));
-                // The smaller side (the first at equal sizes) without its common samples.
-                let small = if x.len() <= y.len() { x } else { y };
-                let visible = small.iter().filter(|h| df[h] <= max_df).count();
-                let shared = x
-                    .iter()
-                    .filter(|h| df[h] <= max_df && y.binary_search(h).is_ok())
-                    .count();
-                if shared >= p.needed(visible, small.len()) {
-                    brute.push((a as u32, b as u32));
-                }
-            }
-        }
+        let brute = brute_force(&samples, &p);
         assert!(brute.len() > 5, "{} pairs", brute.len());
         assert_eq!(candidates(&samples, &p), brute, "threshold {threshold}");
         // The index built in many parts of the key range, and the rest of each document's
@@ -242,11 +253,7 @@ fn prefix_filtering_finds_exactly_the_pairs_a_brute_force_count_finds() {
 fn lists_too_long_to_record_places_in_are_walked_from_the_right_place() {
     // Over `LISTED` documents share one passage, so its samples' lists are walked without
     // recorded places (max_df unbounded); the pairs are still exactly the brute force's.
-    let mut state = 11u64;
-    let mut next = || {
-        state = mix64(state.wrapping_add(1));
-        state
-    };
+    let mut next = counter_hash(11);
     let docs: Vec<Vec<u64>> = (0..LISTED as u64 + 40)
         .map(|i| {
             let mut d = doc(0..40);
@@ -261,17 +268,7 @@ fn lists_too_long_to_record_places_in_are_walked_from_the_right_place() {
         max_df: usize::MAX,
         ..Params::default()
     };
-    let mut brute = Vec::new();
-    for a in 0..samples.documents() {
-        for b in a + 1..samples.documents() {
-            let (x, y) = (samples.of(a), samples.of(b));
-            let small = if x.len() <= y.len() { x } else { y };
-            let shared = intersection_size(x, y);
-            if shared >= p.needed(small.len(), small.len()) {
-                brute.push((a as u32, b as u32));
-            }
-        }
-    }
+    let brute = brute_force(&samples, &p);
     assert!(brute.len() > 1000, "{} pairs", brute.len());
     for walk_factor in [0, usize::MAX] {
         assert_eq!(candidates_in_parts(&samples, &p, 4096, walk_factor), brute);

@@ -16,8 +16,12 @@ use std::path::Path;
 pub(super) enum FineStore {
     /// Held back to back.
     Memory(Fingerprints),
-    /// In a spool file, with each document's count.
-    Spooled { spool: Spool, counts: Vec<u32> },
+    /// In a spool file, with each document's count (and a buffer for the bytes written).
+    Spooled {
+        spool: Spool,
+        counts: Vec<u32>,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Default for FineStore {
@@ -32,6 +36,7 @@ impl FineStore {
         Ok(FineStore::Spooled {
             spool: Spool::create(dir)?,
             counts: Vec::new(),
+            bytes: Vec::new(),
         })
     }
 
@@ -39,9 +44,14 @@ impl FineStore {
     pub(super) fn push(&mut self, fine: &[u16]) -> Result<()> {
         match self {
             FineStore::Memory(m) => m.push_keys(fine),
-            FineStore::Spooled { spool, counts } => {
-                let bytes: Vec<u8> = fine.iter().flat_map(|f| f.to_le_bytes()).collect();
-                spool.append(&bytes)?;
+            FineStore::Spooled {
+                spool,
+                counts,
+                bytes,
+            } => {
+                bytes.clear();
+                bytes.extend(fine.iter().flat_map(|f| f.to_le_bytes()));
+                spool.append(bytes)?;
                 counts.push(fine.len() as u32);
             }
         }
@@ -52,7 +62,9 @@ impl FineStore {
     pub(super) fn heap_bytes(&self) -> u64 {
         match self {
             FineStore::Memory(m) => m.heap_bytes(),
-            FineStore::Spooled { counts, .. } => 4 * counts.capacity() as u64,
+            FineStore::Spooled { counts, bytes, .. } => {
+                4 * counts.capacity() as u64 + bytes.capacity() as u64
+            }
         }
     }
 
@@ -61,7 +73,9 @@ impl FineStore {
     pub(super) fn load(self, wanted: &[bool]) -> Result<Fingerprints> {
         match self {
             FineStore::Memory(m) => Ok(m),
-            FineStore::Spooled { mut spool, counts } => {
+            FineStore::Spooled {
+                mut spool, counts, ..
+            } => {
                 if counts.len() != wanted.len() {
                     return Err(Error::internal(
                         "fingerprints spooled for another number of documents",
