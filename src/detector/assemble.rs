@@ -6,7 +6,7 @@
 //! that holds the others, else the first seen ([`Scan::source_of`]); each member's role is its
 //! relation to that source. Similarities are rounded here, for the report only.
 
-use super::batches::{self, Make};
+use super::batches::{self, Kept, Make, Reuse};
 use super::held::{Held, Out};
 use super::spool::Spool;
 use super::texts::Texts;
@@ -22,6 +22,7 @@ use crate::roles;
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::{ClusterMode, KeepPolicy, VerifyMode};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 /// Each document's cluster number (0: none), once the clusters and pairs have gone out.
@@ -57,6 +58,7 @@ impl Scan<'_> {
         criteria: Criteria,
         texts: &Texts,
         out: &mut Out,
+        kept: &RefCell<Kept>,
     ) -> Result<Assembled> {
         let c = &self.det.config;
         let n = self.store.ids.len();
@@ -74,7 +76,9 @@ impl Scan<'_> {
             meta: true,
         };
         let edges: Vec<(DocIdx, DocIdx)> = matches.iter().map(|m| (m.a, m.b)).collect();
-        let plan = batches::plan(n, &edges, |d| this.weight(d, make), this.budget(), true);
+        // The kept documents are taken out batch by batch: the budget is what they leave.
+        let budget = this.budget().saturating_sub(kept.borrow().bytes());
+        let plan = batches::plan(n, &edges, |d| this.weight(d, make), budget, true);
         drop(edges);
         let spill = || -> Result<Option<Spool>> {
             match (&c.tmp_dir, out.streams()) {
@@ -90,7 +94,8 @@ impl Scan<'_> {
         let mut alignments: Held<Alignment> =
             Held::new(if c.passages { matches.len() } else { 0 }, spill()?);
         let mut passages_time = Duration::ZERO;
-        this.load_each(&plan, make, texts, |batch, loaded| {
+        let reuse = Some((kept, Reuse::Take));
+        this.load_each(&plan, make, texts, reuse, |batch, loaded| {
             let sim = |a: DocIdx, b: DocIdx| this.similarity_in(&loaded, a, b);
             // Clustered in the batch's own numbering (its documents in order, so every
             // order and tie-break is the same), then named again.
@@ -392,12 +397,13 @@ mod tests {
             let criteria = st.det.criteria();
             let pairs = vec![(0, 1), (0, 2), (1, 2)];
             let texts = Texts::Memory(&docs);
-            let matches = st.verify(&pairs, &criteria, &texts).unwrap();
+            let kept = RefCell::default();
+            let matches = st.verify(&pairs, &criteria, &texts, &kept).unwrap();
             let mut out = Out::Report {
                 clusters: Vec::new(),
                 pairs: Vec::new(),
             };
-            let a = st.assemble(&matches, criteria, &texts, &mut out).unwrap();
+            let a = st.assemble(&matches, criteria, &texts, &mut out, &kept).unwrap();
             let Out::Report { clusters, pairs } = out else {
                 unreachable!()
             };

@@ -25,6 +25,11 @@ use crate::sketch::{Order, RawRecord, Want};
 use crate::verify::Similarity;
 use crate::{ShingleKind, VerifyMode};
 use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// What [`Scan::load_each`] makes of one document read again: its set, prepared form, title
+/// and date.
+type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
 
 /// Documents to load together and the pairs (indices into the planned list) they serve.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -160,6 +165,104 @@ impl Loaded {
     }
 }
 
+/// Documents that verification loaded and found in a match, kept for what comes after (the
+/// containment candidates' verification, then clustering and the report): each one's exact
+/// set, title and date, so it is not read, tokenised and sorted again. With passages a kept
+/// document is still read again (for its prepared form), but its set is not made again.
+///
+/// Bounded by design: verification sets `cap` to what the budget leaves beside its largest
+/// batch, and the stages after it plan their batches in what the budget leaves beside the
+/// kept documents; when batches need the whole budget (a large corpus), nothing is kept and
+/// every stage reads its documents as before. Which documents are kept depends only on the
+/// batches' order, and a kept set is the set that would be made again: reports do not
+/// change.
+#[derive(Debug, Default)]
+pub(super) struct Kept {
+    docs: ahash::AHashMap<DocIdx, KeptDoc>,
+    bytes: u64,
+    cap: u64,
+}
+
+#[derive(Debug, Clone)]
+struct KeptDoc {
+    set: Box<[u64]>,
+    title: String,
+    date: Option<String>,
+}
+
+impl KeptDoc {
+    /// Bytes it takes, with its share of the table.
+    fn weight(&self) -> u64 {
+        96 + 8 * self.set.len() as u64
+            + self.title.len() as u64
+            + self.date.as_ref().map_or(0, |d| d.len() as u64)
+    }
+}
+
+/// How [`Scan::load_each`] uses the [`Kept`] documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reuse {
+    /// Copies them: a later stage needs them again.
+    Copy,
+    /// Takes them out: the last stage that needs them (a document is in one batch only).
+    Take,
+}
+
+impl Kept {
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Documents held.
+    pub(super) fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Sets the most bytes it may hold from now on (never below what it holds).
+    pub(super) fn set_cap(&mut self, cap: u64) {
+        self.cap = cap.max(self.bytes);
+    }
+
+    fn has(&self, d: DocIdx) -> bool {
+        self.docs.contains_key(&d)
+    }
+
+    /// Keeps document `d`, at position `at` of `loaded` (its set, title and date are taken
+    /// out of `loaded`), when it is not kept already and fits the cap.
+    pub(super) fn keep(&mut self, d: DocIdx, loaded: &mut Loaded, at: usize) {
+        if self.has(d) || loaded.sets.len() <= at || loaded.titles.len() <= at {
+            return;
+        }
+        let doc = KeptDoc {
+            set: std::mem::take(&mut loaded.sets[at]),
+            title: std::mem::take(&mut loaded.titles[at]),
+            date: loaded.dates[at].take(),
+        };
+        let w = doc.weight();
+        if self.bytes + w > self.cap {
+            // Put back: the batch's callers may still read it.
+            loaded.sets[at] = doc.set;
+            loaded.titles[at] = doc.title;
+            loaded.dates[at] = doc.date;
+            return;
+        }
+        self.bytes += w;
+        self.docs.insert(d, doc);
+    }
+
+    fn get(&mut self, d: DocIdx, reuse: Reuse) -> Option<KeptDoc> {
+        match reuse {
+            Reuse::Copy => self.docs.get(&d).cloned(),
+            Reuse::Take => {
+                let doc = self.docs.remove(&d)?;
+                self.bytes -= doc.weight();
+                Some(doc)
+            }
+        }
+    }
+}
+
 /// `docs` cut in order into runs of at most `max_docs` documents and `max_bytes` of records
 /// (`len` gives a document's record size; a longer record is a run of its own).
 fn chunks(
@@ -238,7 +341,7 @@ impl Scan<'_> {
             pairs: Vec::new(),
         }];
         let mut out = None;
-        self.load_each(&batch, make, texts, |_, loaded| {
+        self.load_each(&batch, make, texts, None, |_, loaded| {
             out = Some(loaded);
             Ok(())
         })?;
@@ -248,7 +351,9 @@ impl Scan<'_> {
     /// Loads the batches of `plan` in order with what `make` asks for, and hands each to
     /// `f`. Texts are read again only when something needs them; sets made from kept token
     /// hashes or not needed (under `--verify estimate`, similarities come from the
-    /// signatures) are not read.
+    /// signatures) are not read. Documents in `kept` (when given, and sets come from texts)
+    /// give their set, title and date from there, copied or taken out as `Reuse` says, and
+    /// are read again only for passages.
     ///
     /// Records are read a chunk at a time ([`FETCH_CHUNK`] documents, [`FETCH_BYTES`]) on a
     /// thread of their own, up to two chunks ahead of the work and across batches, and each
@@ -260,6 +365,7 @@ impl Scan<'_> {
         plan: &[Batch],
         make: Make,
         texts: &Texts,
+        kept: Option<(&RefCell<Kept>, Reuse)>,
         mut f: impl FnMut(&Batch, Loaded) -> Result<()>,
     ) -> Result<()> {
         let from_texts = make.sets && self.sets_from_texts();
@@ -290,6 +396,31 @@ impl Scan<'_> {
             }
             return Ok(());
         }
+        let kept = kept.filter(|_| from_texts);
+        // Per batch, which of its documents are kept (decided before any is read: the
+        // reading thread walks the lists made from this), and the documents to read.
+        let reused: Vec<Vec<bool>> = plan
+            .iter()
+            .map(|b| match kept {
+                Some((k, _)) => {
+                    let k = k.borrow();
+                    b.docs.iter().map(|&d| k.has(d)).collect()
+                }
+                None => vec![false; b.docs.len()],
+            })
+            .collect();
+        let fetch: Vec<Vec<(DocIdx, bool)>> = plan
+            .iter()
+            .zip(&reused)
+            .map(|(b, r)| {
+                b.docs
+                    .iter()
+                    .zip(r)
+                    .filter(|&(_, &r)| make.passages || !r)
+                    .map(|(&d, &r)| (d, !r))
+                    .collect()
+            })
+            .collect();
         let c = &self.det.config;
         let k = match c.shingle {
             ShingleKind::Word => c.ngram,
@@ -297,101 +428,136 @@ impl Scan<'_> {
             ShingleKind::Char => 3,
         };
         let sketcher = &self.det.sketcher;
-        type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
         // With passages and word shingles, each text is tokenised once (tokens with their
         // spans): its set comes from the token hashes and its prepared form from the tokens.
         let shared = from_texts && make.passages && c.shingle == ShingleKind::Word;
-        let make_one =
-            |w: &mut crate::sketch::Worker, tok: &mut Tokenizer, f: Fetched, d: DocIdx| {
-                // The text signed before, so it has shingles; an empty set would only make
-                // its pairs fail verification.
-                let set = if from_texts && (shared || self.det.needs.word_tokens) {
-                    // Word shingles from the token hashes, without boilerplate windows (when
-                    // they are left out), as signed.
-                    w.hashes.clear();
-                    if shared {
-                        w.tokens.clear();
-                        tok.tokens_into(&f.text, &mut w.tokens);
-                        w.hashes.extend(w.tokens.iter().map(|t| t.hash));
-                    } else {
-                        tok.hashes_into(&f.text, &mut w.hashes);
-                    }
-                    self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
-                    w.shingles.sort_unstable();
-                    w.shingles.dedup();
-                    w.shingles.clone().into_boxed_slice()
-                } else if from_texts {
-                    let raw = RawRecord {
-                        path: "",
-                        line: None,
-                        bytes: f.text.as_bytes(),
-                    };
-                    let want = Want {
-                        order: Order::Set,
-                        spans: false,
-                        sign: false,
-                    };
-                    let id = &self.store.ids[d as usize];
-                    let _ = sketcher.sign(w, &raw, id, &f.text, want);
-                    w.shingles.clone().into_boxed_slice()
+        let make_one = |w: &mut crate::sketch::Worker,
+                        tok: &mut Tokenizer,
+                        f: Fetched,
+                        d: DocIdx,
+                        need_set: bool| {
+            let shared = shared && need_set;
+            // The text signed before, so it has shingles; an empty set would only make
+            // its pairs fail verification.
+            let set = if !need_set {
+                Box::default()
+            } else if from_texts && (shared || self.det.needs.word_tokens) {
+                // Word shingles from the token hashes, without boilerplate windows (when
+                // they are left out), as signed.
+                w.hashes.clear();
+                if shared {
+                    w.tokens.clear();
+                    tok.tokens_into(&f.text, &mut w.tokens);
+                    w.hashes.extend(w.tokens.iter().map(|t| t.hash));
                 } else {
-                    Box::default()
+                    tok.hashes_into(&f.text, &mut w.hashes);
+                }
+                self.doc_shingles_of(d as usize, &w.hashes, &self.boiler, &mut w.shingles);
+                w.shingles.sort_unstable();
+                w.shingles.dedup();
+                w.shingles.clone().into_boxed_slice()
+            } else if from_texts {
+                let raw = RawRecord {
+                    path: "",
+                    line: None,
+                    bytes: f.text.as_bytes(),
                 };
-                let prepared = make.passages.then(|| {
-                    if shared {
-                        Prepared::from_tokens(&w.tokens, k)
-                    } else {
-                        Prepared::from_text(tok, &f.text, k)
-                    }
-                });
-                let title = match &f.title {
-                    Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
-                    _ => snippet(&f.text),
+                let want = Want {
+                    order: Order::Set,
+                    spans: false,
+                    sign: false,
                 };
-                (set, prepared, title, f.date)
+                let id = &self.store.ids[d as usize];
+                let _ = sketcher.sign(w, &raw, id, &f.text, want);
+                w.shingles.clone().into_boxed_slice()
+            } else {
+                Box::default()
             };
+            let prepared = make.passages.then(|| {
+                if shared {
+                    Prepared::from_tokens(&w.tokens, k)
+                } else {
+                    Prepared::from_text(tok, &f.text, k)
+                }
+            });
+            let title = match &f.title {
+                Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
+                _ => snippet(&f.text),
+            };
+            (set, prepared, title, f.date)
+        };
+        // Batch `i` from its documents read again (`made`, in order) and its kept ones.
+        let finish = |i: usize, made: Vec<Made>| -> Result<Loaded> {
+            let batch = &plan[i];
+            let mut out = start(&batch.docs);
+            let mut made = made.into_iter();
+            let mut kept = kept.map(|(k, reuse)| (k.borrow_mut(), reuse));
+            let missing = || crate::Error::internal("a batch's document was not loaded");
+            for (&d, &r) in batch.docs.iter().zip(&reused[i]) {
+                let fresh = if make.passages || !r {
+                    Some(made.next().ok_or_else(missing)?)
+                } else {
+                    None
+                };
+                let (set, prepared, title, date) = match (r, &mut kept) {
+                    (true, Some((k, reuse))) => {
+                        let doc = k.get(d, *reuse).ok_or_else(missing)?;
+                        (doc.set, fresh.and_then(|m| m.1), doc.title, doc.date)
+                    }
+                    _ => fresh.ok_or_else(missing)?,
+                };
+                if from_texts {
+                    out.sets.push(set);
+                }
+                if let Some(p) = prepared {
+                    out.prepared.push(p);
+                }
+                if make.meta {
+                    out.titles.push(title);
+                    out.dates.push(date);
+                }
+            }
+            Ok(out)
+        };
         // Every batch's chunks, in order: what the reading thread walks.
-        let chunks: Vec<Vec<&[DocIdx]>> = plan.iter().map(|b| self.fetch_chunks(&b.docs)).collect();
-        let mut batches = plan.iter().zip(&chunks);
-        // The batch being made, and how many of its chunks are still to come.
-        let mut cur: Option<(&Batch, Loaded, usize)> = None;
+        let docs: Vec<Vec<DocIdx>> = fetch.iter().map(|b| b.iter().map(|x| x.0).collect()).collect();
+        let chunks: Vec<Vec<&[DocIdx]>> = docs.iter().map(|b| self.fetch_chunks(b)).collect();
+        // The next batch to hand over, its chunks still to come, and its documents made so
+        // far. Batches with nothing to read (all kept) go as soon as their turn comes.
+        let mut next = 0;
+        let mut made: Vec<Made> = Vec::new();
+        let mut hand_over = |next: &mut usize, done: Option<Vec<Made>>| -> Result<()> {
+            if let Some(made) = done {
+                f(&plan[*next], finish(*next, made)?)?;
+                *next += 1;
+            }
+            while *next < plan.len() && chunks[*next].is_empty() {
+                f(&plan[*next], finish(*next, Vec::new())?)?;
+                *next += 1;
+            }
+            Ok(())
+        };
+        hand_over(&mut next, None)?;
+        let mut left = chunks.get(next).map_or(0, Vec::len);
         self.fetch_each(
             chunks.iter().flatten().copied().collect(),
             texts,
             |chunk, fetched| {
-                let (_, out, left) = match &mut cur {
-                    Some(c) => c,
-                    None => {
-                        let (batch, parts) = batches
-                            .next()
-                            .ok_or_else(|| crate::Error::internal("more chunks than batches"))?;
-                        cur.insert((batch, start(&batch.docs), parts.len()))
-                    }
-                };
-                let made: Vec<Made> = fetched
+                let at = made.len();
+                let need: &[(DocIdx, bool)] = &fetch[next][at..at + chunk.len()];
+                let new: Vec<Made> = fetched
                     .into_par_iter()
-                    .zip(chunk.par_iter())
+                    .zip(need.par_iter())
                     .map_init(
                         || (sketcher.worker(), Tokenizer::new()),
-                        |(w, tok), (f, &d)| make_one(w, tok, f, d),
+                        |(w, tok), (f, &(d, need_set))| make_one(w, tok, f, d, need_set),
                     )
                     .collect();
-                for (set, prepared, title, date) in made {
-                    if from_texts {
-                        out.sets.push(set);
-                    }
-                    if let Some(p) = prepared {
-                        out.prepared.push(p);
-                    }
-                    if make.meta {
-                        out.titles.push(title);
-                        out.dates.push(date);
-                    }
-                }
-                *left -= 1;
-                if *left == 0 {
-                    let (batch, out, _) = cur.take().expect("a batch is being made");
-                    f(batch, out)?;
+                made.extend(new);
+                left -= 1;
+                if left == 0 {
+                    hand_over(&mut next, Some(std::mem::take(&mut made)))?;
+                    left = chunks.get(next).map_or(0, Vec::len);
                 }
                 Ok(())
             },

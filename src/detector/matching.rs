@@ -7,7 +7,7 @@
 //! on, [`crate::containment::class_candidates`] adds the partial-copy candidates, verified the
 //! same way.
 
-use super::batches::{self, Loaded, Make};
+use super::batches::{self, Kept, Loaded, Make, Reuse};
 use super::sentences::is_boilerplate;
 use super::texts::Texts;
 use super::Scan;
@@ -22,6 +22,7 @@ use crate::shingle;
 use crate::verify::{Criteria, Match, MatchKind, Similarity};
 use crate::{GroupPairs, SentenceMode, VerifyMode};
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 impl Scan<'_> {
     /// The similarity of `a` and `b` estimated from their signatures (`--verify estimate`;
@@ -312,6 +313,7 @@ impl Scan<'_> {
         pairs: &[(u32, u32)],
         criteria: &Criteria,
         texts: &Texts,
+        kept: &RefCell<Kept>,
     ) -> Result<Vec<Match>> {
         let check = |loaded: &Loaded, &(a, b): &(u32, u32)| {
             let sim = self.similarity_in(loaded, a, b);
@@ -321,22 +323,52 @@ impl Scan<'_> {
             let none = Loaded::default();
             return Ok(pairs.par_iter().filter_map(|p| check(&none, p)).collect());
         }
+        // Matched documents are kept for what follows when sets come from texts (see
+        // `Kept`): titles and dates are made now, for the report.
+        let keep = self.sets_from_texts();
         let make = Make {
             sets: true,
+            meta: keep,
             ..Make::default()
         };
         let n = self.store.ids.len();
-        let plan = batches::plan(n, pairs, |d| self.weight(d, make), self.budget(), false);
+        let weight = |d| self.weight(d, make);
+        let budget = self.budget().saturating_sub(kept.borrow().bytes());
+        let plan = batches::plan(n, pairs, weight, budget, false);
+        if keep {
+            // What the largest batch leaves of the budget (the kept documents count in it).
+            let largest = plan
+                .iter()
+                .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
+                .max()
+                .unwrap_or(0);
+            kept.borrow_mut().set_cap(self.budget().saturating_sub(largest));
+        }
         let mut out = Vec::new();
-        self.load_each(&plan, make, texts, |batch, loaded| {
-            out.par_extend(
-                batch
+        self.load_each(
+            &plan,
+            make,
+            texts,
+            Some((kept, Reuse::Copy)),
+            |batch, mut loaded| {
+                let found: Vec<Match> = batch
                     .pairs
                     .par_iter()
-                    .filter_map(|&i| check(&loaded, &pairs[i as usize])),
-            );
-            Ok(())
-        })?;
+                    .filter_map(|&i| check(&loaded, &pairs[i as usize]))
+                    .collect();
+                if keep {
+                    let mut k = kept.borrow_mut();
+                    for m in &found {
+                        for d in [m.a, m.b] {
+                            let at = loaded.at(d);
+                            k.keep(d, &mut loaded, at);
+                        }
+                    }
+                }
+                out.extend(found);
+                Ok(())
+            },
+        )?;
         out.par_sort_unstable_by_key(|m| (m.a, m.b));
         Ok(out)
     }
@@ -415,7 +447,7 @@ mod tests {
             let pairs = st.lsh_candidates();
             assert_eq!(pairs, vec![(0, 1)]);
             let criteria = st.det.criteria();
-            let m = st.verify(&pairs, &criteria, &Texts::Memory(&docs)).unwrap();
+            let m = st.verify(&pairs, &criteria, &Texts::Memory(&docs), &Default::default()).unwrap();
             assert_eq!(m.len(), 1);
             assert_eq!(
                 (m[0].sim.shared, m[0].sim.size_a, m[0].sim.size_b),

@@ -55,8 +55,10 @@ use crate::minhash::Signer;
 use crate::report::{self, Parameters, Report, SentenceParameters, Stats};
 use crate::sketch::Sketcher;
 use crate::verify::Criteria;
+use batches::Kept;
 use rayon::prelude::*;
 use read::Store;
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 use texts::Texts;
 
@@ -534,7 +536,9 @@ impl<'d> Scan<'d> {
         progress.stage(Stage::Verify);
         let t = Instant::now();
         let criteria = det.criteria();
-        let mut matches = self.verify(&pairs, &criteria, &texts)?;
+        // Matched documents loaded by verification, kept for clustering (see `Kept`).
+        let kept = RefCell::new(Kept::default());
+        let mut matches = self.verify(&pairs, &criteria, &texts, &kept)?;
         timings.verify = t.elapsed();
         if let Some(threshold) = c.containment.threshold {
             progress.stage(Stage::Containment);
@@ -543,7 +547,7 @@ impl<'d> Scan<'d> {
             timings.containment = t.elapsed();
             progress.stage(Stage::Verify);
             let t = Instant::now();
-            matches.extend(self.verify(&extra, &criteria, &texts)?);
+            matches.extend(self.verify(&extra, &criteria, &texts, &kept)?);
             matches.par_sort_unstable_by_key(|m| (m.a, m.b));
             timings.verify += t.elapsed();
         }
@@ -568,7 +572,8 @@ impl<'d> Scan<'d> {
                 held::Out::Jsonl { w, name }
             }
         };
-        let assembled = self.assemble(&matches, criteria, &texts, &mut out)?;
+        let assembled = self.assemble(&matches, criteria, &texts, &mut out, &kept)?;
+        drop(kept);
         timings.cluster = t.elapsed().saturating_sub(assembled.passages_time);
         timings.passages = assembled.passages_time;
         self.store.shingles = Vec::new();
