@@ -397,7 +397,7 @@ mod tests {
             let criteria = st.det.criteria();
             let pairs = vec![(0, 1), (0, 2), (1, 2)];
             let texts = Texts::Memory(&docs);
-            let kept = RefCell::default();
+            let kept = std::cell::RefCell::default();
             let matches = st.verify(&pairs, &criteria, &texts, &kept).unwrap();
             let mut out = Out::Report {
                 clusters: Vec::new(),

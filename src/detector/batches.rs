@@ -610,7 +610,101 @@ impl Scan<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{doc, with_scan, words};
     use super::*;
+    use crate::Config;
+
+    /// What a test compares of a loaded batch.
+    fn contents(l: &Loaded) -> (Vec<DocIdx>, Vec<Box<[u64]>>, Vec<String>, Vec<Option<String>>) {
+        (l.docs.clone(), l.sets.clone(), l.titles.clone(), l.dates.clone())
+    }
+
+    #[test]
+    fn kept_documents_load_as_if_read_again_and_batches_keep_their_order() {
+        let docs: Vec<_> = (0..5)
+            .map(|i| {
+                let mut d = doc(&format!("d{i}"), &words(i * 7, 40));
+                d.date = Some(format!("2024-01-0{}", i + 1));
+                d
+            })
+            .collect();
+        with_scan(Config::default(), &docs, |st| {
+            assert!(st.sets_from_texts(), "the test needs sets made from texts");
+            let texts = Texts::Memory(&docs);
+            let make = Make {
+                sets: true,
+                meta: true,
+                passages: false,
+            };
+            let fresh = st.load(vec![0, 1, 2, 3, 4], make, &texts).unwrap();
+            let kept = RefCell::new(Kept::default());
+            let mut l = st.load(vec![1, 2, 3], make, &texts).unwrap();
+            // A cap below one document keeps nothing and leaves the batch as it was.
+            kept.borrow_mut().set_cap(10);
+            kept.borrow_mut().keep(1, &mut l, 0);
+            assert_eq!(kept.borrow().len(), 0);
+            assert_eq!(l.sets[0], fresh.sets[1]);
+            kept.borrow_mut().set_cap(u64::MAX);
+            for (at, d) in [(0, 1), (1, 2), (2, 3), (0, 1)] {
+                kept.borrow_mut().keep(d, &mut l, at);
+            }
+            assert_eq!(kept.borrow().len(), 3);
+            let held = kept.borrow().bytes();
+            // Batch 1 is all kept (nothing to read): it still comes second.
+            let plan = [
+                Batch {
+                    docs: vec![0, 1],
+                    pairs: vec![],
+                },
+                Batch {
+                    docs: vec![2, 3],
+                    pairs: vec![],
+                },
+                Batch {
+                    docs: vec![3, 4],
+                    pairs: vec![],
+                },
+            ];
+            let mut got = Vec::new();
+            st.load_each(&plan, make, &texts, Some((&kept, Reuse::Copy)), |b, l| {
+                got.push((b.docs.clone(), contents(&l)));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got.len(), 3);
+            for (docs, (loaded, sets, titles, dates)) in &got {
+                assert_eq!(docs, loaded);
+                for (k, &d) in docs.iter().enumerate() {
+                    let d = d as usize;
+                    assert_eq!(sets[k], fresh.sets[d], "set of {d}");
+                    assert_eq!(titles[k], fresh.titles[d], "title of {d}");
+                    assert_eq!(dates[k], fresh.dates[d], "date of {d}");
+                }
+            }
+            assert_eq!(kept.borrow().bytes(), held, "copies leave the kept documents");
+            // Taken out (each document in one batch), with passages: read again for the
+            // prepared form only.
+            let make = Make {
+                passages: true,
+                ..make
+            };
+            let plan = [Batch {
+                docs: vec![0, 1, 2, 3, 4],
+                pairs: vec![],
+            }];
+            let mut taken = None;
+            st.load_each(&plan, make, &texts, Some((&kept, Reuse::Take)), |_, l| {
+                taken = Some(l);
+                Ok(())
+            })
+            .unwrap();
+            let taken = taken.unwrap();
+            let again = st.load(vec![0, 1, 2, 3, 4], make, &texts).unwrap();
+            assert_eq!(contents(&taken), contents(&again));
+            assert_eq!(taken.prepared.len(), 5);
+            assert_eq!((kept.borrow().len(), kept.borrow().bytes()), (0, 0));
+        });
+    }
 
     fn docs_of(batches: &[Batch]) -> Vec<Vec<DocIdx>> {
         batches.iter().map(|b| b.docs.clone()).collect()
