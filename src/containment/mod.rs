@@ -42,23 +42,40 @@ fn sample_cut(rate: u64) -> u64 {
 /// sequential append only copies them.
 pub fn sample_keys(shingles: &[u64], rate: u64) -> (Vec<u32>, Vec<u16>) {
     let (cut, fine_cut) = (sample_cut(rate), sample_cut(fine_rate(rate)));
-    // Without a branch per shingle (which one is sampled is a coin toss, so a branch would be
-    // mispredicted often): every shingle is written at the next place of both buffers, and
-    // the place moves on only when it is sampled.
-    let mut fine = vec![0u16; shingles.len() + 1];
-    let mut keys = vec![0u32; shingles.len() + 1];
-    let (mut nf, mut nk) = (0, 0);
-    for &h in shingles {
-        fine[nf] = fingerprint(h);
-        nf += (h <= fine_cut && h > cut) as usize;
-        keys[nk] = key(h);
-        nk += (h <= cut) as usize;
+    // The finer sample holds the search sample (`cut <= fine_cut`): one comparison a shingle
+    // picks the shingles of either, and a second pass over those few (one in `fine_rate`)
+    // splits them. Neither pass branches (which shingle is sampled is a coin toss, so a
+    // branch would be mispredicted often): each item is written at the next place of its
+    // buffer, and the place moves on only when the item belongs there.
+    // The first pass writes into a buffer of the thread's, which only grows: a fresh one
+    // would be allocated and zeroed for every document.
+    thread_local! {
+        static PICKED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let (fine, keys) = (&mut fine[..nf], &mut keys[..nk]);
+    let (mut fine, mut keys, mut nf, mut nk) = (Vec::new(), Vec::new(), 0, 0);
+    PICKED.with_borrow_mut(|picked| {
+        if picked.len() <= shingles.len() {
+            picked.resize(shingles.len() + 1, 0);
+        }
+        let mut n = 0;
+        for &h in shingles {
+            picked[n] = h;
+            n += (h <= fine_cut) as usize;
+        }
+        fine = vec![0u16; n + 1];
+        keys = vec![0u32; n + 1];
+        for &h in &picked[..n] {
+            let search = h <= cut;
+            fine[nf] = fingerprint(h);
+            nf += !search as usize;
+            keys[nk] = key(h);
+            nk += search as usize;
+        }
+    });
+    fine.truncate(nf);
+    keys.truncate(nk);
     fine.sort_unstable();
     keys.sort_unstable();
-    let mut fine = fine.to_vec();
-    let mut keys = keys.to_vec();
     keys.dedup();
     fine.dedup();
     (keys, fine)

@@ -215,6 +215,7 @@ impl Kept {
     }
 
     /// Documents held.
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.docs.len()
     }
