@@ -101,9 +101,7 @@ pub fn doc_sentences_into(
     let mut ti = 0;
     for sp in spans.iter() {
         let t0 = ti;
-        while ti < tokens.len() && tokens[ti].start < sp.end {
-            ti += 1;
-        }
+        ti += tokens[ti..].partition_point(|t| t.start < sp.end);
         if ti > t0 {
             out.push(DocSentence {
                 span: *sp,

@@ -301,15 +301,59 @@ unsafe fn gate_pairs_popcnt(gates: &[Gate], ratio: f64, threshold: f64, out: &mu
 
 #[inline(always)]
 fn gate_pairs_with(gates: &[Gate], ratio: f64, threshold: f64, out: &mut Vec<(u32, u32)>) {
+    // Word counts only grow along `gates`, so the sentences of compatible lengths after `x`
+    // end where the first incompatible one is, and that end only moves forward with `x`:
+    // found by a pointer that walks each sentence once, not by a test per pair.
+    let mut end = 0;
     for (x, a) in gates.iter().enumerate() {
-        for (y, b) in gates.iter().enumerate().skip(x + 1) {
-            if !lengths_compatible(a.words, b.words, ratio) {
-                break; // word counts only grow from here
-            }
+        end = end.max(x + 1);
+        while end < gates.len() && lengths_compatible(a.words, gates[end].words, ratio) {
+            end += 1;
+        }
+        for (y, b) in gates.iter().enumerate().take(end).skip(x + 1) {
             // `may_repeat` with the length test done.
             if masks_may_meet(a.words, a.mask, a.pop, b.words, b.mask, b.pop, threshold) {
                 out.push((x as u32, y as u32));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The pair gate yields exactly the pairs, in order, that the length test and the
+        /// mask bound pass when every pair is tried.
+        #[test]
+        fn the_gate_yields_every_pair_that_passes_and_no_other(
+            mut raw in proptest::collection::vec((6u32..40, proptest::prelude::any::<u64>(), 0u32..3), 0..40),
+            ratio in proptest::sample::select(vec![0.0, 0.5, 0.7, 0.9, 1.0]),
+            threshold in proptest::sample::select(vec![0.3, 0.5, 0.8]),
+        ) {
+            raw.sort_by_key(|r| r.0);
+            // Masks from a few shared words so that some pairs pass.
+            let gates: Vec<Gate> = raw
+                .iter()
+                .map(|&(words, bits, shift)| {
+                    let mask = ((bits as u128) << (shift * 8)) | 0xff;
+                    Gate { words, pop: mask.count_ones(), mask }
+                })
+                .collect();
+            let mut got = Vec::new();
+            gate_pairs_with(&gates, ratio, threshold, &mut got);
+            let mut want = Vec::new();
+            for (x, a) in gates.iter().enumerate() {
+                for (y, b) in gates.iter().enumerate().skip(x + 1) {
+                    if lengths_compatible(a.words, b.words, ratio)
+                        && masks_may_meet(a.words, a.mask, a.pop, b.words, b.mask, b.pop, threshold)
+                    {
+                        want.push((x as u32, y as u32));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }
