@@ -403,7 +403,9 @@ mod tests {
                 clusters: Vec::new(),
                 pairs: Vec::new(),
             };
-            let a = st.assemble(&matches, criteria, &texts, &mut out, &kept).unwrap();
+            let a = st
+                .assemble(&matches, criteria, &texts, &mut out, &kept)
+                .unwrap();
             let Out::Report { clusters, pairs } = out else {
                 unreachable!()
             };

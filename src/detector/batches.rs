@@ -521,7 +521,10 @@ impl Scan<'_> {
             Ok(out)
         };
         // Every batch's chunks, in order: what the reading thread walks.
-        let docs: Vec<Vec<DocIdx>> = fetch.iter().map(|b| b.iter().map(|x| x.0).collect()).collect();
+        let docs: Vec<Vec<DocIdx>> = fetch
+            .iter()
+            .map(|b| b.iter().map(|x| x.0).collect())
+            .collect();
         let chunks: Vec<Vec<&[DocIdx]>> = docs.iter().map(|b| self.fetch_chunks(b)).collect();
         // The next batch to hand over, its chunks still to come, and its documents made so
         // far. Batches with nothing to read (all kept) go as soon as their turn comes.
@@ -615,9 +618,21 @@ mod tests {
     use super::*;
     use crate::Config;
 
-    /// What a test compares of a loaded batch.
-    fn contents(l: &Loaded) -> (Vec<DocIdx>, Vec<Box<[u64]>>, Vec<String>, Vec<Option<String>>) {
-        (l.docs.clone(), l.sets.clone(), l.titles.clone(), l.dates.clone())
+    /// What a test compares of a loaded batch: documents, sets, titles and dates.
+    type Contents = (
+        Vec<DocIdx>,
+        Vec<Box<[u64]>>,
+        Vec<String>,
+        Vec<Option<String>>,
+    );
+
+    fn contents(l: &Loaded) -> Contents {
+        (
+            l.docs.clone(),
+            l.sets.clone(),
+            l.titles.clone(),
+            l.dates.clone(),
+        )
     }
 
     #[test]
@@ -682,7 +697,11 @@ mod tests {
                     assert_eq!(dates[k], fresh.dates[d], "date of {d}");
                 }
             }
-            assert_eq!(kept.borrow().bytes(), held, "copies leave the kept documents");
+            assert_eq!(
+                kept.borrow().bytes(),
+                held,
+                "copies leave the kept documents"
+            );
             // Taken out (each document in one batch), with passages: read again for the
             // prepared form only.
             let make = Make {

@@ -342,7 +342,8 @@ impl Scan<'_> {
                 .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
                 .max()
                 .unwrap_or(0);
-            kept.borrow_mut().set_cap(self.budget().saturating_sub(largest));
+            kept.borrow_mut()
+                .set_cap(self.budget().saturating_sub(largest));
         }
         let mut out = Vec::new();
         self.load_each(
@@ -447,7 +448,14 @@ mod tests {
             let pairs = st.lsh_candidates();
             assert_eq!(pairs, vec![(0, 1)]);
             let criteria = st.det.criteria();
-            let m = st.verify(&pairs, &criteria, &Texts::Memory(&docs), &Default::default()).unwrap();
+            let m = st
+                .verify(
+                    &pairs,
+                    &criteria,
+                    &Texts::Memory(&docs),
+                    &Default::default(),
+                )
+                .unwrap();
             assert_eq!(m.len(), 1);
             assert_eq!(
                 (m[0].sim.shared, m[0].sim.size_a, m[0].sim.size_b),
