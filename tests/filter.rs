@@ -315,7 +315,8 @@ proptest! {
         }
         prop_assert!(k.next().is_none() && dd.next().is_none());
         let summary = stderr(&o);
-        prop_assert!(summary.contains(&format!("syndup filter: {} records", records.len())), "{}", summary);
+        // "1 record", "2 records": the count is followed by the noun, singular or plural.
+        prop_assert!(summary.contains(&format!("syndup filter: {} record", records.len())), "{}", summary);
     }
 }
 
