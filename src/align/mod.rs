@@ -11,15 +11,16 @@
 //! sides; a run of m shingles covers m + k - 1 words. A changed word ends a run, so the gaps
 //! between passages are the differences a reader wants to see.
 //!
-//! Cost: a document is tokenised, shingled and indexed once ([`Prepared`]: token spans, shingle
-//! hashes in text order, and an open-addressing table from each distinct shingle to its first
-//! position), however many pairs it is in. Aligning a pair ([`align_prepared`]) is then one
-//! walk over the first text's shingles: a table probe where no run is open, one comparison per
-//! shingle inside a run; coverage is counted from the passages' word intervals. So a pair costs
-//! O(shingles of the first text) with no allocation but the passages, and a corpus pays the
-//! tokeniser once per document (see `benches/passages.rs` for the figures).
+//! Cost: a document is tokenised and shingled once ([`Prepared`]: token spans and shingle
+//! hashes in text order, 16 bytes a word), however many pairs it is in. Aligning a pair
+//! ([`align_prepared`]) fills an open-addressing table from each distinct shingle of the
+//! second text to its first position (in a buffer of the thread's), then walks the first
+//! text's shingles: a table probe where no run is open, one comparison per shingle inside a
+//! run; coverage is counted from the passages' word intervals. So a pair costs O(shingles of
+//! both texts) with no allocation but the passages, and a corpus pays the tokeniser once per
+//! document (see `benches/passages.rs` for the figures).
 
-use crate::normalize::{token_hash, Token, Tokenizer};
+use crate::normalize::{Token, Tokenizer};
 use crate::shingle::word_shingles;
 use serde::{Deserialize, Serialize};
 
@@ -113,14 +114,6 @@ impl Spans {
         }
     }
 
-    fn push(&mut self, start: usize, end: usize) {
-        match self {
-            // `new` chose `Narrow` only for texts whose offsets all fit in u32.
-            Spans::Narrow(v) => v.push([start as u32, end as u32]),
-            Spans::Wide(v) => v.push([start, end]),
-        }
-    }
-
     fn len(&self) -> usize {
         match self {
             Spans::Narrow(v) => v.len(),
@@ -150,12 +143,15 @@ impl Spans {
     }
 }
 
-/// An empty slot of [`Prepared`]'s table.
+/// An empty slot of an alignment's table (see [`align_prepared`]).
 const EMPTY: u32 = u32::MAX;
 
-/// A text ready to be aligned with any number of others: its token spans, its `k`-shingle
-/// hashes in text order, and an open-addressing table (linear probing, at most half full) from
-/// each distinct shingle hash to its first position. About 24 to 32 bytes per word.
+/// A text ready to be aligned with any number of others: its token spans and its `k`-shingle
+/// hashes in text order, 16 bytes a word (spans of texts under 4 GiB are 8 bytes). The table
+/// from each distinct shingle to its first position is made when the text is the second of a
+/// pair, in a buffer of the aligning thread's ([`align_prepared`]): holding one per prepared
+/// text (8 to 16 bytes a word more, most of them never probed twice) cost more in page faults
+/// than building it costs.
 ///
 /// Made once per document; [`align_prepared`] takes two of them.
 #[derive(Debug, Clone, Default)]
@@ -163,10 +159,15 @@ pub struct Prepared {
     k: usize,
     spans: Spans,
     shingles: Vec<u64>,
-    /// Positions into `shingles` ([`EMPTY`]: none); the slot of hash `h` is its top `bits` bits
-    /// (shingle hashes are finalised by `mix64`, so every bit is well mixed).
-    table: Box<[u32]>,
-    bits: u32,
+}
+
+thread_local! {
+    /// The tokens of the text being prepared by [`Prepared::from_text`], and the token hashes
+    /// of the one being prepared by [`Prepared::from_tokens`]: buffers that only grow.
+    static SCRATCH: std::cell::RefCell<(Vec<Token>, Vec<u64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    /// The table of the second text of the pair being aligned (see [`Table`]).
+    static TABLE: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Prepared {
@@ -177,58 +178,37 @@ impl Prepared {
 
     /// [`Prepared::new`] with a reused tokeniser (one per thread).
     pub fn from_text(tok: &mut Tokenizer, text: &str, k: usize) -> Prepared {
-        let mut spans = Spans::new(text.len());
-        let mut hashes = Vec::with_capacity(text.len() / 6 + 1);
-        tok.for_each(text, |start, end, t| {
-            spans.push(start, end);
-            hashes.push(token_hash(t));
-        });
-        Prepared::build(spans, &hashes, k)
+        SCRATCH.with_borrow_mut(|(tokens, hashes)| {
+            tokens.clear();
+            tok.tokens_into(text, tokens);
+            Prepared::build(tokens, hashes, k)
+        })
     }
 
     /// Prepares a text already tokenised (spans index the original text).
     pub fn from_tokens(tokens: &[Token], k: usize) -> Prepared {
-        let max_end = tokens.last().map_or(0, |t| t.end);
-        let mut spans = Spans::new(max_end);
-        for t in tokens {
-            spans.push(t.start, t.end);
-        }
-        let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
-        Prepared::build(spans, &hashes, k)
+        SCRATCH.with_borrow_mut(|(_, hashes)| Prepared::build(tokens, hashes, k))
     }
 
-    fn build(spans: Spans, hashes: &[u64], k: usize) -> Prepared {
+    /// Spans and shingles of `tokens`, each allocated once at its size; `hashes` is scratch.
+    fn build(tokens: &[Token], hashes: &mut Vec<u64>, k: usize) -> Prepared {
         let k = k.max(1);
+        let max_end = tokens.last().map_or(0, |t| t.end);
+        let spans = match Spans::new(max_end) {
+            // `new` chose `Narrow` only for texts whose offsets all fit in u32.
+            Spans::Narrow(_) => Spans::Narrow(
+                tokens
+                    .iter()
+                    .map(|t| [t.start as u32, t.end as u32])
+                    .collect(),
+            ),
+            Spans::Wide(_) => Spans::Wide(tokens.iter().map(|t| [t.start, t.end]).collect()),
+        };
+        hashes.clear();
+        hashes.extend(tokens.iter().map(|t| t.hash));
         let mut shingles = Vec::with_capacity(hashes.len().saturating_sub(k - 1).max(1));
         word_shingles(hashes, k, &mut shingles);
-        // At least twice as many slots as shingles, so probes stay short.
-        let size = (2 * shingles.len()).next_power_of_two().max(2);
-        let bits = size.trailing_zeros();
-        let mut table = vec![EMPTY; size].into_boxed_slice();
-        let mask = size - 1;
-        // Positions are u32: only a text of 8 GiB or more (far past the default
-        // `--max-doc-bytes`) has more shingles, and runs start only in its first 4 billion.
-        for (pos, &h) in (0..EMPTY).zip(&shingles) {
-            let mut slot = (h >> (64 - bits)) as usize;
-            loop {
-                let p = table[slot];
-                if p == EMPTY {
-                    table[slot] = pos;
-                    break;
-                }
-                if shingles[p as usize] == h {
-                    break; // the first position is kept
-                }
-                slot = (slot + 1) & mask;
-            }
-        }
-        Prepared {
-            k,
-            spans,
-            shingles,
-            table,
-            bits,
-        }
+        Prepared { k, spans, shingles }
     }
 
     /// The shingle length this text was prepared for.
@@ -243,16 +223,62 @@ impl Prepared {
 
     /// Heap bytes held, to bound how many prepared texts are kept at once.
     pub fn heap_bytes(&self) -> usize {
-        self.spans.bytes() + self.shingles.capacity() * 8 + self.table.len() * 4
+        self.spans.bytes() + self.shingles.capacity() * 8
+    }
+}
+
+/// An open-addressing table (linear probing, at most half full) from each distinct shingle
+/// hash of a prepared text to its first position, in a buffer lent by the caller; the slot of
+/// hash `h` is its top `bits` bits (shingle hashes are finalised by `mix64`, so every bit is
+/// well mixed).
+struct Table<'a> {
+    shingles: &'a [u64],
+    slots: &'a [u32],
+    bits: u32,
+}
+
+impl<'a> Table<'a> {
+    /// The table of `shingles` in `buf` (grown when too small; never shrunk).
+    fn build(shingles: &'a [u64], buf: &'a mut Vec<u32>) -> Table<'a> {
+        // At least twice as many slots as shingles, so probes stay short.
+        let size = (2 * shingles.len()).next_power_of_two().max(2);
+        let bits = size.trailing_zeros();
+        if buf.len() < size {
+            buf.resize(size, EMPTY);
+        }
+        let slots = &mut buf[..size];
+        slots.fill(EMPTY);
+        let mask = size - 1;
+        // Positions are u32: only a text of 8 GiB or more (far past the default
+        // `--max-doc-bytes`) has more shingles, and runs start only in its first 4 billion.
+        for (pos, &h) in (0..EMPTY).zip(shingles) {
+            let mut slot = (h >> (64 - bits)) as usize;
+            loop {
+                let p = slots[slot];
+                if p == EMPTY {
+                    slots[slot] = pos;
+                    break;
+                }
+                if shingles[p as usize] == h {
+                    break; // the first position is kept
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+        Table {
+            shingles,
+            slots,
+            bits,
+        }
     }
 
-    /// The first position of shingle hash `h` in this text.
+    /// The first position of shingle hash `h`.
     #[inline]
     fn find(&self, h: u64) -> Option<usize> {
-        let mask = self.table.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut slot = (h >> (64 - self.bits)) as usize;
         loop {
-            let p = self.table[slot];
+            let p = self.slots[slot];
             if p == EMPTY {
                 return None;
             }
@@ -276,6 +302,11 @@ fn covered(intervals: &[(usize, usize)]) -> usize {
 
 /// [`align`] on prepared texts (both prepared with the same `k`; `pa`'s is used).
 pub fn align_prepared(pa: &Prepared, pb: &Prepared) -> Alignment {
+    TABLE.with_borrow_mut(|buf| align_with(pa, pb, &Table::build(&pb.shingles, buf)))
+}
+
+/// [`align_prepared`] with the table of `pb`'s shingles.
+fn align_with(pa: &Prepared, pb: &Prepared, table: &Table) -> Alignment {
     let k = pa.k;
     debug_assert_eq!(pa.k, pb.k, "texts prepared for different shingle lengths");
     let (na, nb) = (pa.spans.len(), pb.spans.len());
@@ -287,7 +318,7 @@ pub fn align_prepared(pa: &Prepared, pb: &Prepared) -> Alignment {
     let mut in_b: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < ha.len() {
-        let Some(j0) = pb.find(ha[i]) else {
+        let Some(j0) = table.find(ha[i]) else {
             i += 1;
             continue;
         };

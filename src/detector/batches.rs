@@ -295,9 +295,9 @@ pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
         w += 8 * shingles as u64;
     }
     if make.passages {
-        // Token spans, shingle hashes and their table: 24 to 32 bytes a word, and a word of
-        // news text is about 6 bytes with its separator.
-        w += 5 * text_bytes;
+        // Token spans and shingle hashes: 16 bytes a word, and a word of news text is about
+        // 6 bytes with its separator.
+        w += 3 * text_bytes;
     }
     if make.meta {
         w += 160;
