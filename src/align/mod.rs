@@ -93,7 +93,7 @@ pub fn align_tokens(ta: &[Token], tb: &[Token], k: usize) -> Alignment {
 
 /// Byte spans of a text's tokens: 8 bytes a token when the text is shorter than 4 GiB, which
 /// is every text the default `--max-doc-bytes` lets through.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Spans {
     Narrow(Vec<[u32; 2]>),
     Wide(Vec<[usize; 2]>),
@@ -154,7 +154,7 @@ const EMPTY: u32 = u32::MAX;
 /// than building it costs.
 ///
 /// Made once per document; [`align_prepared`] takes two of them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prepared {
     k: usize,
     spans: Spans,

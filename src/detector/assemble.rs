@@ -398,7 +398,7 @@ mod tests {
             let pairs = vec![(0, 1), (0, 2), (1, 2)];
             let texts = Texts::Memory(&docs);
             let kept = std::cell::RefCell::default();
-            let matches = st.verify(&pairs, &criteria, &texts, &kept).unwrap();
+            let matches = st.verify(&pairs, &criteria, &texts, &kept, true).unwrap();
             let mut out = Out::Report {
                 clusters: Vec::new(),
                 pairs: Vec::new(),

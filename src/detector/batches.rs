@@ -26,10 +26,11 @@ use crate::verify::Similarity;
 use crate::{ShingleKind, VerifyMode};
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// What [`Scan::load_each`] makes of one document read again: its set, prepared form, title
 /// and date.
-type Made = (Box<[u64]>, Option<Prepared>, String, Option<String>);
+type Made = (Box<[u64]>, Option<Arc<Prepared>>, String, Option<String>);
 
 /// Documents to load together and the pairs (indices into the planned list) they serve.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -151,7 +152,8 @@ pub(super) struct Loaded {
     /// Sorted, distinct.
     pub(super) docs: Vec<DocIdx>,
     pub(super) sets: Vec<Box<[u64]>>,
-    pub(super) prepared: Vec<Prepared>,
+    /// Shared with [`Kept`] when it keeps them.
+    pub(super) prepared: Vec<Arc<Prepared>>,
     pub(super) titles: Vec<String>,
     pub(super) dates: Vec<Option<String>>,
 }
@@ -167,8 +169,9 @@ impl Loaded {
 
 /// Documents that verification loaded and found in a match, kept for what comes after (the
 /// containment candidates' verification, then clustering and the report): each one's exact
-/// set, title and date, so it is not read, tokenised and sorted again. With passages a kept
-/// document is still read again (for its prepared form), but its set is not made again.
+/// set, title and date, so it is not read, tokenised and sorted again, and its prepared form
+/// for passages when the verification that kept it made one (that of the LSH candidates: a
+/// document kept without one is read again for it, not for its set).
 ///
 /// Bounded by design: verification sets `cap` to what the budget leaves beside its largest
 /// batch, and the stages after it plan their batches in what the budget leaves beside the
@@ -186,6 +189,7 @@ pub(super) struct Kept {
 #[derive(Debug, Clone)]
 struct KeptDoc {
     set: Box<[u64]>,
+    prepared: Option<Arc<Prepared>>,
     title: String,
     date: Option<String>,
 }
@@ -193,7 +197,8 @@ struct KeptDoc {
 impl KeptDoc {
     /// Bytes it takes, with its share of the table.
     fn weight(&self) -> u64 {
-        96 + 8 * self.set.len() as u64
+        104 + 8 * self.set.len() as u64
+            + self.prepared.as_ref().map_or(0, |p| p.heap_bytes() as u64)
             + self.title.len() as u64
             + self.date.as_ref().map_or(0, |d| d.len() as u64)
     }
@@ -229,17 +234,27 @@ impl Kept {
         self.docs.contains_key(&d)
     }
 
+    /// Whether document `d` is kept with its prepared form.
+    fn has_prepared(&self, d: DocIdx) -> bool {
+        self.docs.get(&d).is_some_and(|k| k.prepared.is_some())
+    }
+
     /// Keeps document `d`, at position `at` of `loaded` (its set, title and date are taken
-    /// out of `loaded`), when it is not kept already and fits the cap.
+    /// out of `loaded`, its prepared form shared), when it is not kept already and fits the
+    /// cap: with its prepared form when that fits too, else without.
     pub(super) fn keep(&mut self, d: DocIdx, loaded: &mut Loaded, at: usize) {
         if self.has(d) || loaded.sets.len() <= at || loaded.titles.len() <= at {
             return;
         }
-        let doc = KeptDoc {
+        let mut doc = KeptDoc {
             set: std::mem::take(&mut loaded.sets[at]),
+            prepared: loaded.prepared.get(at).cloned(),
             title: std::mem::take(&mut loaded.titles[at]),
             date: loaded.dates[at].take(),
         };
+        if self.bytes + doc.weight() > self.cap {
+            doc.prepared = None;
+        }
         let w = doc.weight();
         if self.bytes + w > self.cap {
             // Put back: the batch's callers may still read it.
@@ -398,18 +413,21 @@ impl Scan<'_> {
             return Ok(());
         }
         let kept = kept.filter(|_| from_texts);
-        // Per batch, which of its documents are kept (decided before any is read: the
-        // reading thread walks the lists made from this), and the documents to read.
-        let reused: Vec<Vec<bool>> = plan
+        // Per batch, for each of its documents: whether it is kept, and whether it is read
+        // (not kept, or kept without the prepared form passages need). Decided before any is
+        // read: the reading thread walks the lists made from this.
+        let reused: Vec<Vec<(bool, bool)>> = plan
             .iter()
             .map(|b| match kept {
                 Some((k, _)) => {
                     let k = k.borrow();
-                    b.docs.iter().map(|&d| k.has(d)).collect()
+                    let read = |d| !k.has(d) || (make.passages && !k.has_prepared(d));
+                    b.docs.iter().map(|&d| (k.has(d), read(d))).collect()
                 }
-                None => vec![false; b.docs.len()],
+                None => vec![(false, true); b.docs.len()],
             })
             .collect();
+        // The documents to read, and whether each needs its set made.
         let fetch: Vec<Vec<(DocIdx, bool)>> = plan
             .iter()
             .zip(&reused)
@@ -417,8 +435,8 @@ impl Scan<'_> {
                 b.docs
                     .iter()
                     .zip(r)
-                    .filter(|&(_, &r)| make.passages || !r)
-                    .map(|(&d, &r)| (d, !r))
+                    .filter(|&(_, &(_, read))| read)
+                    .map(|(&d, &(r, _))| (d, !r))
                     .collect()
             })
             .collect();
@@ -475,11 +493,11 @@ impl Scan<'_> {
                 Box::default()
             };
             let prepared = make.passages.then(|| {
-                if shared {
+                Arc::new(if shared {
                     Prepared::from_tokens(&w.tokens, k)
                 } else {
                     Prepared::from_text(tok, &f.text, k)
-                }
+                })
             });
             let title = match &f.title {
                 Some(t) if !t.trim().is_empty() => t.trim().chars().take(120).collect(),
@@ -494,8 +512,8 @@ impl Scan<'_> {
             let mut made = made.into_iter();
             let mut kept = kept.map(|(k, reuse)| (k.borrow_mut(), reuse));
             let missing = || crate::Error::internal("a batch's document was not loaded");
-            for (&d, &r) in batch.docs.iter().zip(&reused[i]) {
-                let fresh = if make.passages || !r {
+            for (&d, &(r, read)) in batch.docs.iter().zip(&reused[i]) {
+                let fresh = if read {
                     Some(made.next().ok_or_else(missing)?)
                 } else {
                     None
@@ -503,7 +521,11 @@ impl Scan<'_> {
                 let (set, prepared, title, date) = match (r, &mut kept) {
                     (true, Some((k, reuse))) => {
                         let doc = k.get(d, *reuse).ok_or_else(missing)?;
-                        (doc.set, fresh.and_then(|m| m.1), doc.title, doc.date)
+                        let prepared = match fresh {
+                            Some(m) => m.1,
+                            None => doc.prepared.filter(|_| make.passages),
+                        };
+                        (doc.set, prepared, doc.title, doc.date)
                     }
                     _ => fresh.ok_or_else(missing)?,
                 };
@@ -723,6 +745,81 @@ mod tests {
             assert_eq!(contents(&taken), contents(&again));
             assert_eq!(taken.prepared.len(), 5);
             assert_eq!((kept.borrow().len(), kept.borrow().bytes()), (0, 0));
+        });
+    }
+
+    #[test]
+    fn documents_kept_with_prepared_forms_are_not_read_again_for_passages() {
+        let docs: Vec<_> = (0..4)
+            .map(|i| doc(&format!("d{i}"), &words(i * 9, 40)))
+            .collect();
+        // The texts as a later stage finds them, document 0 changed: reading it again is an
+        // error ("changed during the scan"), so a stage that succeeds did not read it.
+        let mut later = docs.clone();
+        later[0].text = words(500, 40);
+        with_scan(Config::default(), &docs, |st| {
+            let all = Make {
+                sets: true,
+                meta: true,
+                passages: true,
+            };
+            let texts = Texts::Memory(&docs);
+            let fresh = st.load(vec![0, 1, 2, 3], all, &texts).unwrap();
+            let plan = [Batch {
+                docs: vec![0, 1, 2, 3],
+                pairs: vec![],
+            }];
+            let take = |kept: &RefCell<Kept>| {
+                let mut taken = None;
+                st.load_each(
+                    &plan,
+                    all,
+                    &Texts::Memory(&later),
+                    Some((kept, Reuse::Take)),
+                    |_, l| {
+                        taken = Some(l);
+                        Ok(())
+                    },
+                )
+                .map(|()| taken.unwrap())
+            };
+            // Document 0 kept with its prepared form, 1 without (loaded without passages), 2
+            // and 3 not at all.
+            let kept = RefCell::new(Kept::default());
+            let mut with = st.load(vec![0, 2], all, &texts).unwrap();
+            let mut without = st
+                .load(
+                    vec![0, 1],
+                    Make {
+                        passages: false,
+                        ..all
+                    },
+                    &texts,
+                )
+                .unwrap();
+            kept.borrow_mut().set_cap(u64::MAX);
+            kept.borrow_mut().keep(0, &mut with, 0);
+            kept.borrow_mut().keep(1, &mut without, 1);
+            // A cap that fits a document's set but not its prepared form keeps the set only.
+            let bytes = kept.borrow().bytes();
+            kept.borrow_mut()
+                .set_cap(bytes + 104 + 8 * with.sets[1].len() as u64 + 500);
+            kept.borrow_mut().keep(2, &mut with, 1);
+            assert!(kept.borrow().has(2) && !kept.borrow().has_prepared(2));
+            assert!(kept.borrow().has_prepared(0) && !kept.borrow().has_prepared(1));
+            kept.borrow_mut().docs.remove(&2);
+            kept.borrow_mut().bytes = bytes;
+            let taken = take(&kept).unwrap();
+            assert_eq!(taken.sets, fresh.sets);
+            assert_eq!(taken.prepared, fresh.prepared);
+            assert_eq!(taken.titles, fresh.titles);
+            assert_eq!((kept.borrow().len(), kept.borrow().bytes()), (0, 0));
+            // Kept without its prepared form, document 0 is read again: the change is found.
+            let kept = RefCell::new(Kept::default());
+            kept.borrow_mut().set_cap(u64::MAX);
+            kept.borrow_mut().keep(0, &mut without, 0);
+            let err = take(&kept).unwrap_err();
+            assert!(err.to_string().contains("changed during the scan"), "{err}");
         });
     }
 

@@ -307,13 +307,17 @@ impl Scan<'_> {
 
     /// Verifies candidate pairs (sorted): the ones meeting `criteria`, in pair order. The
     /// documents are loaded in batches of whole components that fit the memory budget (see
-    /// [`super::batches`]), so each is read again once.
+    /// [`super::batches`]), so each is read again once. With `prepare` (and passages on),
+    /// the documents kept are kept with their prepared forms, made from the tokens their
+    /// sets are made from: worth it for the LSH candidates, nearly all of which match, not
+    /// for the containment candidates, most of which do not.
     pub(super) fn verify(
         &self,
         pairs: &[(u32, u32)],
         criteria: &Criteria,
         texts: &Texts,
         kept: &RefCell<Kept>,
+        prepare: bool,
     ) -> Result<Vec<Match>> {
         let check = |loaded: &Loaded, &(a, b): &(u32, u32)| {
             let sim = self.similarity_in(loaded, a, b);
@@ -329,7 +333,7 @@ impl Scan<'_> {
         let make = Make {
             sets: true,
             meta: keep,
-            ..Make::default()
+            passages: keep && prepare && self.det.config.passages,
         };
         let n = self.store.ids.len();
         let weight = |d| self.weight(d, make);
@@ -454,6 +458,7 @@ mod tests {
                     &criteria,
                     &Texts::Memory(&docs),
                     &Default::default(),
+                    false,
                 )
                 .unwrap();
             assert_eq!(m.len(), 1);

@@ -538,7 +538,7 @@ impl<'d> Scan<'d> {
         let criteria = det.criteria();
         // Matched documents loaded by verification, kept for clustering (see `Kept`).
         let kept = RefCell::new(Kept::default());
-        let mut matches = self.verify(&pairs, &criteria, &texts, &kept)?;
+        let mut matches = self.verify(&pairs, &criteria, &texts, &kept, true)?;
         timings.verify = t.elapsed();
         if let Some(threshold) = c.containment.threshold {
             progress.stage(Stage::Containment);
@@ -547,7 +547,7 @@ impl<'d> Scan<'d> {
             timings.containment = t.elapsed();
             progress.stage(Stage::Verify);
             let t = Instant::now();
-            matches.extend(self.verify(&extra, &criteria, &texts, &kept)?);
+            matches.extend(self.verify(&extra, &criteria, &texts, &kept, false)?);
             matches.par_sort_unstable_by_key(|m| (m.a, m.b));
             timings.verify += t.elapsed();
         }
