@@ -330,15 +330,34 @@ impl Scan<'_> {
         // Matched documents are kept for what follows when sets come from texts (see
         // `Kept`): titles and dates are made now, for the report.
         let keep = self.sets_from_texts();
-        let make = Make {
+        let mut make = Make {
             sets: true,
             meta: keep,
             passages: keep && prepare && self.det.config.passages,
         };
         let n = self.store.ids.len();
-        let weight = |d| self.weight(d, make);
         let budget = self.budget().saturating_sub(kept.borrow().bytes());
-        let plan = batches::plan(n, pairs, weight, budget, false);
+        let mut plan = batches::plan(n, pairs, |d| self.weight(d, make), budget, false);
+        if make.passages {
+            // Prepared forms are made only when the largest batch leaves room to keep every
+            // document loaded with its prepared form (about what it weighs loaded): when it
+            // does not (a large corpus), few would be kept, and the rest made for nothing.
+            let weight = |d| self.weight(d, make);
+            let largest = plan
+                .iter()
+                .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
+                .max()
+                .unwrap_or(0);
+            let mut loaded: Vec<DocIdx> = plan.iter().flat_map(|b| b.docs.clone()).collect();
+            loaded.sort_unstable();
+            loaded.dedup();
+            let all: u64 = loaded.iter().map(|&d| weight(d)).sum();
+            if largest + all > self.budget() {
+                make.passages = false;
+                plan = batches::plan(n, pairs, |d| self.weight(d, make), budget, false);
+            }
+        }
+        let weight = |d| self.weight(d, make);
         if keep {
             // What the largest batch leaves of the budget (the kept documents count in it).
             let largest = plan
