@@ -532,8 +532,12 @@ impl Scan<'_> {
                 if from_texts {
                     out.sets.push(set);
                 }
-                if let Some(p) = prepared {
-                    out.prepared.push(p);
+                // One prepared form a document, in order, or passages would align the wrong
+                // texts.
+                match prepared {
+                    Some(p) if make.passages => out.prepared.push(p),
+                    None if !make.passages => {}
+                    _ => return Err(missing()),
                 }
                 if make.meta {
                     out.titles.push(title);
