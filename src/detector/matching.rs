@@ -308,7 +308,8 @@ impl Scan<'_> {
     /// Verifies candidate pairs (sorted): the ones meeting `criteria`, in pair order. The
     /// documents are loaded in batches of whole components that fit the memory budget, so
     /// each is read again once; a component heavier than the budget is cut into runs of its
-    /// pairs whose documents fit, and a document in several runs is read for each (see
+    /// pairs whose documents fit, and a document in several runs is read for each unless it
+    /// is kept (see
     /// [`super::batches::plan`]; verification needs both documents of a pair, not the whole
     /// component). With `prepare` (and passages on),
     /// the documents kept are kept with their prepared forms, made from the tokens their
