@@ -309,12 +309,11 @@ impl Scan<'_> {
     /// documents are loaded in batches of whole components that fit the memory budget, so
     /// each is read again once; a component heavier than the budget is cut into runs of its
     /// pairs whose documents fit, and a document in several runs is read for each unless it
-    /// is kept (see
-    /// [`super::batches::plan`]; verification needs both documents of a pair, not the whole
-    /// component). With `prepare` (and passages on),
-    /// the documents kept are kept with their prepared forms, made from the tokens their
-    /// sets are made from: worth it for the LSH candidates, nearly all of which match, not
-    /// for the containment candidates, most of which do not.
+    /// is kept (see [`super::batches::plan`]; verification needs both documents of a pair,
+    /// not the whole component). With `prepare` (and passages on), the documents kept are
+    /// kept with their prepared forms, made from the tokens their sets are made from: worth
+    /// it for the LSH candidates, nearly all of which match, not for the containment
+    /// candidates, most of which do not.
     pub(super) fn verify(
         &self,
         pairs: &[(u32, u32)],
