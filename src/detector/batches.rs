@@ -310,9 +310,12 @@ pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
         w += 8 * shingles as u64;
     }
     if make.passages {
-        // Token spans and shingle hashes: 16 bytes a word, and a word of news text is about
-        // 6 bytes with its separator.
-        w += 3 * text_bytes;
+        // Token spans and shingle hashes: 16 bytes a word. A word of news text is about 6
+        // bytes with its separator (3 bytes a text byte); text of short words has more words
+        // than that, and about as many shingles (16 bytes a shingle counted). The larger of
+        // the two: repeated text has far fewer distinct shingles than words, and signing
+        // deferred has no count at all.
+        w += (3 * text_bytes).max(16 * shingles as u64);
     }
     if make.meta {
         w += 160;
@@ -824,6 +827,31 @@ mod tests {
             kept.borrow_mut().keep(0, &mut without, 0);
             let err = take(&kept).unwrap_err();
             assert!(err.to_string().contains("changed during the scan"), "{err}");
+        });
+    }
+
+    #[test]
+    fn a_loaded_prepared_form_weighs_no_more_than_the_budget_counts() {
+        // Two-letter words (3 bytes a word with the space): more words a byte than news.
+        let short: String = (b'a'..=b'z')
+            .flat_map(|x| (b'a'..=b'z').map(move |y| format!("{}{} ", x as char, y as char)))
+            .collect();
+        let news = words(0, 400);
+        let docs = vec![doc("short", &short), doc("news", &news)];
+        with_scan(Config::default(), &docs, |st| {
+            let make = Make {
+                sets: false,
+                meta: false,
+                passages: true,
+            };
+            for (d, text) in [(0, &short), (1, &news)] {
+                let held = Prepared::new(text, st.det.config.ngram).heap_bytes() as u64;
+                assert!(
+                    st.weight(d, make) >= held,
+                    "{d}: {} < {held}",
+                    st.weight(d, make)
+                );
+            }
         });
     }
 
