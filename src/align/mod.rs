@@ -181,17 +181,25 @@ impl Prepared {
         SCRATCH.with_borrow_mut(|(tokens, hashes)| {
             tokens.clear();
             tok.tokens_into(text, tokens);
-            Prepared::build(tokens, hashes, k)
+            hashes.clear();
+            hashes.extend(tokens.iter().map(|t| t.hash));
+            Prepared::from_token_hashes(tokens, hashes, k)
         })
     }
 
     /// Prepares a text already tokenised (spans index the original text).
     pub fn from_tokens(tokens: &[Token], k: usize) -> Prepared {
-        SCRATCH.with_borrow_mut(|(_, hashes)| Prepared::build(tokens, hashes, k))
+        SCRATCH.with_borrow_mut(|(_, hashes)| {
+            hashes.clear();
+            hashes.extend(tokens.iter().map(|t| t.hash));
+            Prepared::from_token_hashes(tokens, hashes, k)
+        })
     }
 
-    /// Spans and shingles of `tokens`, each allocated once at its size; `hashes` is scratch.
-    fn build(tokens: &[Token], hashes: &mut Vec<u64>, k: usize) -> Prepared {
+    /// [`Prepared::from_tokens`] with the tokens' hashes already taken out (`hashes[i]` is
+    /// `tokens[i].hash`), as the caller that made a set from them has.
+    pub fn from_token_hashes(tokens: &[Token], hashes: &[u64], k: usize) -> Prepared {
+        debug_assert!(tokens.len() == hashes.len());
         let k = k.max(1);
         let max_end = tokens.last().map_or(0, |t| t.end);
         let spans = match Spans::new(max_end) {
@@ -204,8 +212,6 @@ impl Prepared {
             ),
             Spans::Wide(_) => Spans::Wide(tokens.iter().map(|t| [t.start, t.end]).collect()),
         };
-        hashes.clear();
-        hashes.extend(tokens.iter().map(|t| t.hash));
         let mut shingles = Vec::with_capacity(hashes.len().saturating_sub(k - 1).max(1));
         word_shingles(hashes, k, &mut shingles);
         Prepared { k, spans, shingles }

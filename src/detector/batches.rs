@@ -303,6 +303,14 @@ fn chunks(
     out
 }
 
+/// The weight of the heaviest batch of `plan` (the sum of `weight` over its documents).
+pub(super) fn heaviest(plan: &[Batch], weight: impl Fn(DocIdx) -> u64) -> u64 {
+    plan.iter()
+        .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
+        .max()
+        .unwrap_or(0)
+}
+
 /// Bytes a loaded document takes, by its shingle count and text size (for the budget).
 pub(super) fn load_weight(make: Make, shingles: u32, text_bytes: u64) -> u64 {
     let mut w = 64;
@@ -497,7 +505,7 @@ impl Scan<'_> {
             };
             let prepared = make.passages.then(|| {
                 Arc::new(if shared {
-                    Prepared::from_tokens(&w.tokens, k)
+                    Prepared::from_token_hashes(&w.tokens, &w.hashes, k)
                 } else {
                     Prepared::from_text(tok, &f.text, k)
                 })

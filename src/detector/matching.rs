@@ -342,34 +342,25 @@ impl Scan<'_> {
         let budget = self.budget().saturating_sub(kept.borrow().bytes());
         let mut plan = batches::plan(n, pairs, |d| self.weight(d, make), budget, false);
         if make.passages {
-            // Prepared forms are made only when the largest batch leaves room to keep every
+            // Prepared forms are made only when the heaviest batch leaves room to keep every
             // document loaded with its prepared form (about what it weighs loaded): when it
             // does not (a large corpus), few would be kept, and the rest made for nothing.
             let weight = |d| self.weight(d, make);
-            let largest = plan
-                .iter()
-                .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
-                .max()
-                .unwrap_or(0);
             let mut loaded: Vec<DocIdx> = plan.iter().flat_map(|b| b.docs.clone()).collect();
             loaded.sort_unstable();
             loaded.dedup();
             let all: u64 = loaded.iter().map(|&d| weight(d)).sum();
-            if largest + all > self.budget() {
+            if batches::heaviest(&plan, weight) + all > self.budget() {
                 make.passages = false;
                 plan = batches::plan(n, pairs, |d| self.weight(d, make), budget, false);
             }
         }
         let weight = |d| self.weight(d, make);
         if keep {
-            // What the largest batch leaves of the budget (the kept documents count in it).
-            let largest = plan
-                .iter()
-                .map(|b| b.docs.iter().map(|&d| weight(d)).sum::<u64>())
-                .max()
-                .unwrap_or(0);
+            // What the heaviest batch leaves of the budget (the kept documents count in it).
+            let heaviest = batches::heaviest(&plan, weight);
             kept.borrow_mut()
-                .set_cap(self.budget().saturating_sub(largest));
+                .set_cap(self.budget().saturating_sub(heaviest));
         }
         let mut out = Vec::new();
         self.load_each(
