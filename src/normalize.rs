@@ -174,7 +174,7 @@ impl Tokenizer {
             match run {
                 Run::Ascii(start, end, 0) => emit(start, end, &bytes[start..end]),
                 Run::Ascii(start, end, _) => {
-                    // An `Ascii` run lies within one 64-byte block.
+                    // An `Ascii` run is at most 64 bytes.
                     let mut lower = [0u8; 64];
                     let lower = &mut lower[..end - start];
                     lower.copy_from_slice(&bytes[start..end]);
@@ -227,6 +227,7 @@ impl Tokenizer {
         }
         // The run goes on into the next blocks (bits past the end of the text are clear, so
         // it ends at the end of the text at the latest).
+        let first = r.w;
         let mut gap = 0;
         while gap == 0 {
             r.w += 1;
@@ -237,7 +238,21 @@ impl Tokenizer {
             gap = !self.bits[r.w].word;
         }
         r.m = self.bits[r.w].word & !(gap ^ (gap - 1));
-        Some(Run::Other(start, r.w * 64 + gap.trailing_zeros() as usize))
+        let e = gap.trailing_zeros();
+        let end = r.w * 64 + e as usize;
+        // A run of at most 64 bytes over two blocks (a word across a block boundary, about
+        // one a block in news) is `Ascii` too when neither part has a non-ASCII byte: its
+        // capitals are the first block's from `s` on, then the second's below `e`.
+        if r.w == first + 1 && e <= s {
+            let (a, b) = (self.bits[first], self.bits[r.w]);
+            let tail = !(u64::MAX << e);
+            if (a.high >> s) | (b.high & tail) == 0 {
+                // `e <= s`, so `s > 0` when `e > 0`: the shift is below 64 when it matters.
+                let upper = (a.upper >> s) | (b.upper & tail).checked_shl(64 - s).unwrap_or(0);
+                return Some(Run::Ascii(start, end, upper));
+            }
+        }
+        Some(Run::Other(start, end))
     }
 
     /// The tokens of an [`Run::Other`] run: the general path when it holds a non-ASCII byte,
@@ -408,10 +423,11 @@ struct Runs {
 
 /// A run of non-separator bytes, `start..end`.
 enum Run {
-    /// ASCII letters and digits within one 64-byte block; bit `i` of the `u64` set when byte
-    /// `start + i` is a capital.
+    /// ASCII letters and digits, at most 64 bytes, within one 64-byte block or across the
+    /// boundary of two; bit `i` of the `u64` set when byte `start + i` is a capital.
     Ascii(usize, usize, u64),
-    /// Any other run: one with non-ASCII bytes, or one that crosses blocks.
+    /// Any other run: one with non-ASCII bytes, or one longer than 64 bytes or over more than
+    /// two blocks.
     Other(usize, usize),
 }
 
@@ -743,16 +759,49 @@ mod tests {
         }
     }
 
+    /// The hashing entry points (which fold capitals into the hash, also for a word across
+    /// two blocks) give the hashes of the general path's tokens, with its spans.
+    fn assert_hashing_agrees(s: &str) {
+        let want: Vec<(usize, usize, u64)> = collect(s, true)
+            .into_iter()
+            .map(|(a, b, tok)| (a, b, token_hash(&tok)))
+            .collect();
+        let mut t = Tokenizer::new();
+        let (mut hashes, mut tokens) = (Vec::new(), Vec::new());
+        t.hashes_into(s, &mut hashes);
+        t.tokens_into(s, &mut tokens);
+        let got: Vec<(usize, usize, u64)> =
+            tokens.iter().map(|t| (t.start, t.end, t.hash)).collect();
+        assert_eq!(got, want, "{s:?}");
+        assert_eq!(
+            hashes,
+            want.iter().map(|x| x.2).collect::<Vec<_>>(),
+            "{s:?}"
+        );
+    }
+
     /// Words that straddle the 64-byte blocks of the classifier, runs longer than a block and
     /// texts whose length is a multiple of 64 give what the general path gives.
     #[test]
     fn runs_across_block_boundaries() {
         for pad in 0..70 {
-            for word in ["AbcdeFgh", "xyz", "Naïve", "q", &"Z9".repeat(40), "東京"] {
+            for word in [
+                "AbcdeFgh",
+                "xyz",
+                "Naïve",
+                "q",
+                &"Z9".repeat(40),
+                "東京",
+                &"aBc".repeat(21),
+                &"Xy".repeat(32),
+                "MiXeDcAsEwOrDsTrAdDlInG",
+            ] {
                 let s = format!("{}{word} tail.{}", ".".repeat(pad), "b".repeat(pad % 7));
                 assert_eq!(collect(&s, false), collect(&s, true), "{s:?}");
+                assert_hashing_agrees(&s);
                 let t = format!("{}{word}", " ".repeat(pad));
                 assert_eq!(collect(&t, false), collect(&t, true), "{t:?}");
+                assert_hashing_agrees(&t);
             }
         }
         let exact = "word ".repeat(64); // 320 bytes: five full blocks
