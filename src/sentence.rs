@@ -371,6 +371,24 @@ const STARTERS: &[&str] = &[
 /// True when the split at `b` (after the piece starting at `s`) is after an abbreviation and
 /// should be undone.
 fn joins_next(t: &str, s: usize, b: usize) -> bool {
+    // The usual splits, decided on bytes: after a line break, and after a piece whose last
+    // character (ASCII) is not a full stop. The rest takes the general test below.
+    let bytes = t.as_bytes();
+    let mut e = b;
+    while e > s && is_ascii_white_space(bytes[e - 1]) {
+        if matches!(bytes[e - 1], b'\n' | b'\r') {
+            return false;
+        }
+        e -= 1;
+    }
+    if e > s && bytes[e - 1] < 0x80 && bytes[e - 1] != b'.' {
+        return false;
+    }
+    joins_next_general(t, s, b)
+}
+
+/// [`joins_next`] on characters (the reference its byte tests must agree with).
+fn joins_next_general(t: &str, s: usize, b: usize) -> bool {
     let piece = &t[s..b];
     let body = piece.trim_end();
     // A split at a hard line break stays.
@@ -849,6 +867,14 @@ mod tests {
         #[test]
         fn mixed_text_matches_the_library(s in "[aB1 .!?\"'\n’”é。\u{2029}\u{85}\u{a0}]{0,40}") {
             prop_assert_eq!(fast(&s), library(&s));
+        }
+
+        #[test]
+        fn joins_next_is_its_general_test(s in "[aBU1 .!?\n\r\t\u{a0}\u{2028}é]{0,24}", cut in 0usize..25) {
+            let b = (0..=cut.min(s.len())).rev().find(|&b| s.is_char_boundary(b)).unwrap_or(0);
+            if b < s.len() {
+                proptest::prop_assert_eq!(joins_next(&s, 0, b), joins_next_general(&s, 0, b));
+            }
         }
 
         #[test]

@@ -101,7 +101,12 @@ pub fn doc_sentences_into(
     let mut ti = 0;
     for sp in spans.iter() {
         let t0 = ti;
-        ti += tokens[ti..].partition_point(|t| t.start < sp.end);
+        // A walk, not a binary search: a sentence is a few dozen tokens, and the search's
+        // unpredictable branches cost more than stepping over them (each token is passed
+        // once for the whole text).
+        while ti < tokens.len() && tokens[ti].start < sp.end {
+            ti += 1;
+        }
         if ti > t0 {
             out.push(DocSentence {
                 span: *sp,
