@@ -185,7 +185,7 @@ impl LineKind {
 /// twice: the repeat stage ([`crate::repeat`]) never reports them as near-repeats (they can
 /// still be boilerplate, a line found in many documents).
 pub fn line_kind(line: &str) -> LineKind {
-    let body = line.trim_start_matches([' ', '\t', '\u{a0}']);
+    let body = trim_indent(line);
     let b = body.as_bytes();
     if let Some(bar) = memchr::memchr(b'|', b) {
         if bar == 0 || memchr::memchr(b'|', &b[bar + 1..]).is_some() {
@@ -196,6 +196,20 @@ pub fn line_kind(line: &str) -> LineKind {
         return LineKind::Tabular;
     }
     list_kind(body)
+}
+
+/// `line` without its indentation: leading spaces, tabs and no-break spaces (U+00A0). ASCII
+/// indentation is skipped on bytes.
+fn trim_indent(line: &str) -> &str {
+    let b = line.as_bytes();
+    let i = b.iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    // Bytes `..i` are ASCII, so `i` is a character boundary.
+    let rest = &line[i..];
+    if rest.as_bytes().first().is_some_and(|&c| c >= 0x80) {
+        rest.trim_start_matches([' ', '\t', '\u{a0}'])
+    } else {
+        rest
+    }
 }
 
 /// [`LineKind::ListItem`] or [`LineKind::Prose`], from the first characters of `body` (a line
@@ -288,10 +302,7 @@ impl LineTracker {
         } else {
             // No `|` or tab anywhere: only the start of the line matters.
             let this = &text[line..];
-            (
-                this,
-                list_kind(this.trim_start_matches([' ', '\t', '\u{a0}'])),
-            )
+            (this, list_kind(trim_indent(this)))
         };
         // Lines between the previous span's line and this one: a blank one ends a list (only
         // looked at when this line could continue a list item).
@@ -530,7 +541,6 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
             let mut joined_before = false;
             for j in b..e - 1 {
                 let l = lines[j];
-                let body = &text[l.start..l.body];
                 // A lower-case letter or a digit after the break continues the sentence.
                 let next = lines[j + 1].start;
                 let continues = match bytes.get(next) {
@@ -543,10 +553,16 @@ fn unwrap(text: &str, marks: &mut Marks, lines: &mut Vec<Line>, scratch: &mut Ve
                 // A short line that ended a paragraph or list item is not followed by a wrap
                 // unless the next line shows it.
                 let after_break = j > b && !long(&lines[j - 1]) && !joined_before;
-                // So does a line that ends in a comma, semicolon or hyphen.
-                let open_end = body.ends_with([',', ';', '-', '\u{2013}', '\u{2014}']);
-                let join =
-                    !body.ends_with(':') && (continues || open_end || (long(&l) && !after_break));
+                // So does a line that ends in a comma, semicolon or hyphen (the last byte
+                // tells, unless it is part of a non-ASCII character).
+                let (open_end, colon) = match bytes[l.start..l.body].last() {
+                    Some(&c) if c < 0x80 => (matches!(c, b',' | b';' | b'-'), c == b':'),
+                    _ => {
+                        let body = &text[l.start..l.body];
+                        (body.ends_with(['\u{2013}', '\u{2014}']), false)
+                    }
+                };
+                let join = !colon && (continues || open_end || (long(&l) && !after_break));
                 joined_before = join;
                 if join {
                     if !any {
@@ -867,6 +883,11 @@ mod tests {
         #[test]
         fn mixed_text_matches_the_library(s in "[aB1 .!?\"'\n’”é。\u{2029}\u{85}\u{a0}]{0,40}") {
             prop_assert_eq!(fast(&s), library(&s));
+        }
+
+        #[test]
+        fn trim_indent_is_the_character_trim(s in "[ \t\u{a0}a\u{2022}-]{0,12}") {
+            proptest::prop_assert_eq!(trim_indent(&s), s.trim_start_matches([' ', '\t', '\u{a0}']));
         }
 
         #[test]
