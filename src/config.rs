@@ -127,6 +127,8 @@ pub struct SentenceConfig {
     /// near-repeat.
     pub threshold: f64,
     /// Sentences with fewer words are trivial and never repeats (boilerplate has no minimum).
+    /// Numbers do not count: a line of figures ("Net 2,005,000 vs 1,685,000", seven tokens)
+    /// has three words (see [`crate::repeat::has_words`]).
     pub min_words: usize,
     /// Two sentences whose word counts differ by more than this ratio (shorter / longer) are
     /// not compared.

@@ -249,8 +249,8 @@ fn within_quotes_each_group_of_a_page_with_its_spans() {
 
 #[test]
 fn within_skips_table_rows_and_list_items() {
-    let rows = "| 2025-10-19 | Ferrow Gazette | orchard story | 437 words |\n\
-                | 2025-10-23 | Ferrow Gazette | chess story | 431 words |\n";
+    let rows = "| 2025-10-19 | Ferrow Gazette | the orchard story ran | 437 words |\n\
+                | 2025-10-23 | Ferrow Gazette | the chess story ran | 431 words |\n";
     let items = "- the gates were checked on Monday by the crew\n\
                  - the gates were checked on Sunday by the crew\n";
     for t in [rows, items] {
@@ -261,6 +261,46 @@ fn within_skips_table_rows_and_list_items() {
         let prose = t.replace(['|', '-'], " ");
         assert_eq!(within(&prose, &SentenceConfig::default()).repeats.len(), 1);
     }
+}
+
+#[test]
+fn lines_of_figures_are_not_sentences_but_prose_with_figures_is() {
+    // Rows of an earnings table: every word shared, only the figures differ; eight and nine
+    // tokens, two and three words.
+    let rows = "Quarterly results of the mill\n    Net 2,005,000 vs 1,685,000\n    \
+                Net 1,311,000 vs 1,190,000\n    Avg shrs 3,603,000 vs 3,614,000\n    \
+                Avg shrs 3,604,000 vs 3,713,000\n";
+    assert!(within(rows, &SentenceConfig::default()).repeats.is_empty());
+    // The same figures in sentences of six words or more besides them: a repeat.
+    let prose = "The mill earned 2,005,000 crowns in the last quarter. \
+                 The mill earned 1,311,000 crowns in the last quarter.";
+    let found = within(prose, &SentenceConfig::default());
+    assert_eq!(found.repeats.len(), 1);
+    // The rows are alike enough to be a repeat when short sentences count: the two "Avg
+    // shrs" rows share 5 of their 9 distinct tokens (the "Net" rows 4 of 9).
+    let cfg = SentenceConfig {
+        min_words: 2,
+        ..SentenceConfig::default()
+    };
+    assert_eq!(within(rows, &cfg).repeats.len(), 1);
+}
+
+#[test]
+fn has_words_counts_tokens_that_do_not_start_with_a_digit() {
+    let words = |t: &str, min: usize| {
+        let mut toks = Vec::new();
+        Tokenizer::new().tokens_into(t, &mut toks);
+        has_words(t, &toks, min)
+    };
+    assert!(words("Shr loss two cts vs profit three cts", 6));
+    // Five words (repeats count, as in a sentence's word count) and two numbers.
+    assert!(!words("Oper shr 42 cts vs 41 cts", 6));
+    assert!(words("Oper shr 42 cts vs 41 cts", 5));
+    // "4th" and "١٢" (Arabic-Indic digits) are numbers; "Q4" is a word.
+    assert!(!words("the 4th and ١٢ Q4", 4));
+    assert!(words("the 4th and ١٢ Q4", 3));
+    assert!(!words("", 1));
+    assert!(words("", 0));
 }
 
 #[test]

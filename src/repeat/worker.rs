@@ -58,8 +58,10 @@ pub struct DocRepeats {
     /// `(sentence, number hash)` of the numbers in sentences with `min_words` words or more,
     /// when asked for.
     pub numbers: Vec<(u32, u64)>,
-    /// Sentences on lines of structure (table rows, list items, tab-separated lines), in
-    /// order: never near-repeats, within or across documents.
+    /// Sentences on lines of structure (table rows, list items, tab-separated lines), and
+    /// sentences of `min_words` tokens or more with fewer words besides numbers (see
+    /// [`has_words`]), in order: never repeats, within or across documents (they can be
+    /// boilerplate).
     pub structure: Vec<u32>,
 }
 
@@ -102,6 +104,11 @@ impl SentenceWorker {
                 continue;
             }
             if s.words >= cfg.min_words {
+                if !has_words(text, &tokens[r.clone()], cfg.min_words) {
+                    // Figures more than words: never a repeat, like a table row.
+                    out.structure.push(i as u32);
+                    continue;
+                }
                 let mask = word_mask(&hashes[r.clone()]);
                 self.eligible.push((s.words as u32, i as u32, mask));
                 if keep_numbers {
@@ -132,8 +139,11 @@ impl SentenceWorker {
         self.sentences(text, tokens);
         self.eligible.clear();
         for (i, s) in self.sentences.iter().enumerate() {
-            if !s.structure && s.words >= cfg.min_words {
-                let r = s.first_token..s.first_token + s.words;
+            let r = s.first_token..s.first_token + s.words;
+            if !s.structure
+                && s.words >= cfg.min_words
+                && has_words(text, &tokens[r.clone()], cfg.min_words)
+            {
                 self.eligible
                     .push((s.words as u32, i as u32, word_mask(&hashes[r])));
             }
