@@ -78,7 +78,6 @@ pub fn sentence_hash(tokens: &[u64]) -> u64 {
 /// "2,005,000" (three tokens) and "4th" are not words. Looks at tokens only until the answer
 /// is known.
 pub fn has_words(text: &str, tokens: &[Token], min: usize) -> bool {
-    let bytes = text.as_bytes();
     let mut words = 0;
     for (k, t) in tokens.iter().enumerate() {
         if words >= min {
@@ -87,16 +86,22 @@ pub fn has_words(text: &str, tokens: &[Token], min: usize) -> bool {
         if words + (tokens.len() - k) < min {
             return false;
         }
-        let number = match bytes[t.start] {
-            b if b < 0x80 => b.is_ascii_digit(),
-            _ => text[t.start..t.end]
-                .chars()
-                .next()
-                .is_some_and(char::is_numeric),
-        };
-        words += !number as usize;
+        words += !is_number(text, t) as usize;
     }
     words >= min
+}
+
+/// True when token `t` of `text` is a number: its first character is numeric (one byte
+/// test for ASCII).
+#[inline]
+fn is_number(text: &str, t: &Token) -> bool {
+    match text.as_bytes()[t.start] {
+        b if b < 0x80 => b.is_ascii_digit(),
+        _ => text[t.start..t.end]
+            .chars()
+            .next()
+            .is_some_and(char::is_numeric),
+    }
 }
 
 /// One sentence of a document: its span and the range of its tokens.
@@ -194,12 +199,7 @@ impl Profile {
 /// tokens that start with a digit (of any script) joined by single `.` or `,` characters, so
 /// "6,000,000" and "5.93" are one number each, and its hash combines its tokens' hashes.
 pub fn numbers_into(text: &str, tokens: &[Token], out: &mut Vec<u64>) {
-    let digit = |t: &Token| {
-        text[t.start..t.end]
-            .chars()
-            .next()
-            .is_some_and(char::is_numeric)
-    };
+    let digit = |t: &Token| is_number(text, t);
     let mut i = 0;
     while i < tokens.len() {
         if !digit(&tokens[i]) {

@@ -140,10 +140,8 @@ impl SentenceWorker {
         self.eligible.clear();
         for (i, s) in self.sentences.iter().enumerate() {
             let r = s.first_token..s.first_token + s.words;
-            if !s.structure
-                && s.words >= cfg.min_words
-                && has_words(text, &tokens[r.clone()], cfg.min_words)
-            {
+            // `has_words` is false under `min_words` tokens too.
+            if !s.structure && has_words(text, &tokens[r.clone()], cfg.min_words) {
                 self.eligible
                     .push((s.words as u32, i as u32, word_mask(&hashes[r])));
             }
