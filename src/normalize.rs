@@ -63,6 +63,16 @@ fn token_hash_folded(bytes: &[u8], upper: u64) -> u64 {
     }
 }
 
+/// [`token_hash_folded`] of the token `text[start..end]`: a token of 1 to 8 bytes (most of
+/// them) is hashed without a branch on its length (see [`short_xxh3::hash_1to8_in`]).
+#[inline(always)]
+fn token_hash_in(text: &[u8], start: usize, end: usize, upper: u64) -> u64 {
+    match short_xxh3::hash_1to8_in(text, start, end, upper) {
+        Some(h) => h,
+        None => token_hash_folded(&text[start..end], upper),
+    }
+}
+
 /// [`token_hash_folded`] of a token longer than 16 bytes (rare): lowercased, then hashed.
 #[cold]
 #[inline(never)]
@@ -110,9 +120,7 @@ impl Tokenizer {
         let mut runs = self.runs(text);
         while let Some(run) = self.next_run(&mut runs) {
             match run {
-                Run::Ascii(start, end, upper) => {
-                    out.push(token_hash_folded(&bytes[start..end], upper))
-                }
+                Run::Ascii(start, end, upper) => out.push(token_hash_in(bytes, start, end, upper)),
                 Run::Other(start, end) => {
                     self.other(text, start, end, &mut |_, _, tok| out.push(token_hash(tok)))
                 }
@@ -129,7 +137,7 @@ impl Tokenizer {
                 Run::Ascii(start, end, upper) => out.push(Token {
                     start,
                     end,
-                    hash: token_hash_folded(&bytes[start..end], upper),
+                    hash: token_hash_in(bytes, start, end, upper),
                 }),
                 Run::Other(start, end) => self.other(text, start, end, &mut |start, end, tok| {
                     out.push(Token {
@@ -552,6 +560,45 @@ mod short_xxh3 {
         t
     };
 
+    /// [`hash_folded`] of `text[start..end]` when it has 1 to 8 bytes and `text` at least 4,
+    /// else `None`. Both of XXH3's short cases (1-3 and 4-8 bytes) are computed and one is
+    /// kept, with no branch on the length: word lengths in prose are a coin toss between the
+    /// two, so the branch was mispredicted about every other word. The 4-8 case's reads are
+    /// moved inside `text` for a shorter token, and their result dropped.
+    #[inline(always)]
+    pub(super) fn hash_1to8_in(text: &[u8], start: usize, end: usize, upper: u64) -> Option<u64> {
+        let n = end.wrapping_sub(start);
+        if n.wrapping_sub(1) >= 8 || text.len() < 4 {
+            return None;
+        }
+        // 1 to 3 bytes: the first, middle (`n / 2`) and last bytes.
+        let lower = |i: usize, c: u8| c | ((upper >> i & 1) as u8) << 5;
+        let (mid, last) = (n / 2, n - 1);
+        let c1 = lower(0, text[start]);
+        let c2 = lower(mid, text[start + mid]);
+        let c3 = lower(last, text[end - 1]);
+        let combo = (c1 as u32) << 16 | (c2 as u32) << 24 | c3 as u32 | (n as u32) << 8;
+        let mut small = combo as u64 ^ FLIP_1TO3;
+        small ^= small >> 33;
+        small = small.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        small ^= small >> 29;
+        small = small.wrapping_mul(0x1656_67B1_9E37_79F9);
+        small ^= small >> 32;
+        // 4 to 8 bytes: the first and last four (read from inside `text` when shorter).
+        let fold4 = |at: usize| SPREAD[(upper >> at) as usize & 0xff] & 0xffff_ffff;
+        let (at_first, at_last) = (start.min(text.len() - 4), end.max(4) - 4);
+        let first = read32(text, at_first) | fold4(0);
+        let last = read32(text, at_last) | fold4(n.saturating_sub(4));
+        let mut h = last.wrapping_add(first << 32) ^ FLIP_4TO8;
+        h ^= h.rotate_left(49) ^ h.rotate_left(24);
+        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        h ^= (h >> 35).wrapping_add(n as u64);
+        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        h ^= h >> 28;
+        let long = ((n >= 4) as u64).wrapping_neg();
+        Some((h & long) | (small & !long))
+    }
+
     /// `Some(hash)` of `b` lowercased where `upper` says (bit `i` set: byte `i` is an ASCII
     /// capital), for 1 to 16 bytes; `None` otherwise. The capitals are folded into the words
     /// the hash reads, so the lowercased token is never written out.
@@ -857,6 +904,38 @@ mod tests {
         t.for_each(&text, |_, _, tok| via.push(token_hash(tok)));
         assert_eq!(hashes, via);
         assert_eq!(tokens.iter().map(|t| t.hash).collect::<Vec<_>>(), via);
+    }
+
+    /// A token hashed in place in its text ([`token_hash_in`], no branch on the length up to
+    /// 8 bytes) hashes as the token on its own, wherever it lies: at the start and the end
+    /// of the text, in texts of 1 to 20 bytes, with and without capitals.
+    #[test]
+    fn tokens_hashed_in_their_text_hash_as_themselves() {
+        let mut state = 5u64;
+        for text_len in 1..=20usize {
+            for _ in 0..100 {
+                let text: Vec<u8> = (0..text_len)
+                    .map(|i| {
+                        state = crate::minhash::mix64(state ^ i as u64);
+                        b"abcXYZ019 ."[(state % 11) as usize]
+                    })
+                    .collect();
+                for start in 0..text_len {
+                    for end in start + 1..=text_len {
+                        let tok = &text[start..end];
+                        let upper = tok
+                            .iter()
+                            .enumerate()
+                            .fold(0u64, |u, (i, c)| u | (c.is_ascii_uppercase() as u64) << i);
+                        assert_eq!(
+                            token_hash_in(&text, start, end, upper),
+                            token_hash(&tok.to_ascii_lowercase()),
+                            "{text:?} {start}..{end}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// The SSE2 classifier and the portable table agree on every byte value at every position.
