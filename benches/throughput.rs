@@ -13,6 +13,7 @@ use std::time::Instant;
 use syndup::config::{Fields, Scheme, ShingleKind};
 use syndup::minhash::{mix64, Signer};
 use syndup::normalize::Tokenizer;
+use syndup::repeat::SentenceWorker;
 use syndup::shingle::Shingler;
 
 fn synthetic(n: usize) -> Vec<String> {
@@ -197,6 +198,55 @@ fn main() {
                         sig.clear();
                         signer.sign_into(v, sig);
                         sig[0] as u64
+                    },
+                )
+                .sum()
+        }));
+        // The default job's within-document repeats, step by step: tokens with their spans
+        // (what the sentence stage needs), then sentences, then the repeats.
+        rows.push(time("tokens with spans (the defaults' tokeniser)", || {
+            docs.par_iter()
+                .map_init(
+                    || (Tokenizer::new(), Vec::new()),
+                    |(t, v), d| {
+                        v.clear();
+                        t.tokens_into(d, v);
+                        v.len() as u64
+                    },
+                )
+                .sum()
+        }));
+        rows.push(time("... + sentences", || {
+            docs.par_iter()
+                .map_init(
+                    || (Tokenizer::new(), Vec::new(), SentenceWorker::default()),
+                    |(t, v, w), d| {
+                        v.clear();
+                        t.tokens_into(d, v);
+                        w.sentences(d, v);
+                        w.sentences.len() as u64
+                    },
+                )
+                .sum()
+        }));
+        let sentences = syndup::config::SentenceConfig::default();
+        rows.push(time("... + within-document repeats", || {
+            docs.par_iter()
+                .map_init(
+                    || {
+                        (
+                            Tokenizer::new(),
+                            Vec::new(),
+                            Vec::new(),
+                            SentenceWorker::default(),
+                        )
+                    },
+                    |(t, v, h, w), d| {
+                        v.clear();
+                        t.tokens_into(d, v);
+                        h.clear();
+                        h.extend(v.iter().map(|t| t.hash));
+                        w.within(d, v, h, &sentences).repeats.len() as u64
                     },
                 )
                 .sum()
