@@ -386,14 +386,9 @@ impl Detector {
             let reader = scope.spawn(move || {
                 input::read_batches(files_ref, max, &mut |b| Ok(tx.send(b).is_ok()))
             });
-            let mut outcome = Ok(());
-            for batch in rx.iter() {
-                if let Err(e) = st.add_batch(&batch, &names, &keep) {
-                    outcome = Err(e);
-                    break;
-                }
-                progress.read(st.stats.documents, st.stats.input_bytes);
-            }
+            let outcome = st.read_batches(rx.iter(), &names, &keep, |st| {
+                progress.read(st.stats.documents, st.stats.input_bytes)
+            });
             drop(rx);
             let read = reader
                 .join()

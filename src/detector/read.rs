@@ -4,7 +4,9 @@
 //! sketch contract ([`crate::sketch`]) in parallel (rayon, results in input order), with the
 //! sentence stage's per-document work when it is on. [`Scan::accept`] then appends the
 //! documents sequentially, checking ids for duplicates (the first occurrence wins), so the
-//! store is the same at any thread count. The text itself is not kept.
+//! store is the same at any thread count; the next batch is signed meanwhile
+//! ([`Scan::read_batches`]), so the pool does not wait for the append. The text itself is not
+//! kept.
 
 use super::texts::Kept;
 use super::{Detector, Scan};
@@ -252,88 +254,62 @@ pub fn snippet(text: &str) -> String {
     s
 }
 
+/// Documents held in memory are signed this many at a time.
+const MEMORY_CHUNK: usize = 4096;
+
 /// The hash kept to check that a document read again is the one scanned.
 pub(super) fn text_hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), crate::normalize::TOKEN_SEED)
 }
 
-impl Scan<'_> {
+impl<'d> Scan<'d> {
     /// Reads documents held in memory: the path is `<memory>`, the line the 1-based position.
+    /// Like [`Scan::read_batches`], a chunk is signed while the one before it is appended.
     pub(super) fn read_documents(&mut self, docs: &[Document]) -> Result<()> {
         self.stats.files = 1;
         self.names = vec!["<memory>".to_string()];
-        let det = self.det;
-        for chunk in docs.chunks(4096).enumerate() {
-            let (ci, chunk) = chunk;
-            let results: Vec<std::result::Result<Processed, Problem>> = chunk
-                .par_iter()
-                .enumerate()
-                .map_init(
-                    || Work::new(det),
-                    |w, (i, d)| {
-                        let origin = Origin {
-                            raw: RawRecord {
-                                path: "<memory>",
-                                line: Some((ci * 4096 + i + 1) as u64),
-                                bytes: d.text.as_bytes(),
-                            },
-                            offset: (ci * 4096 + i) as u64,
-                            len: d.text.len() as u64,
-                            keep_text: false,
-                        };
-                        det.sketcher.check(&origin.raw, &d.id, &d.text)?;
-                        let rec = RecordText {
-                            id: d.id.clone(),
-                            text: d.text.as_str().into(),
-                            date: d.date.clone(),
-                            title: d.title.clone(),
-                            group: d.group.clone(),
-                            recoded: false,
-                        };
-                        self.process_fields(w, &origin, rec)
-                    },
-                )
-                .collect();
-            for (i, r) in results.into_iter().enumerate() {
-                self.stats.input_bytes += chunk[i].text.len() as u64;
-                self.accept(0, Some((ci * 4096 + i + 1) as u64), r)?;
-            }
+        let signer = self.signer();
+        let mut chunks = docs.chunks(MEMORY_CHUNK).enumerate();
+        let mut pending = chunks
+            .next()
+            .map(|(ci, chunk)| (ci, chunk, signer.sign_documents(chunk, ci * MEMORY_CHUNK)));
+        while let Some((ci, chunk, results)) = pending.take() {
+            let next = chunks.next();
+            let (signed, added) = rayon::join(
+                || next.map(|(cj, c)| (cj, c, signer.sign_documents(c, cj * MEMORY_CHUNK))),
+                || -> Result<()> {
+                    for (i, r) in results.into_iter().enumerate() {
+                        self.stats.input_bytes += chunk[i].text.len() as u64;
+                        self.accept(0, Some((ci * MEMORY_CHUNK + i + 1) as u64), r)?;
+                    }
+                    Ok(())
+                },
+            );
+            added?;
+            pending = signed;
         }
         Ok(())
     }
 
+    /// What signing a record needs of the scan ([`Signer`]): none of its store, so a batch
+    /// is signed while the one before it is appended (see [`Scan::read_batches`]).
+    pub(super) fn signer(&self) -> Signer<'d> {
+        Signer {
+            det: self.det,
+            keep_tokens: self.keep_tokens,
+        }
+    }
+
+    /// Appends a signed batch (see [`Signer::sign_batch`]) to the store: reader problems and
+    /// records in line order (strict mode stops at the first bad record in input order).
     pub(super) fn add_batch(
         &mut self,
         batch: &Batch,
         names: &[String],
-        keep: &[bool],
+        results: Vec<Signed>,
     ) -> Result<()> {
         self.stats.input_bytes += batch.bytes;
         self.stats.blank_lines += batch.blank_lines;
-        let det = self.det;
-        let this = &*self;
-        let results: Vec<std::result::Result<Processed, Problem>> = batch
-            .records
-            .par_iter()
-            .map_init(
-                || Work::new(det),
-                |w, r| {
-                    let origin = Origin {
-                        raw: RawRecord {
-                            path: &names[r.file as usize],
-                            line: r.line,
-                            bytes: batch.record(r),
-                        },
-                        offset: r.offset,
-                        len: (r.end - r.start) as u64,
-                        keep_text: keep[r.file as usize],
-                    };
-                    this.process_record(w, &origin)
-                },
-            )
-            .collect();
-        // Merge reader problems and record results in line order (strict mode stops at the
-        // first bad record in input order).
         let mut reader_problems: Vec<Problem> = batch.problems.clone();
         reader_problems.sort_by_key(|p| p.line);
         let mut rp = reader_problems.into_iter().peekable();
@@ -361,6 +337,42 @@ impl Scan<'_> {
         for p in rp {
             let f = file_of(&p);
             self.problem(f, p)?;
+        }
+        Ok(())
+    }
+
+    /// Signs and appends the batches `rx` delivers, in order. Batch `k + 1` is signed on the
+    /// thread pool while batch `k` is appended (sequential: ids are checked and keys
+    /// copied in input order), so the pool is not idle while the store grows; the store and
+    /// every problem are as if each batch were signed, then appended. `after` runs after
+    /// each batch is appended. On an error no later batch is appended.
+    pub(super) fn read_batches(
+        &mut self,
+        rx: impl Iterator<Item = Batch>,
+        names: &[String],
+        keep: &[bool],
+        mut after: impl FnMut(&Scan),
+    ) -> Result<()> {
+        let signer = self.signer();
+        let mut pending: Option<(Batch, Vec<Signed>)> = None;
+        for batch in rx {
+            let signed = match pending.take() {
+                None => signer.sign_batch(&batch, names, keep),
+                Some((prev, results)) => {
+                    let (signed, added) = rayon::join(
+                        || signer.sign_batch(&batch, names, keep),
+                        || self.add_batch(&prev, names, results),
+                    );
+                    added?;
+                    after(self);
+                    signed
+                }
+            };
+            pending = Some((batch, signed));
+        }
+        if let Some((prev, results)) = pending {
+            self.add_batch(&prev, names, results)?;
+            after(self);
         }
         Ok(())
     }
@@ -484,8 +496,79 @@ impl Scan<'_> {
         self.stats.records += 1;
         Ok(())
     }
+}
 
-    /// A raw record -> its fields through the sketch contract, then [`Scan::process_fields`].
+/// What signing a record needs of a scan: the detector, and whether token hashes are kept.
+#[derive(Clone, Copy)]
+pub(super) struct Signer<'d> {
+    pub(super) det: &'d Detector,
+    pub(super) keep_tokens: bool,
+}
+
+/// A signed record, or why it is not a document.
+pub(super) type Signed = std::result::Result<Processed, Problem>;
+
+impl Signer<'_> {
+    /// Signs the records of `batch` in parallel, results in input order.
+    pub(super) fn sign_batch(&self, batch: &Batch, names: &[String], keep: &[bool]) -> Vec<Signed> {
+        let det = self.det;
+        batch
+            .records
+            .par_iter()
+            .map_init(
+                || Work::new(det),
+                |w, r| {
+                    let origin = Origin {
+                        raw: RawRecord {
+                            path: &names[r.file as usize],
+                            line: r.line,
+                            bytes: batch.record(r),
+                        },
+                        offset: r.offset,
+                        len: (r.end - r.start) as u64,
+                        keep_text: keep[r.file as usize],
+                    };
+                    self.process_record(w, &origin)
+                },
+            )
+            .collect()
+    }
+
+    /// Signs documents held in memory in parallel, results in order; `first` is the index of
+    /// `docs[0]` among all of them (its line is `first + 1`).
+    fn sign_documents(&self, docs: &[Document], first: usize) -> Vec<Signed> {
+        let det = self.det;
+        docs.par_iter()
+            .enumerate()
+            .map_init(
+                || Work::new(det),
+                |w, (i, d)| {
+                    let origin = Origin {
+                        raw: RawRecord {
+                            path: "<memory>",
+                            line: Some((first + i + 1) as u64),
+                            bytes: d.text.as_bytes(),
+                        },
+                        offset: (first + i) as u64,
+                        len: d.text.len() as u64,
+                        keep_text: false,
+                    };
+                    det.sketcher.check(&origin.raw, &d.id, &d.text)?;
+                    let rec = RecordText {
+                        id: d.id.clone(),
+                        text: d.text.as_str().into(),
+                        date: d.date.clone(),
+                        title: d.title.clone(),
+                        group: d.group.clone(),
+                        recoded: false,
+                    };
+                    self.process_fields(w, &origin, rec)
+                },
+            )
+            .collect()
+    }
+
+    /// A raw record -> its fields through the sketch contract, then [`Signer::process_fields`].
     pub(super) fn process_record(
         &self,
         w: &mut Work,
