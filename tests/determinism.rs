@@ -162,3 +162,58 @@ fn a_tiny_memory_budget_reads_in_many_batches_and_changes_nothing() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--memory"), "{}", stderr(&bad));
 }
+
+#[test]
+fn input_read_in_several_batches_keeps_every_record_in_line_order() {
+    // About 10 MB: three batches of the reader (4 MB each), each signed while the one before
+    // is appended. A malformed line and a duplicate id in later batches, an empty text at
+    // the start of another: every record is accounted for, problems come in line order, and
+    // the report is the same at one and two threads.
+    let dir = tempfile::tempdir().unwrap();
+    let docs = corpus(11, 9000, 160);
+    let n = docs.len();
+    let mut lines = String::new();
+    for (i, (id, text)) in docs.iter().enumerate() {
+        let line = match i {
+            _ if i == n / 2 => "{\"id\": \"broken\", \"text\": \n".to_string(),
+            _ if i == 2 * n / 3 => {
+                serde_json::json!({"id": docs[3].0, "text": "again"}).to_string() + "\n"
+            }
+            _ if i == n / 3 => serde_json::json!({"id": id, "text": "  "}).to_string() + "\n",
+            _ => serde_json::json!({"id": id, "text": text}).to_string() + "\n",
+        };
+        lines.push_str(&line);
+    }
+    assert!(
+        lines.len() > 9 << 20,
+        "{} bytes: not three batches",
+        lines.len()
+    );
+    let p = write(dir.path(), "c.jsonl", lines.as_bytes());
+    let p = p.to_str().unwrap();
+    let mut outs = Vec::new();
+    for threads in ["2", "1"] {
+        let o = run(&["scan", p, "-q", "--format", "json", "--threads", threads]);
+        // Exit status 2: records were rejected (and reported).
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        outs.push(o.stdout);
+    }
+    assert!(
+        outs[0] == outs[1],
+        "the report differs between thread counts"
+    );
+    let r: syndup::Report = serde_json::from_slice(&outs[0]).unwrap();
+    let found: Vec<(Option<u64>, String)> = r
+        .problems
+        .iter()
+        .map(|p| (p.line, format!("{:?}", p.kind)))
+        .collect();
+    let line = |i: usize| Some(i as u64 + 1);
+    assert_eq!(
+        found.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [line(n / 3), line(n / 2), line(2 * n / 3)],
+        "{found:?}"
+    );
+    assert_eq!(r.stats.documents + r.stats.problems, n as u64);
+    assert_eq!(r.stats.documents, n as u64 - 3);
+}

@@ -665,6 +665,7 @@ impl Signer<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{doc, with_scan, words};
+    use super::{Document, Scan, MEMORY_CHUNK};
     use crate::document::ProblemKind;
     use crate::Config;
 
@@ -699,6 +700,56 @@ mod tests {
             assert!(st.store.shingles.is_empty());
             assert_eq!(st.store.ids.find("c"), Some(1));
             assert_eq!(st.store.ids.find("b"), None);
+        });
+    }
+
+    #[test]
+    fn chunks_signed_while_the_last_is_appended_keep_input_order() {
+        // Three chunks and a bit: a duplicate of a document of the first chunk in the third,
+        // an empty document at each chunk boundary. Every document, key and problem lands in
+        // input order, as if the chunks were signed and appended one after the other.
+        let n = 3 * MEMORY_CHUNK + 10;
+        let docs: Vec<Document> = (0..n)
+            .map(|i| match i {
+                _ if i % MEMORY_CHUNK == 0 && i > 0 => doc(&format!("d{i}"), " "),
+                _ if i == 2 * MEMORY_CHUNK + 7 => doc("d5", &words(0, 12)),
+                _ => doc(&format!("d{i}"), &words(i * 3, 12)),
+            })
+            .collect();
+        with_scan(Config::default(), &docs, |st| {
+            let mut alone = Scan::new(st.det);
+            for (i, d) in docs.iter().enumerate() {
+                let r = alone.signer().sign_documents(std::slice::from_ref(d), i);
+                alone.stats.input_bytes += d.text.len() as u64;
+                let line = Some(i as u64 + 1);
+                alone
+                    .accept(0, line, r.into_iter().next().unwrap())
+                    .unwrap();
+            }
+            assert_eq!(st.stats.records, n as u64);
+            assert_eq!(st.stats.documents, n as u64 - 4);
+            assert_eq!(st.store.ids.len(), n - 4);
+            let lines: Vec<(ProblemKind, Option<u64>)> =
+                st.problems.iter().map(|(_, p)| (p.kind, p.line)).collect();
+            let c = MEMORY_CHUNK as u64;
+            assert_eq!(
+                lines,
+                [
+                    (ProblemKind::EmptyDocument, Some(c + 1)),
+                    (ProblemKind::EmptyDocument, Some(2 * c + 1)),
+                    (ProblemKind::DuplicateId, Some(2 * c + 8)),
+                    (ProblemKind::EmptyDocument, Some(3 * c + 1)),
+                ]
+            );
+            let ids = |s: &Scan| -> Vec<String> {
+                (0..s.store.ids.len())
+                    .map(|d| s.store.ids[d].to_string())
+                    .collect()
+            };
+            assert_eq!(ids(st), ids(&alone));
+            assert_eq!(st.store.keys, alone.store.keys);
+            assert_eq!(st.store.text_hashes, alone.store.text_hashes);
+            assert_eq!(st.stats.input_bytes, alone.stats.input_bytes);
         });
     }
 
