@@ -542,6 +542,31 @@ mod short_xxh3 {
         u64::from_le_bytes(x)
     }
 
+    /// XXH3's 1-3 byte case from the token's first, middle and last bytes (lowercased) and
+    /// its length: the bytes and length combined, then XXH64's avalanche.
+    #[inline(always)]
+    fn mix_1to3(c1: u8, c2: u8, c3: u8, n: usize) -> u64 {
+        let combo = (c1 as u32) << 16 | (c2 as u32) << 24 | c3 as u32 | (n as u32) << 8;
+        let mut h = combo as u64 ^ FLIP_1TO3;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        h ^= h >> 29;
+        h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+        h ^ (h >> 32)
+    }
+
+    /// XXH3's 4-8 byte case from the token's first and last four bytes (lowercased, little
+    /// endian) and its length: rrmxmx.
+    #[inline(always)]
+    fn mix_4to8(first: u64, last: u64, n: usize) -> u64 {
+        let mut h = last.wrapping_add(first << 32) ^ FLIP_4TO8;
+        h ^= h.rotate_left(49) ^ h.rotate_left(24);
+        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        h ^= (h >> 35).wrapping_add(n as u64);
+        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+        h ^ (h >> 28)
+    }
+
     /// 0x20 in byte `i` for each bit `i` of the index: ORed into eight ASCII letters, it
     /// lowercases those whose bit is set.
     static SPREAD: [u64; 256] = {
@@ -577,24 +602,13 @@ mod short_xxh3 {
         let c1 = lower(0, text[start]);
         let c2 = lower(mid, text[start + mid]);
         let c3 = lower(last, text[end - 1]);
-        let combo = (c1 as u32) << 16 | (c2 as u32) << 24 | c3 as u32 | (n as u32) << 8;
-        let mut small = combo as u64 ^ FLIP_1TO3;
-        small ^= small >> 33;
-        small = small.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        small ^= small >> 29;
-        small = small.wrapping_mul(0x1656_67B1_9E37_79F9);
-        small ^= small >> 32;
+        let small = mix_1to3(c1, c2, c3, n);
         // 4 to 8 bytes: the first and last four (read from inside `text` when shorter).
         let fold4 = |at: usize| SPREAD[(upper >> at) as usize & 0xff] & 0xffff_ffff;
         let (at_first, at_last) = (start.min(text.len() - 4), end.max(4) - 4);
         let first = read32(text, at_first) | fold4(0);
         let last = read32(text, at_last) | fold4(n.saturating_sub(4));
-        let mut h = last.wrapping_add(first << 32) ^ FLIP_4TO8;
-        h ^= h.rotate_left(49) ^ h.rotate_left(24);
-        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-        h ^= (h >> 35).wrapping_add(n as u64);
-        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-        h ^= h >> 28;
+        let h = mix_4to8(first, last, n);
         let long = ((n >= 4) as u64).wrapping_neg();
         Some((h & long) | (small & !long))
     }
@@ -622,13 +636,7 @@ mod short_xxh3 {
         } else if n >= 4 {
             let first = read32(b, 0) | (fold8(0) & 0xffff_ffff);
             let last = read32(b, n - 4) | (fold8(n - 4) & 0xffff_ffff);
-            let mut h = last.wrapping_add(first << 32) ^ FLIP_4TO8;
-            // rrmxmx.
-            h ^= h.rotate_left(49) ^ h.rotate_left(24);
-            h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-            h ^= (h >> 35).wrapping_add(n as u64);
-            h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-            h ^ (h >> 28)
+            mix_4to8(first, last, n)
         } else {
             let lower = |i: usize, c: u8| c | ((upper >> i & 1) as u8) << 5;
             // The first, middle (`n / 2`) and last bytes.
@@ -638,14 +646,7 @@ mod short_xxh3 {
                 [x, y, z] => (lower(0, x), lower(1, y), lower(2, z)),
                 _ => return None,
             };
-            let combo = (c1 as u32) << 16 | (c2 as u32) << 24 | c3 as u32 | (n as u32) << 8;
-            let mut h = combo as u64 ^ FLIP_1TO3;
-            // XXH64 avalanche.
-            h ^= h >> 33;
-            h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-            h ^= h >> 29;
-            h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
-            h ^ (h >> 32)
+            mix_1to3(c1, c2, c3, n)
         })
     }
 }
