@@ -710,7 +710,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // samples with every document after this one (`count` is all zeros between
                 // documents) ...
                 let prefix = walk - p.floor(sa).min(m) + 1;
-                for &(from, end) in &tails[..prefix] {
+                for (i, &(from, end)) in tails[..prefix].iter().enumerate() {
+                    prefetch(&post, tails.get(i + AHEAD).map_or(post.len(), |t| t.0));
                     for &b in &post[from..end] {
                         let c = &mut count[b as usize];
                         if *c == 0 {
@@ -733,7 +734,8 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                     (x.min(y), x.max(y))
                 };
                 if walked <= walk_factor.saturating_mul(searches) {
-                    for &(from, end) in &tails[prefix..] {
+                    for (i, &(from, end)) in tails.iter().enumerate().skip(prefix) {
+                        prefetch(&post, tails.get(i + AHEAD).map_or(post.len(), |t| t.0));
                         for &b in &post[from..end] {
                             let c = &mut count[b as usize];
                             *c += (*c != 0) as u32;
@@ -766,6 +768,32 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
         .collect();
     out.par_sort_unstable();
     out
+}
+
+/// How many lists ahead of the one walked the walk asks for the next list's postings (see
+/// [`prefetch`]). Measured on the 100k peer corpus (the walk alone, alternating builds): 4
+/// took 0.29-0.31 s, 8 0.30-0.33 s, 16 0.34-0.48 s, none 0.55-0.94 s.
+const AHEAD: usize = 4;
+
+/// Asks the processor for the cache line of `v[i]` (nothing when `i` is out of range),
+/// without waiting for it. A document's walk reads a tail of a dozen postings from each of
+/// its lists, each list anywhere in `post` (26 MB at 100k documents): a cache miss a list,
+/// and the loads of the next lists are not issued while the loop over the current one runs.
+/// Profiled, the load of a list's first posting held 78% of the walk's samples.
+#[inline(always)]
+fn prefetch(v: &[u32], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        // SAFETY: SSE is part of the x86-64 baseline, and a prefetch only hints at an address
+        // (here one inside `v`); it reads nothing into the program and cannot fault.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const u32).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
 }
 
 /// The scatter of a counting sort, in parallel: group `g`'s items go to
