@@ -711,7 +711,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 // documents) ...
                 let prefix = walk - p.floor(sa).min(m) + 1;
                 for (i, &(from, end)) in tails[..prefix].iter().enumerate() {
-                    prefetch(&post, tails.get(i + AHEAD).map_or(post.len(), |t| t.0));
+                    fetch_ahead(&post, &tails, i);
                     for &b in &post[from..end] {
                         let c = &mut count[b as usize];
                         if *c == 0 {
@@ -735,7 +735,7 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
                 };
                 if walked <= walk_factor.saturating_mul(searches) {
                     for (i, &(from, end)) in tails.iter().enumerate().skip(prefix) {
-                        prefetch(&post, tails.get(i + AHEAD).map_or(post.len(), |t| t.0));
+                        fetch_ahead(&post, &tails, i);
                         for &b in &post[from..end] {
                             let c = &mut count[b as usize];
                             *c += (*c != 0) as u32;
@@ -770,20 +770,21 @@ fn candidates_in_parts<T: SampleSet + ?Sized>(
     out
 }
 
-/// How many lists ahead of the one walked the walk asks for the next list's postings (see
-/// [`prefetch`]). Measured on the 100k peer corpus (the walk alone, alternating builds): 4
+/// How many lists ahead of the one walked the walk asks for a list's postings (see
+/// [`fetch_ahead`]). Measured on the 100k peer corpus (the walk alone, alternating builds): 4
 /// took 0.29-0.31 s, 8 0.30-0.33 s, 16 0.34-0.48 s, none 0.55-0.94 s.
 const AHEAD: usize = 4;
 
-/// Asks the processor for the cache line of `v[i]` (nothing when `i` is out of range),
-/// without waiting for it. A document's walk reads a tail of a dozen postings from each of
-/// its lists, each list anywhere in `post` (26 MB at 100k documents): a cache miss a list,
-/// and the loads of the next lists are not issued while the loop over the current one runs.
-/// Profiled, the load of a list's first posting held 78% of the walk's samples.
+/// While list tail `i` of `tails` (ranges of `post`) is walked, asks the processor for the
+/// first postings of tail `i + AHEAD`, without waiting for them. A document's walk reads a
+/// tail of a dozen postings from each of its lists, each anywhere in `post` (26 MB at 100k
+/// documents): a cache miss a list, and the loads of the next lists are not issued while
+/// the loop over the current one runs. Profiled, the load of a list's first posting held 78%
+/// of the walk's samples.
 #[inline(always)]
-fn prefetch(v: &[u32], i: usize) {
+fn fetch_ahead(post: &[u32], tails: &[(usize, usize)], i: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(x) = v.get(i) {
+    if let Some(x) = tails.get(i + AHEAD).and_then(|t| post.get(t.0)) {
         // SAFETY: SSE is part of the x86-64 baseline, and a prefetch only hints at an address
         // (here one inside `v`); it reads nothing into the program and cannot fault.
         unsafe {
@@ -793,7 +794,7 @@ fn prefetch(v: &[u32], i: usize) {
         };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (v, i);
+    let _ = (post, tails, i);
 }
 
 /// The scatter of a counting sort, in parallel: group `g`'s items go to
