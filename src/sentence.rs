@@ -85,6 +85,50 @@ impl Segmenter {
         &self.marks.lf
     }
 
+    /// False when no line of `text` (the text last given to [`Segmenter::sentences_into`])
+    /// can be structure, so [`LineTracker`] would call every span prose: the text holds no
+    /// `|` or tab, and no line is a list item ([`list_kind`] after its indentation, which is
+    /// tried only when the line's first byte after its spaces is one a marker can start with:
+    /// `-`, `*`, `+`, a digit, or a non-ASCII byte). One byte test per line instead of the
+    /// tracker's work per sentence; when it is true the tracker decides.
+    pub(crate) fn may_have_structure(&self, text: &str) -> bool {
+        let b = text.as_bytes();
+        if memchr::memchr2(b'|', b'\t', b).is_some() {
+            return true;
+        }
+        // A line whose first byte after its spaces cannot start a list marker is prose; the
+        // others (`12.5 pct` on a wrapped line, say) take the tracker's own test.
+        let may_list = |line: usize| {
+            let mut i = line;
+            while i < b.len() && b[i] == b' ' {
+                i += 1;
+            }
+            i < b.len()
+                && matches!(b[i], b'-' | b'*' | b'+' | b'0'..=b'9' | 0x80..)
+                && list_kind(trim_indent(&text[line..])) == LineKind::ListItem
+        };
+        if may_list(0) {
+            return true;
+        }
+        for (w, &word) in self.marks.lf.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let line = w * 64 + bits.trailing_zeros() as usize + 1;
+                bits &= bits - 1;
+                // Most lines start with a letter: one test.
+                match b.get(line) {
+                    Some(&c) if c > b'9' && c < 0x80 => {}
+                    _ => {
+                        if may_list(line) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// Appends the spans of `text`'s sentences to `out`, in order.
     pub fn sentences_into(&mut self, text: &str, out: &mut Vec<Span>) {
         let Segmenter {
@@ -748,6 +792,27 @@ mod tests {
     }
 
     #[test]
+    fn the_structure_pre_check_passes_lists_tables_and_indented_bullets() {
+        let check = |t: &str| {
+            let mut seg = Segmenter::new();
+            seg.sentences_into(t, &mut Vec::new());
+            seg.may_have_structure(t)
+        };
+        assert!(!check("Plain prose. Two lines\nof it, 3 figures."));
+        assert!(!check(""));
+        for t in [
+            "Intro.\n- an item",
+            "  * item",
+            "Text.\n  12. numbered",
+            "a | b | c",
+            "name\tvalue",
+            "Text.\n\u{a0}\u{2022} bullet",
+        ] {
+            assert!(check(t), "{t:?}");
+        }
+    }
+
+    #[test]
     fn the_abbreviation_match_is_the_lists() {
         for (list, kind) in [
             (TITLES, Abbrev::Title),
@@ -867,6 +932,21 @@ mod tests {
                     a.structure(&s, sp.start),
                     b.structure_marked(&s, seg.line_feeds(), sp.start)
                 );
+            }
+        }
+
+        #[test]
+        fn no_structure_means_the_tracker_finds_none(
+            s in "([a1 .\n\u{a0}]|- |\\* |\\+ |12\\. |3\\) |\u{2022} |\\||\t){0,40}"
+        ) {
+            let mut seg = Segmenter::new();
+            let mut spans = Vec::new();
+            seg.sentences_into(&s, &mut spans);
+            if !seg.may_have_structure(&s) {
+                let mut t = LineTracker::new();
+                for sp in spans {
+                    prop_assert!(!t.structure(&s, sp.start), "{:?} at {}", s, sp.start);
+                }
             }
         }
 

@@ -93,7 +93,7 @@ pub fn has_words(text: &str, tokens: &[Token], min: usize) -> bool {
 
 /// True when token `t` of `text` is a number: its first character is numeric (one byte
 /// test for ASCII).
-#[inline]
+#[inline(always)]
 fn is_number(text: &str, t: &Token) -> bool {
     match text.as_bytes()[t.start] {
         b if b < 0x80 => b.is_ascii_digit(),
@@ -133,12 +133,16 @@ pub fn doc_sentences_into(
     spans.clear();
     seg.sentences_into(text, spans);
     let mut lines = crate::sentence::LineTracker::new();
+    let tracked = seg.may_have_structure(text);
     let mut ti = 0;
     for sp in spans.iter() {
         let t0 = ti;
         // A walk, not a binary search: a sentence is a few dozen tokens, and the search's
         // unpredictable branches cost more than stepping over them (each token is passed
-        // once for the whole text).
+        // once for the whole text). Strides of 8 first, then single steps.
+        while ti + 8 <= tokens.len() && tokens[ti + 7].start < sp.end {
+            ti += 8;
+        }
         while ti < tokens.len() && tokens[ti].start < sp.end {
             ti += 1;
         }
@@ -147,7 +151,7 @@ pub fn doc_sentences_into(
                 span: *sp,
                 first_token: t0,
                 words: ti - t0,
-                structure: lines.structure_marked(text, seg.line_feeds(), sp.start),
+                structure: tracked && lines.structure_marked(text, seg.line_feeds(), sp.start),
             });
         }
     }
@@ -277,11 +281,27 @@ pub fn may_meet(a: &Profile, b: &Profile, threshold: f64) -> bool {
 /// The mask of a sentence's word hashes (any order, repeats allowed): bit `h >> 57` per word.
 #[inline]
 pub fn word_mask(hashes: &[u64]) -> u128 {
+    mask_at(hashes, 57)
+}
+
+/// A second mask of a sentence's word hashes, from other bits than [`word_mask`]'s: bit
+/// `(h >> 50) & 127` per word. The mask bound holds for any such map from words to bits, so
+/// a pair must pass it with both masks; the pair gate uses this one on the few pairs that pass
+/// the first, before their sets are sorted (the two masks' collisions are independent).
+#[inline]
+pub(crate) fn second_mask(hashes: &[u64]) -> u128 {
+    mask_at(hashes, 50)
+}
+
+/// Bit `(h >> shift) & 127` per hash `h` (`shift` at most 57).
+#[inline(always)]
+fn mask_at(hashes: &[u64], shift: u32) -> u128 {
     // Two 64-bit halves without branches: cheaper than a 128-bit shift per word.
     let (mut lo, mut hi) = (0u64, 0u64);
     for &h in hashes {
-        let bit = 1u64 << ((h >> 57) & 63);
-        let high = (h >> 63).wrapping_neg(); // all ones when the bit is in the high half
+        let bit = 1u64 << ((h >> shift) & 63);
+        // All ones when the bit is in the high half.
+        let high = ((h >> (shift + 6)) & 1).wrapping_neg();
         lo |= bit & !high;
         hi |= bit & high;
     }

@@ -19,6 +19,8 @@ pub struct SentenceWorker {
     gates: Vec<Gate>,
     /// Pairs of positions in `gates` that pass the gate.
     pairs: Vec<(u32, u32)>,
+    /// Their [`second_mask`]s and its bit counts, made when a pair needs them.
+    second: Vec<Option<(u128, u32)>>,
     /// Their sorted word sets and numbers, made when a pair needs them.
     sets: Vec<Option<(Vec<u64>, Vec<u64>)>>,
     spare: Vec<(Vec<u64>, Vec<u64>)>,
@@ -233,10 +235,28 @@ impl SentenceWorker {
             self.spare.push(slot);
         }
         self.sets.resize_with(m, || None);
+        self.second.clear();
+        self.second.resize(m, None);
         for &(x, y) in &self.pairs {
             let (x, y) = (x as usize, y as usize);
             let ix = self.eligible[self.order[x] as u32 as usize].1;
             let iy = self.eligible[self.order[y] as u32 as usize].1;
+            // The mask bound again with the second mask: most pairs that pass the first gate
+            // are apart, and this rejects them before any set is sorted.
+            for (k, i) in [(x, ix), (y, iy)] {
+                if self.second[k].is_none() {
+                    let s = self.sentences[i as usize];
+                    let mask = second_mask(&hashes[s.first_token..s.first_token + s.words]);
+                    self.second[k] = Some((mask, mask.count_ones()));
+                }
+            }
+            let (Some((mx, px)), Some((my, py))) = (self.second[x], self.second[y]) else {
+                continue;
+            };
+            let (gx, gy) = (&self.gates[x], &self.gates[y]);
+            if !masks_may_meet(gx.words, mx, px, gy.words, my, py, cfg.threshold) {
+                continue;
+            }
             for (k, i) in [(x, ix), (y, iy)] {
                 if self.sets[k].is_none() {
                     let s = self.sentences[i as usize];
@@ -330,6 +350,87 @@ fn gate_pairs_with(gates: &[Gate], ratio: f64, threshold: f64, out: &mut Vec<(u3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::Tokenizer;
+
+    /// Text of `words` (from a small vocabulary, so sentences share many) cut into sentences
+    /// where `cuts` says.
+    fn text_of(words: &[&str], cuts: &[bool]) -> String {
+        let mut t = String::new();
+        let mut capital = true;
+        for (w, &cut) in words.iter().zip(cuts) {
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            let mut c = w.chars();
+            if capital {
+                t.extend(c.next().map(|f| f.to_ascii_uppercase()));
+            }
+            t.push_str(c.as_str());
+            capital = cut;
+            if cut {
+                t.push('.');
+            }
+        }
+        t
+    }
+
+    proptest::proptest! {
+        /// The gates (the length test, both masks) change nothing: the within-document pairs
+        /// are exactly those that every-pair exact comparison finds.
+        #[test]
+        fn within_pairs_are_every_pair_that_meets_the_threshold(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "the", "cat", "sat", "on", "mat", "dog", "ran", "far", "7", "a", "hill", "9",
+                "over", "river", "town", "said",
+            ]), 0..160),
+            cuts in proptest::collection::vec(proptest::bool::weighted(0.12), 160),
+            threshold in proptest::sample::select(vec![0.3, 0.5, 0.8]),
+            numbers_must_match in proptest::bool::ANY,
+        ) {
+            let text = text_of(&words, &cuts);
+            let cfg = SentenceConfig { threshold, numbers_must_match, ..SentenceConfig::default() };
+            let mut tokens = Vec::new();
+            Tokenizer::new().tokens_into(&text, &mut tokens);
+            let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+            let mut w = SentenceWorker::default();
+            let got = w.document(&text, &tokens, &hashes, &cfg, false);
+            let mut want = Vec::new();
+            let mut changed = 0;
+            let profile = |s: &DocSentence| {
+                let r = s.first_token..s.first_token + s.words;
+                let mut nums = Vec::new();
+                numbers_into(&text, &tokens[r.clone()], &mut nums);
+                let mut p = Profile::default();
+                p.fill(&hashes[r], &nums);
+                p
+            };
+            let eligible = |s: &DocSentence| {
+                !s.structure
+                    && has_words(&text, &tokens[s.first_token..s.first_token + s.words], cfg.min_words)
+            };
+            for (i, a) in w.sentences.iter().enumerate() {
+                for (j, b) in w.sentences.iter().enumerate().skip(i + 1) {
+                    if !eligible(a) || !eligible(b)
+                        || !lengths_compatible(a.words as u32, b.words as u32, cfg.length_ratio)
+                    {
+                        continue;
+                    }
+                    let (pa, pb) = (profile(a), profile(b));
+                    let sim = Similarity::exact(&pa.set, &pb.set);
+                    if !sim.meets(threshold) {
+                        continue;
+                    }
+                    if numbers_must_match && numbers_changed(&pa.numbers, &pb.numbers) {
+                        changed += 1;
+                        continue;
+                    }
+                    want.push(Edge { a: i as u32, b: j as u32, sim });
+                }
+            }
+            proptest::prop_assert_eq!(&got.within, &want, "{:?}", text);
+            proptest::prop_assert_eq!(got.changed_numbers, changed);
+        }
+    }
 
     proptest::proptest! {
         /// The pair gate yields exactly the pairs, in order, that the length test and the
