@@ -411,7 +411,7 @@ fn classify(bytes: &[u8], out: &mut Vec<Bits>) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above.
-        unsafe { classify_avx2(bytes, out) };
+        classify_with(bytes, out, |b| unsafe { classify_block_avx2(b) });
         return;
     }
     classify_with(bytes, out, classify_block);
@@ -433,24 +433,6 @@ fn classify_with(bytes: &[u8], out: &mut Vec<Bits>, block: impl Fn(&[u8; 64]) ->
     }
 }
 
-/// [`classify`] with [`classify_block_avx2`]: 32 bytes a compare instead of 16 (the build
-/// targets the x86-64 baseline, SSE2). Written without closures: a closure does not take on
-/// the function's target features, and the intrinsics would become calls.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn classify_avx2(bytes: &[u8], out: &mut Vec<Bits>) {
-    let mut blocks = bytes.chunks_exact(64);
-    for b in &mut blocks {
-        out.push(classify_block_avx2(b.try_into().unwrap_or(&[0; 64])));
-    }
-    let tail = blocks.remainder();
-    if !tail.is_empty() {
-        let mut padded = [0u8; 64];
-        padded[..tail.len()].copy_from_slice(tail);
-        out.push(classify_block_avx2(&padded));
-    }
-}
-
 /// `lo <= x <= hi` per byte, signed (bytes >= 0x80 are negative, below every range tested).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -463,13 +445,17 @@ fn within_avx2(x: std::arch::x86_64::__m256i, lo: u8, hi: u8) -> std::arch::x86_
     )
 }
 
-/// [`classify_block`] with 32-byte AVX2 compares.
+/// [`classify_block`] with 32-byte AVX2 compares instead of 16 (the build targets the x86-64
+/// baseline, SSE2).
+///
+/// # Safety
+/// The processor must have AVX2.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
 #[inline]
-fn classify_block_avx2(block: &[u8; 64]) -> Bits {
+unsafe fn classify_block_avx2(block: &[u8; 64]) -> Bits {
     let (lo, hi) = block.split_at(32);
-    let (lo, hi) = (classify_half_avx2(lo), classify_half_avx2(hi));
+    // SAFETY: the caller checked for AVX2.
+    let (lo, hi) = unsafe { (classify_half_avx2(lo), classify_half_avx2(hi)) };
     let join = |k: usize| lo[k] as u64 | (hi[k] as u64) << 32;
     Bits {
         word: join(0),

@@ -33,7 +33,9 @@ impl Marks {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, checked just above.
-            unsafe { fill_avx2(bytes, lf, eol, term, high) };
+            fill_with(bytes, lf, eol, term, high, |b| unsafe {
+                block_marks_avx2(b)
+            });
             self.any_high = high.iter().any(|&h| h != 0);
             return;
         }
@@ -125,7 +127,6 @@ fn block_marks(block: &[u8; 64]) -> [u64; 4] {
     out
 }
 
-/// [`block_marks`], portable.
 /// The four masks of `bytes`, a block of 64 at a time by `marks` (the last block padded with
 /// zero bytes, which are none of the marked bytes).
 #[inline(always)]
@@ -151,41 +152,19 @@ fn fill_with(
     }
 }
 
-/// [`fill_with`] by [`block_marks_avx2`]: 32 bytes a compare, so a block takes two loads and
-/// two mask moves per mask instead of four (the build targets the x86-64 baseline, SSE2).
-/// Written without closures: a closure does not take on the function's target features, and
-/// the intrinsics would become calls.
+/// [`block_marks`] with 32-byte AVX2 compares: a block takes two loads and two mask moves
+/// per mask instead of four (the build targets the x86-64 baseline, SSE2).
+///
+/// # Safety
+/// The processor must have AVX2.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn fill_avx2(
-    bytes: &[u8],
-    lf: &mut [u64],
-    eol: &mut [u64],
-    term: &mut [u64],
-    high: &mut [u64],
-) {
-    let mut chunks = bytes.chunks_exact(64);
-    let mut w = 0;
-    for c in &mut chunks {
-        [lf[w], eol[w], term[w], high[w]] = block_marks_avx2(c.try_into().expect("64 bytes"));
-        w += 1;
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut block = [0u8; 64];
-        block[..rest.len()].copy_from_slice(rest);
-        [lf[w], eol[w], term[w], high[w]] = block_marks_avx2(&block);
-    }
-}
-
-/// [`block_marks`] with 32-byte AVX2 compares.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
 #[inline]
-fn block_marks_avx2(block: &[u8; 64]) -> [u64; 4] {
+unsafe fn block_marks_avx2(block: &[u8; 64]) -> [u64; 4] {
     let (lo, hi) = block.split_at(32);
-    let (lo, hi) = (half_marks_avx2(lo), half_marks_avx2(hi));
-    [0, 1, 2, 3].map(|k| lo[k] as u64 | (hi[k] as u64) << 32)
+    // SAFETY: the caller checked for AVX2.
+    let (lo, hi) = unsafe { (half_marks_avx2(lo), half_marks_avx2(hi)) };
+    let join = |k: usize| lo[k] as u64 | (hi[k] as u64) << 32;
+    [join(0), join(1), join(2), join(3)]
 }
 
 /// The four masks of 32 bytes. Not inlined: inlined, LLVM merges the two halves' mask moves
@@ -215,6 +194,7 @@ fn half_marks_avx2(half: &[u8]) -> [u32; 4] {
     ]
 }
 
+/// [`block_marks`], portable.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn block_marks_portable(block: &[u8; 64]) -> [u64; 4] {
     let mut out = [0u64; 4];
