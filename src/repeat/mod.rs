@@ -293,9 +293,54 @@ pub(crate) fn second_mask(hashes: &[u64]) -> u128 {
     mask_at(hashes, 50)
 }
 
-/// Bit `(h >> shift) & 127` per hash `h` (`shift` at most 57).
+/// Bit `(h >> shift) & 127` per hash `h` (`shift` at most 57). With AVX2 (checked at run
+/// time) four hashes a step: every eligible sentence's words go through here, about 12
+/// instructions a word one at a time and 3 four at a time.
 #[inline(always)]
 fn mask_at(hashes: &[u64], shift: u32) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if hashes.len() >= 8 && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { mask_at_avx2(hashes, shift) };
+    }
+    mask_at_scalar(hashes, shift)
+}
+
+/// [`mask_at`] four hashes at a time: the bit index `(h >> shift) & 127` shifts a one left
+/// for the low half and, less 64, for the high half; `vpsllvq` gives zero for a count of 64
+/// or more (and for the negative ones, which are huge unsigned), so each lane lands in
+/// exactly one half with no comparison. The hashes past the last four take the scalar loop.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn mask_at_avx2(hashes: &[u64], shift: u32) -> u128 {
+    use std::arch::x86_64::*;
+    let count = _mm_cvtsi32_si128(shift as i32);
+    let (bits, one, sixty_four) = (
+        _mm256_set1_epi64x(127),
+        _mm256_set1_epi64x(1),
+        _mm256_set1_epi64x(64),
+    );
+    let (mut lo, mut hi) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    let quads = hashes.chunks_exact(4);
+    let rest = quads.remainder();
+    for q in quads {
+        // SAFETY: `q` is 4 `u64`s, 32 bytes; the load is unaligned.
+        let h = unsafe { _mm256_loadu_si256(q.as_ptr().cast()) };
+        let at = _mm256_and_si256(_mm256_srl_epi64(h, count), bits);
+        lo = _mm256_or_si256(lo, _mm256_sllv_epi64(one, at));
+        hi = _mm256_or_si256(hi, _mm256_sllv_epi64(one, _mm256_sub_epi64(at, sixty_four)));
+    }
+    let fold = |v: __m256i| {
+        let x = _mm_or_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        (_mm_cvtsi128_si64(x) | _mm_extract_epi64::<1>(x)) as u64
+    };
+    let (lo, hi) = (fold(lo), fold(hi));
+    ((hi as u128) << 64 | lo as u128) | mask_at_scalar(rest, shift)
+}
+
+/// [`mask_at`] one hash at a time (the reference, and the fallback).
+#[inline(always)]
+fn mask_at_scalar(hashes: &[u64], shift: u32) -> u128 {
     // Two 64-bit halves without branches: cheaper than a 128-bit shift per word.
     let (mut lo, mut hi) = (0u64, 0u64);
     for &h in hashes {

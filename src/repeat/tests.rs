@@ -111,6 +111,17 @@ proptest::proptest! {
         let want = v.iter().fold(0u128, |m, &h| m | 1u128 << (h >> 57));
         proptest::prop_assert_eq!(word_mask(&v), want);
     }
+
+    /// Both masks, at every length (the AVX2 path takes eight hashes or more and leaves the
+    /// last few to the scalar loop), are the one-at-a-time masks.
+    #[test]
+    fn masks_are_the_scalar_masks(v in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..70)) {
+        let want = |shift: u32| v.iter().fold(0u128, |m, &h| m | 1u128 << ((h >> shift) & 127));
+        proptest::prop_assert_eq!(word_mask(&v), want(57));
+        proptest::prop_assert_eq!(second_mask(&v), want(50));
+        proptest::prop_assert_eq!(mask_at_scalar(&v, 57), want(57));
+        proptest::prop_assert_eq!(mask_at_scalar(&v, 50), want(50));
+    }
 }
 
 #[test]
