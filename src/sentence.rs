@@ -38,7 +38,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 mod lines;
 mod marks;
-pub use lines::{line_kind, LineKind, LineTracker};
+pub use lines::{bare_line, line_kind, next_line, LineKind, LineTracker, TABLE_LINES};
 use lines::{list_kind, trim_indent};
 use marks::{next_in, Marks};
 

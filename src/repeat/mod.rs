@@ -18,6 +18,8 @@
 //!   16 cts vs 14 cts", rows of an earnings table, share every word but the figures, and were
 //!   three in four of the within-document repeats reported on the 100k news benchmark corpus
 //!   while their tokens counted; see [`has_words`]),
+//! - neither is structure: on a table row, list item or tab-separated line, or one of three or
+//!   more consecutive bare lines, a table set as plain text ([`crate::sentence::bare_line`]),
 //! - their word counts are within `length_ratio` of each other (shorter / longer), which keeps
 //!   a sentence from matching the longer one that merely contains it,
 //! - the Jaccard similarity of their word sets, an exact ratio of integer counts, is at least
@@ -114,7 +116,8 @@ pub struct DocSentence {
     /// Number of tokens (words).
     pub words: usize,
     /// It starts on a table row, a list item or a tab-separated line
-    /// ([`crate::sentence::line_kind`]): never a near-repeat (it can be boilerplate).
+    /// ([`crate::sentence::line_kind`]), or is a row of a table of bare lines
+    /// ([`crate::sentence::bare_line`]): never a near-repeat (it can be boilerplate).
     pub structure: bool,
 }
 
@@ -168,6 +171,35 @@ pub fn doc_sentences_into(
                 structure: false,
             }),
         }
+    }
+    mark_line_tables(text, out);
+}
+
+/// Marks as structure the sentences of every run of at least
+/// [`crate::sentence::TABLE_LINES`] bare lines ([`crate::sentence::bare_line`]) on
+/// consecutive lines: a table set as plain text, whose rows differ only in their figures.
+fn mark_line_tables(text: &str, out: &mut [DocSentence]) {
+    use crate::sentence::{bare_line, next_line, TABLE_LINES};
+    let bare = |s: &DocSentence| bare_line(text, s.span.start, s.span.end);
+    let mut i = 0;
+    while i < out.len() {
+        if !bare(&out[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < out.len()
+            && next_line(text, out[j - 1].span.end, out[j].span.start)
+            && bare(&out[j])
+        {
+            j += 1;
+        }
+        if j - i >= TABLE_LINES {
+            for s in &mut out[i..j] {
+                s.structure = true;
+            }
+        }
+        i = j;
     }
 }
 

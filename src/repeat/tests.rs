@@ -288,12 +288,49 @@ fn lines_of_figures_are_not_sentences_but_prose_with_figures_is() {
     let found = within(prose, &SentenceConfig::default());
     assert_eq!(found.repeats.len(), 1);
     // The rows are alike enough to be a repeat when short sentences count: the two "Avg
-    // shrs" rows share 5 of their 9 distinct tokens (the "Net" rows 4 of 9).
+    // shrs" rows share 5 of their 9 distinct tokens (the "Net" rows 4 of 9). Set apart by
+    // blank lines, so that they are not a table of bare lines, which is structure.
+    let apart = rows.replace('\n', "\n\n");
     let cfg = SentenceConfig {
         min_words: 2,
         ..SentenceConfig::default()
     };
-    assert_eq!(within(rows, &cfg).repeats.len(), 1);
+    assert!(within(&apart, &SentenceConfig::default())
+        .repeats
+        .is_empty());
+    assert_eq!(within(&apart, &cfg).repeats.len(), 1);
+    assert!(within(rows, &cfg).repeats.is_empty());
+}
+
+#[test]
+fn rows_of_a_table_of_bare_lines_are_not_sentences() {
+    // Figures spelled out: every row has six words or more besides numbers, and the first
+    // and last share 4 of their 8 distinct words (Jaccard 0.5, the default threshold).
+    let (a, b) = (
+        "Shr loss eight cts vs loss three cts",
+        "Shr loss nine cts vs loss four cts",
+    );
+    let table = format!(
+        "The mill reported its results on Monday.\n\n{a}\n    Net loss 214,000 vs 309,000\n    \
+         Year\n    {b}\n Reuter\n"
+    );
+    assert!(within(&table, &SentenceConfig::default())
+        .repeats
+        .is_empty());
+    // Ended as sentences, the two rows are prose and a near-repeat; the lines left bare
+    // between them are too few for a table.
+    let ended = table.replace(" cts\n", " cts.\n");
+    let found = within(&ended, &SentenceConfig::default());
+    assert_eq!(found.repeats.len(), 1);
+    let quoted: Vec<&str> = found.repeats[0]
+        .occurrences
+        .iter()
+        .map(|(_, t)| &**t)
+        .collect();
+    assert_eq!(quoted, [format!("{a}."), format!("{b}.")]);
+    // Two bare lines are not yet a table.
+    let two = format!("Results on Monday.\n\n    {a}\n    {b}\n\nMore text follows here.");
+    assert_eq!(within(&two, &SentenceConfig::default()).repeats.len(), 1);
 }
 
 #[test]
