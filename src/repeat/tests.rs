@@ -367,3 +367,55 @@ fn every_token_belongs_to_one_sentence() {
     assert_eq!(out.iter().map(|s| s.words).sum::<usize>(), toks.len());
     assert_eq!(&text[out[0].span.start..out[0].span.end], "First one here.");
 }
+
+proptest::proptest! {
+    /// The plain-text table rule only ever adds structure, and only to bare lines in runs of
+    /// at least `TABLE_LINES` on consecutive lines; a sentence that ends with a full stop keeps
+    /// the line tracker's verdict.
+    #[test]
+    fn the_table_rule_marks_only_runs_of_bare_lines(
+        lines in proptest::collection::vec(0usize..6, 0..14),
+    ) {
+        const PIECES: [&str; 6] = [
+            "Shr loss eight cts vs loss three cts",
+            "    Net loss 214,000 vs 309,000",
+            "The mill earned more than it did last year.",
+            "",
+            "- a list item of several words here",
+            "Year",
+        ];
+        let text: String = lines.iter().map(|&i| PIECES[i]).collect::<Vec<_>>().join("\n");
+        let mut toks = Vec::new();
+        Tokenizer::new().tokens_into(&text, &mut toks);
+        let mut out = Vec::new();
+        doc_sentences_into(&text, &toks, &mut Segmenter::new(), &mut Vec::new(), &mut out);
+        let mut tracker = crate::sentence::LineTracker::new();
+        let lines_say: Vec<bool> = out.iter().map(|s| tracker.structure(&text, s.span.start)).collect();
+        let bare: Vec<bool> = out
+            .iter()
+            .map(|s| crate::sentence::bare_line(&text, s.span.start, s.span.end))
+            .collect();
+        for (i, s) in out.iter().enumerate() {
+            proptest::prop_assert!(s.structure || !lines_say[i], "{:?}", text);
+            let sentence = &text[s.span.start..s.span.end];
+            if sentence.ends_with('.') {
+                proptest::prop_assert_eq!(s.structure, lines_say[i], "{:?}", text);
+            }
+            if s.structure && !lines_say[i] {
+                proptest::prop_assert!(bare[i], "{:?}", text);
+                // In a run of at least TABLE_LINES bare lines on consecutive lines.
+                let linked = |k: usize| {
+                    bare[k] && bare[k + 1] && crate::sentence::next_line(&text, out[k].span.end, out[k + 1].span.start)
+                };
+                let (mut lo, mut hi) = (i, i);
+                while lo > 0 && linked(lo - 1) {
+                    lo -= 1;
+                }
+                while hi + 1 < out.len() && linked(hi) {
+                    hi += 1;
+                }
+                proptest::prop_assert!(hi - lo + 1 >= crate::sentence::TABLE_LINES, "{:?}", text);
+            }
+        }
+    }
+}
