@@ -30,13 +30,14 @@ py=${PEERS_PY:-target/peers-venv/bin/python}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-jobs=(rensa core defaults no-within naive)
+jobs=(rensa core defaults no-within no-containment naive)
 cmd_of() {
   case $1 in
     rensa) echo "$py benches/peers/peers.py --run-one rensa --corpus $corpus --threads 2 --pairs-out $work/p.tsv --stats-out $work/s.json --workdir $work" ;;
     core) echo "$BIN scan $corpus --threads 2 -q -o /dev/null --containment off --no-passages --no-sentences" ;;
     defaults) echo "$BIN scan $corpus --threads 2 -q -o /dev/null" ;;
     no-within) echo "$BIN scan $corpus --threads 2 -q -o /dev/null --no-sentences" ;;
+    no-containment) echo "$BIN scan $corpus --threads 2 -q -o /dev/null --containment off" ;;
     naive) echo "$naive $corpus 2" ;;
   esac
 }
@@ -64,14 +65,14 @@ docs = sum(1 for _ in open(sys.argv[2], "rb"))
 med = {j: statistics.median(s for s, _ in v) for j, v in runs.items()}
 peak = {j: max(k for _, k in v) / 1024 for j, v in runs.items()}
 print(f"{docs} documents, {mb:.1f} MB; median of {max(len(v) for v in runs.values())} interleaved rounds")
-print(f"{'job':<10} {'wall s':>7} {'docs/s':>8} {'MB/s':>6} {'peak MB':>8} {'rensa/job':>9} {'job/core':>8}")
-for j in ["rensa", "core", "defaults", "no-within", "naive"]:
+print(f"{'job':<14} {'wall s':>7} {'docs/s':>8} {'MB/s':>6} {'peak MB':>8} {'rensa/job':>9} {'job/core':>8}")
+for j in ["rensa", "core", "defaults", "no-within", "no-containment", "naive"]:
     if j not in med:
-        print(f"{j:<10} {'n/a':>7}")
+        print(f"{j:<14} {'n/a':>7}")
         continue
     vs_rensa = f"{med['rensa'] / med[j]:.2f}x" if "rensa" in med else "n/a"
     vs_core = f"{med[j] / med['core']:.2f}x" if "core" in med else "n/a"
-    print(f"{j:<10} {med[j]:7.2f} {docs / med[j]:8.0f} {mb / med[j]:6.1f} {peak[j]:8.0f} {vs_rensa:>9} {vs_core:>8}")
+    print(f"{j:<14} {med[j]:7.2f} {docs / med[j]:8.0f} {mb / med[j]:6.1f} {peak[j]:8.0f} {vs_rensa:>9} {vs_core:>8}")
 if "defaults" in med and "no-within" in med:
     print(f"within-document repeats: defaults / no-within = {med['defaults'] / med['no-within']:.2f}x")
 PY
