@@ -9,7 +9,8 @@ the clusters to a TSV. Each tool runs in its own child process (this script with
 or the syndup binary), so wall time and peak memory are per tool. See README.md.
 
   peers.py --corpus corpus.jsonl [--truth truth.jsonl] [--threshold 0.8] [--num-perm 128]
-           [--tools datasketch,rensa,gaoya,text-dedup,syndup] [--syndup PATH] [--repeat N]
+           [--tools datasketch,rensa,gaoya,text-dedup,syndup,syndup-defaults] [--syndup PATH]
+           [--repeat N]
            [--out results.json] [--markdown]
 """
 from __future__ import annotations
@@ -30,7 +31,11 @@ import threading
 import time
 from collections import defaultdict
 
-ALL_TOOLS = ["datasketch", "rensa", "gaoya", "text-dedup", "syndup"]
+ALL_TOOLS = ["datasketch", "rensa", "gaoya", "text-dedup", "syndup", "syndup-defaults"]
+# syndup's own jobs: "syndup" does the peers' job (the base of the ratios); "syndup-defaults" is
+# `syndup scan` with no flags but the shared settings (guarded clusters, containment, passages,
+# within-document repeats): what a user runs, scored the same way.
+SYNDUP_TOOLS = ("syndup", "syndup-defaults")
 PY_PACKAGES = {"datasketch": "datasketch", "rensa": "rensa", "gaoya": "gaoya", "text-dedup": "text-dedup"}
 EXTRA_PACKAGES = ["numpy", "scipy", "xxhash", "datasets", "pyarrow"]
 WORD = re.compile(r"\w+")
@@ -689,6 +694,7 @@ TOOL_NOTES = {
     "gaoya": "Pool({t}) tokenising in python; MinHashStringIndex par_bulk_insert_docs/par_bulk_query (rayon), candidates verified by gaoya",
     "text-dedup": "Pool({t}) tokenise+write json; text_dedup.minhash main (datasets, num_proc={t}, xxh3), incl. its filter+save_to_disk",
     "syndup": "syndup scan --format json --cluster components --containment off --no-passages --no-sentences --threads {t}",
+    "syndup-defaults": "syndup scan --format json --threads {t} (the defaults: guarded clusters, containment 0.7, passages, within-document repeats)",
 }
 
 
@@ -728,7 +734,7 @@ def parent_main(args: argparse.Namespace) -> int:
     # what can run at all
     errors: dict[str, str] = {}
     for tool in tools:
-        if tool == "syndup":
+        if tool in SYNDUP_TOOLS:
             if not (syndup and os.path.isfile(syndup) and os.access(syndup, os.X_OK)):
                 errors[tool] = f"binary not found ({syndup})"
         else:
@@ -764,6 +770,12 @@ def parent_main(args: argparse.Namespace) -> int:
                        "--cluster", "components", "--containment", "off", "--no-passages",
                        "--no-sentences", corpus]
                 out_path = os.path.join(wd, "syndup.json")
+            elif tool == "syndup-defaults":
+                # What a user runs: only the settings every tool shares are given. Its clusters
+                # hold partial copies too (containment), scored like any found pair.
+                cmd = [syndup, "scan", "--format", "json", "--threshold", str(args.threshold),
+                       "--num-perm", str(args.num_perm), "--threads", str(args.threads), corpus]
+                out_path = os.path.join(wd, "syndup.json")
             else:
                 cmd = [python, os.path.abspath(__file__), "--run-one", tool, "--corpus", corpus,
                        "--threshold", str(args.threshold), "--num-perm", str(args.num_perm),
@@ -785,7 +797,7 @@ def parent_main(args: argparse.Namespace) -> int:
                 m["error"] = f"exit {m['exit']}: {tail(err_path)}"
             else:
                 try:
-                    if tool == "syndup":
+                    if tool in SYNDUP_TOOLS:
                         clusters, m["stats"] = clusters_from_syndup_json(out_path)
                         write_pairs_tsv(pairs_tsv, clusters)
                     else:
@@ -833,9 +845,9 @@ def parent_main(args: argparse.Namespace) -> int:
             "phases_s": last.get("stats", {}).get("phases"),
             "notes": TOOL_NOTES[tool].format(t=args.threads),
         }
-        if tool == "syndup" and last["stats"].get("verify"):
+        if tool in SYNDUP_TOOLS and last["stats"].get("verify"):
             s["notes"] += f"; verify={last['stats']['verify']}"
-        if tool == "syndup" and last["stats"].get("verified_pairs_outside_clusters"):
+        if tool in SYNDUP_TOOLS and last["stats"].get("verified_pairs_outside_clusters"):
             s["notes"] += (f"; {last['stats']['verified_pairs_outside_clusters']} of its "
                            f"{last['stats']['verified_pairs']} verified pairs are in no cluster (not counted)")
         if len({(r["score"]["clusters"], r["score"]["pairs"]) for r in ok}) > 1:
@@ -915,7 +927,7 @@ def main() -> None:
     p.add_argument("--keep-outputs", action="store_true", help="do not delete outputs and text-dedup's files")
     p.add_argument("--rensa-bands", type=int, help="override rensa's default band count")
     # internal: one tool in this process
-    p.add_argument("--run-one", choices=[t for t in ALL_TOOLS if t != "syndup"], help=argparse.SUPPRESS)
+    p.add_argument("--run-one", choices=[t for t in ALL_TOOLS if t not in SYNDUP_TOOLS], help=argparse.SUPPRESS)
     p.add_argument("--pairs-out", help=argparse.SUPPRESS)
     p.add_argument("--stats-out", help=argparse.SUPPRESS)
     args = p.parse_args()
