@@ -760,21 +760,19 @@ def parent_main(args: argparse.Namespace) -> int:
             os.makedirs(wd)
             pairs_tsv = os.path.join(wd, "pairs.tsv")
             stats_json = os.path.join(wd, "stats.json")
-            if tool == "syndup":
-                # The peers' job: Jaccard pairs and union-find components (syndup's default
-                # guarded clusters split chains; its pairs[] are the same either way). No peer
-                # reports containment or aligned passages, so both are off here; their cost is
-                # measured separately (README, "Syndication").
+            if tool in SYNDUP_TOOLS:
+                # The settings every tool shares; "syndup-defaults" runs with only those (what a
+                # user runs: its clusters hold partial copies too, scored like any found pair).
                 cmd = [syndup, "scan", "--format", "json", "--threshold", str(args.threshold),
-                       "--num-perm", str(args.num_perm), "--threads", str(args.threads),
-                       "--cluster", "components", "--containment", "off", "--no-passages",
-                       "--no-sentences", corpus]
-                out_path = os.path.join(wd, "syndup.json")
-            elif tool == "syndup-defaults":
-                # What a user runs: only the settings every tool shares are given. Its clusters
-                # hold partial copies too (containment), scored like any found pair.
-                cmd = [syndup, "scan", "--format", "json", "--threshold", str(args.threshold),
-                       "--num-perm", str(args.num_perm), "--threads", str(args.threads), corpus]
+                       "--num-perm", str(args.num_perm), "--threads", str(args.threads)]
+                if tool == "syndup":
+                    # The peers' job: Jaccard pairs and union-find components (syndup's default
+                    # guarded clusters split chains; its pairs[] are the same either way). No
+                    # peer reports containment, aligned passages or sentence repeats, so they
+                    # are off here.
+                    cmd += ["--cluster", "components", "--containment", "off", "--no-passages",
+                            "--no-sentences"]
+                cmd.append(corpus)
                 out_path = os.path.join(wd, "syndup.json")
             else:
                 cmd = [python, os.path.abspath(__file__), "--run-one", tool, "--corpus", corpus,
