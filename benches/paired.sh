@@ -56,7 +56,7 @@ for r in $(seq "$rounds"); do
     fi
   done
 done
-python3 - "$work/times" "$corpus" <<'PY'
+python3 - "$work/times" "$corpus" "${jobs[@]}" <<'PY'
 import os, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -69,7 +69,7 @@ peak = {j: max(k for _, k, _ in v) / 1024 for j, v in runs.items()}
 cpu = {j: statistics.median(c for _, _, c in v) for j, v in runs.items()}
 print(f"{docs} documents, {mb:.1f} MB; median of {max(len(v) for v in runs.values())} interleaved rounds")
 print(f"{'job':<14} {'wall s':>7} {'docs/s':>8} {'MB/s':>6} {'peak MB':>8} {'rensa/job':>9} {'job/core':>8} {'cpu s':>7} {'cpu/core':>8}")
-for j in ["rensa", "core", "defaults", "no-within", "no-containment", "naive"]:
+for j in sys.argv[3:]:  # the jobs, in the order the rounds run them
     if j not in med:
         print(f"{j:<14} {'n/a':>7}")
         continue
